@@ -1,0 +1,681 @@
+//! `PortkeyClient`: the only code that speaks HTTP. One reqwest client, reused; one `send`
+//! that turns every answer into data or an [`ApiError`].
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
+use reqwest::{Method, StatusCode};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::config::Config;
+use crate::error::ApiError;
+
+/// Largest response body accepted, in bytes.
+pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
+/// Longest wait a Retry-After header may impose.
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
+
+/// Which base URL a request goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Base {
+    /// The configured base (`.../v1`).
+    V1,
+    /// The same base with its final `/v1` replaced by `/v2`.
+    V2,
+    /// Portkey's public catalog, called without the API key.
+    Public,
+}
+
+/// One request as a domain handler describes it.
+#[derive(Debug, Clone)]
+pub struct Req {
+    pub method: Method,
+    pub base: Base,
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub body: Option<Value>,
+}
+
+impl Req {
+    pub fn new(method: Method, path: impl Into<String>) -> Self {
+        Req {
+            method,
+            base: Base::V1,
+            path: path.into(),
+            query: Vec::new(),
+            body: None,
+        }
+    }
+    pub fn get(path: impl Into<String>) -> Self {
+        Self::new(Method::GET, path)
+    }
+    pub fn post(path: impl Into<String>, body: Value) -> Self {
+        Self::new(Method::POST, path).body(body)
+    }
+    pub fn put(path: impl Into<String>, body: Value) -> Self {
+        Self::new(Method::PUT, path).body(body)
+    }
+    pub fn delete(path: impl Into<String>) -> Self {
+        Self::new(Method::DELETE, path)
+    }
+    pub fn body(mut self, body: Value) -> Self {
+        self.body = Some(body);
+        self
+    }
+    /// Adds query pairs (already rendered, see [`query_of`]).
+    pub fn query(mut self, pairs: Vec<(String, String)>) -> Self {
+        self.query.extend(pairs);
+        self
+    }
+    /// Adds the fields of a serialisable value as query pairs.
+    pub fn query_from<T: Serialize>(self, value: &T) -> Self {
+        let pairs = query_of(value);
+        self.query(pairs)
+    }
+    pub fn v2(mut self) -> Self {
+        self.base = Base::V2;
+        self
+    }
+    pub fn public(mut self) -> Self {
+        self.base = Base::Public;
+        self
+    }
+}
+
+/// A request as it was sent, for the audit journal.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    pub method: String,
+    pub path: String,
+    pub status: Option<u16>,
+    pub request_id: Option<String>,
+}
+
+/// Percent-encodes one path segment exactly like JavaScript's `encodeURIComponent`.
+pub fn enc(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    for b in segment.bytes() {
+        if b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')'
+            )
+        {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Renders a number the way JavaScript's `String(n)` does for the values tools take.
+pub fn js_number(n: &serde_json::Number) -> String {
+    if let Some(i) = n.as_i64() {
+        return i.to_string();
+    }
+    if let Some(u) = n.as_u64() {
+        return u.to_string();
+    }
+    match n.as_f64() {
+        Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
+        Some(f) => format!("{f}"),
+        None => n.to_string(),
+    }
+}
+
+/// Renders a scalar for a query string; `None` for null.
+pub fn query_scalar(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(js_number(n)),
+        Value::Bool(b) => Some(b.to_string()),
+        other => Some(other.to_string()),
+    }
+}
+
+/// The fields of a serialisable value as query pairs: nulls skipped, arrays repeated.
+pub fn query_of<T: Serialize>(value: &T) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if let Ok(Value::Object(map)) = serde_json::to_value(value) {
+        for (k, v) in map {
+            match v {
+                Value::Array(items) => {
+                    for item in items {
+                        if let Some(s) = query_scalar(&item) {
+                            out.push((k.clone(), s));
+                        }
+                    }
+                }
+                other => {
+                    if let Some(s) = query_scalar(&other) {
+                        out.push((k, s));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The shared HTTP client and the configured bases.
+pub struct PortkeyClient {
+    http: reqwest::Client,
+    base: String,
+    v2_base: String,
+    public_base: String,
+    key: Option<HeaderValue>,
+    key_text: Option<String>,
+    timeout: Duration,
+    max_retries: u32,
+}
+
+impl std::fmt::Debug for PortkeyClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PortkeyClient")
+            .field("base", &self.base)
+            .field("v2_base", &self.v2_base)
+            .field("public_base", &self.public_base)
+            .field("key", &self.key.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
+}
+
+impl PortkeyClient {
+    pub fn new(config: &Config) -> Result<Self, String> {
+        // Installing the process-wide crypto provider twice is harmless; the error is ignored.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("portkey-admin-mcp/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(10))
+            .pool_idle_timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|e| format!("could not build the HTTP client: {e}"))?;
+        let key = match config.api_key.as_deref() {
+            Some(k) => {
+                let mut v = HeaderValue::from_str(k).map_err(|_| {
+                    "PORTKEY_API_KEY contains characters not allowed in an HTTP header".to_string()
+                })?;
+                v.set_sensitive(true);
+                Some(v)
+            }
+            None => None,
+        };
+        Ok(PortkeyClient {
+            http,
+            base: config.base_url.clone(),
+            v2_base: config.v2_base_url.clone(),
+            public_base: config.public_base_url.clone(),
+            key,
+            key_text: config.api_key.clone(),
+            timeout: Duration::from_millis(config.timeout_ms),
+            max_retries: config.max_retries,
+        })
+    }
+
+    pub fn has_key(&self) -> bool {
+        self.key.is_some()
+    }
+
+    /// The call budget configured for one tool call.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Replaces the API key wherever it appears in `text`.
+    pub fn redact(&self, text: &str) -> String {
+        match self.key_text.as_deref() {
+            Some(k) if !k.is_empty() && text.contains(k) => text.replace(k, "[REDACTED]"),
+            _ => text.to_string(),
+        }
+    }
+
+    fn url_for(&self, req: &Req) -> String {
+        let base = match req.base {
+            Base::V1 => &self.base,
+            Base::V2 => &self.v2_base,
+            Base::Public => &self.public_base,
+        };
+        let mut url = format!("{base}{}", req.path);
+        if !req.query.is_empty() {
+            let mut ser = url::form_urlencoded::Serializer::new(String::new());
+            for (k, v) in &req.query {
+                ser.append_pair(k, v);
+            }
+            url.push('?');
+            url.push_str(&ser.finish());
+        }
+        url
+    }
+
+    /// Sends one request, retrying safe reads, within the deadline.
+    pub async fn send(
+        &self,
+        req: &Req,
+        deadline: Instant,
+        log: &Mutex<Vec<Sent>>,
+    ) -> Result<Value, ApiError> {
+        if req.base != Base::Public && self.key.is_none() {
+            return Err(ApiError::MissingApiKey);
+        }
+        let retryable = req.method == Method::GET;
+        let mut attempt: u32 = 0;
+        loop {
+            let now = Instant::now();
+            let remaining = deadline.saturating_duration_since(now);
+            if remaining.is_zero() {
+                return Err(ApiError::Timeout {
+                    ms: self.timeout.as_millis() as u64,
+                });
+            }
+            let outcome = tokio::time::timeout(remaining, self.send_once(req, log)).await;
+            let result = match outcome {
+                Ok(r) => r,
+                Err(_) => {
+                    return Err(ApiError::Timeout {
+                        ms: self.timeout.as_millis() as u64,
+                    });
+                }
+            };
+            let wait = match &result {
+                Err(Attempt { error, retry_after }) if retryable && attempt < self.max_retries => {
+                    match error {
+                        ApiError::Status {
+                            status: 429 | 502 | 503 | 504,
+                            ..
+                        } => Some(retry_after.unwrap_or_else(|| backoff(attempt))),
+                        ApiError::Transport { .. } => Some(backoff(attempt)),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            match (result, wait) {
+                (Ok(v), _) => return Ok(v),
+                (Err(a), None) => return Err(a.error),
+                (Err(a), Some(wait)) => {
+                    let wait = wait.min(MAX_RETRY_WAIT);
+                    if Instant::now() + wait >= deadline {
+                        return Err(a.error);
+                    }
+                    tracing::info!(
+                        attempt,
+                        wait_ms = wait.as_millis() as u64,
+                        "retrying GET {}",
+                        req.path
+                    );
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+            }
+        }
+    }
+
+    async fn send_once(&self, req: &Req, log: &Mutex<Vec<Sent>>) -> Result<Value, Attempt> {
+        let url = self.url_for(req);
+        let mut rb = self.http.request(req.method.clone(), &url);
+        if let (true, Some(k)) = (req.base != Base::Public, &self.key) {
+            rb = rb.header("x-portkey-api-key", k.clone());
+        }
+        if let Some(body) = &req.body {
+            rb = rb
+                .header(CONTENT_TYPE, "application/json")
+                .body(body.to_string());
+        }
+        tracing::debug!(method = %req.method, path = %req.path, "sending");
+        let target = format!("{} {}", req.method, self.redact(&strip_query(&url)));
+        let entry = |status: Option<u16>, request_id: Option<String>| Sent {
+            method: req.method.to_string(),
+            path: req.path.clone(),
+            status,
+            request_id,
+        };
+        let mut resp = match rb.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                if let Ok(mut l) = log.lock() {
+                    l.push(entry(None, None));
+                }
+                return Err(Attempt::plain(ApiError::Transport {
+                    target,
+                    detail: self.redact(&describe_reqwest(&e)),
+                }));
+            }
+        };
+        let status = resp.status();
+        let request_id = resp
+            .headers()
+            .get("x-portkey-request-id")
+            .or_else(|| resp.headers().get("x-request-id"))
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        if let Ok(mut l) = log.lock() {
+            l.push(entry(Some(status.as_u16()), request_id));
+        }
+        let retry_after = resp.headers().get(RETRY_AFTER).and_then(parse_retry_after);
+        if status.is_redirection() {
+            let location = resp
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map(|s| self.redact(&strip_query(s)));
+            return Err(Attempt::plain(ApiError::Redirect {
+                status: status.as_u16(),
+                location,
+            }));
+        }
+        // Read the body with a size cap.
+        let mut bytes: Vec<u8> = Vec::new();
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    if bytes.len() + chunk.len() > MAX_BODY_BYTES {
+                        return Err(Attempt::plain(ApiError::TooLarge {
+                            status: status.as_u16(),
+                            limit: MAX_BODY_BYTES,
+                        }));
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    return Err(Attempt::plain(ApiError::Transport {
+                        target,
+                        detail: format!(
+                            "the answer broke off while reading its body ({})",
+                            self.redact(&describe_reqwest(&e))
+                        ),
+                    }));
+                }
+            }
+        }
+        if status.is_success() {
+            return self
+                .decode_success(req, status, &bytes)
+                .map_err(Attempt::plain);
+        }
+        Err(Attempt {
+            error: self.decode_failure(status, &bytes, retry_after),
+            retry_after,
+        })
+    }
+
+    fn decode_success(
+        &self,
+        req: &Req,
+        status: StatusCode,
+        bytes: &[u8],
+    ) -> Result<Value, ApiError> {
+        if status == StatusCode::NO_CONTENT
+            || (bytes.iter().all(u8::is_ascii_whitespace) && req.method != Method::GET)
+        {
+            return Ok(Value::Null);
+        }
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(ApiError::Decode {
+                status: status.as_u16(),
+                excerpt: "(empty body)".into(),
+            });
+        }
+        serde_json::from_slice(bytes).map_err(|_| ApiError::Decode {
+            status: status.as_u16(),
+            excerpt: self.excerpt(bytes),
+        })
+    }
+
+    fn decode_failure(
+        &self,
+        status: StatusCode,
+        bytes: &[u8],
+        retry_after: Option<Duration>,
+    ) -> ApiError {
+        let code_u16 = status.as_u16();
+        let retry_after_seconds = if code_u16 == 429 {
+            Some(retry_after.map(|d| d.as_secs().max(1)).unwrap_or(1))
+        } else {
+            None
+        };
+        let parsed: Option<Value> = serde_json::from_slice(bytes).ok();
+        let Some(body) = parsed.filter(Value::is_object) else {
+            let excerpt = self.excerpt(bytes);
+            let message = if excerpt.is_empty() || excerpt == "(empty body)" {
+                status
+                    .canonical_reason()
+                    .unwrap_or("request failed")
+                    .to_string()
+            } else {
+                format!(
+                    "{} (the body was not JSON: {excerpt})",
+                    status.canonical_reason().unwrap_or("request failed")
+                )
+            };
+            return ApiError::Status {
+                status: code_u16,
+                message,
+                code: None,
+                slug: None,
+                body: None,
+                retry_after_seconds,
+            };
+        };
+        let err = ["error", "data"]
+            .iter()
+            .find_map(|k| body.get(*k).filter(|v| v.is_object() || v.is_string()))
+            .unwrap_or(&body);
+        let text = |v: &Value, keys: &[&str]| -> Option<String> {
+            keys.iter().find_map(|k| match v.get(*k) {
+                Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+                Some(Value::Number(n)) => Some(n.to_string()),
+                _ => None,
+            })
+        };
+        let message = match err {
+            Value::String(s) => Some(s.clone()),
+            other => text(other, &["message", "error_message", "detail"])
+                .or_else(|| text(&body, &["message"])),
+        }
+        .unwrap_or_else(|| {
+            status
+                .canonical_reason()
+                .unwrap_or("request failed")
+                .to_string()
+        });
+        let code = text(err, &["errorCode", "code", "error_code"])
+            .or_else(|| text(&body, &["errorCode", "code"]));
+        let slug = text(err, &["slug"]).or_else(|| text(&body, &["slug"]));
+        ApiError::Status {
+            status: code_u16,
+            message: self.redact(&message),
+            code,
+            slug,
+            body: None,
+            retry_after_seconds,
+        }
+    }
+
+    fn excerpt(&self, bytes: &[u8]) -> String {
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return "(empty body)".into();
+        }
+        let text = String::from_utf8_lossy(bytes);
+        let squashed: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let mut cut: String = squashed.chars().take(160).collect();
+        if squashed.chars().count() > 160 {
+            cut.push('…');
+        }
+        self.redact(&cut)
+    }
+}
+
+/// One attempt's failure and the server's Retry-After, if any.
+struct Attempt {
+    error: ApiError,
+    retry_after: Option<Duration>,
+}
+
+impl Attempt {
+    fn plain(error: ApiError) -> Self {
+        Attempt {
+            error,
+            retry_after: None,
+        }
+    }
+}
+
+fn strip_query(url: &str) -> String {
+    url.split('?').next().unwrap_or(url).to_string()
+}
+
+fn describe_reqwest(e: &reqwest::Error) -> String {
+    let kind = if e.is_connect() {
+        "connection failed"
+    } else if e.is_timeout() {
+        "timed out"
+    } else if e.is_body() || e.is_decode() {
+        "bad response body"
+    } else if e.is_request() {
+        "request failed"
+    } else {
+        "HTTP error"
+    };
+    let mut detail = String::new();
+    let mut src: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    while let Some(s) = src {
+        detail = s.to_string();
+        src = s.source();
+    }
+    if detail.is_empty() {
+        kind.to_string()
+    } else {
+        format!("{kind}: {detail}")
+    }
+}
+
+/// Parses Retry-After as delta-seconds or an HTTP date.
+pub fn parse_retry_after(v: &HeaderValue) -> Option<Duration> {
+    let s = v.to_str().ok()?.trim();
+    if let Ok(secs) = s.parse::<u64>() {
+        return Some(Duration::from_secs(secs).min(MAX_RETRY_WAIT));
+    }
+    let when = httpdate::parse_http_date(s).ok()?;
+    let wait = when
+        .duration_since(std::time::SystemTime::now())
+        .unwrap_or(Duration::ZERO);
+    Some(wait.min(MAX_RETRY_WAIT))
+}
+
+/// Exponential backoff with jitter: ~250 ms, 500 ms, 1 s, ... (+ up to 25 %).
+fn backoff(attempt: u32) -> Duration {
+    let base = 250u64.saturating_mul(1u64 << attempt.min(6));
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos() as u64)
+        .unwrap_or(0);
+    let jitter = nanos % (base / 4 + 1);
+    Duration::from_millis(base + jitter)
+}
+
+/// A handle for one tool call: the shared client, the call's deadline, and what it sent.
+#[derive(Clone)]
+pub struct Api {
+    client: Arc<PortkeyClient>,
+    deadline: Instant,
+    sent: Arc<Mutex<Vec<Sent>>>,
+}
+
+impl Api {
+    pub fn new(client: Arc<PortkeyClient>) -> Self {
+        let deadline = Instant::now() + client.timeout();
+        Api {
+            client,
+            deadline,
+            sent: Arc::new(Mutex::new(Vec::new())),
+        }
+    }
+
+    pub async fn send(&self, req: Req) -> Result<Value, ApiError> {
+        self.client.send(&req, self.deadline, &self.sent).await
+    }
+    pub async fn get(&self, path: impl Into<String>) -> Result<Value, ApiError> {
+        self.send(Req::get(path)).await
+    }
+    pub async fn post(&self, path: impl Into<String>, body: Value) -> Result<Value, ApiError> {
+        self.send(Req::post(path, body)).await
+    }
+    pub async fn put(&self, path: impl Into<String>, body: Value) -> Result<Value, ApiError> {
+        self.send(Req::put(path, body)).await
+    }
+    pub async fn delete(&self, path: impl Into<String>) -> Result<Value, ApiError> {
+        self.send(Req::delete(path)).await
+    }
+
+    /// The requests this call has sent so far.
+    pub fn sent(&self) -> Vec<Sent> {
+        self.sent.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    pub fn client(&self) -> &PortkeyClient {
+        &self.client
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enc_matches_encode_uri_component() {
+        assert_eq!(enc("a/b"), "a%2Fb");
+        assert_eq!(enc("../x"), "..%2Fx");
+        assert_eq!(enc("a b"), "a%20b");
+        assert_eq!(enc("é"), "%C3%A9");
+        assert_eq!(enc("A-z_0.9!~*'()"), "A-z_0.9!~*'()");
+        assert_eq!(enc("?#&=+"), "%3F%23%26%3D%2B");
+    }
+
+    #[test]
+    fn js_numbers() {
+        assert_eq!(js_number(&serde_json::Number::from_f64(1.0).unwrap()), "1");
+        assert_eq!(
+            js_number(&serde_json::Number::from_f64(1.5).unwrap()),
+            "1.5"
+        );
+        assert_eq!(js_number(&serde_json::Number::from(-3)), "-3");
+    }
+
+    #[test]
+    fn query_of_skips_nulls_and_repeats_arrays() {
+        let q = query_of(&serde_json::json!({"a": 1.0, "b": null, "c": ["x", "y"], "d": true}));
+        assert_eq!(
+            q,
+            vec![
+                ("a".into(), "1".into()),
+                ("c".into(), "x".into()),
+                ("c".into(), "y".into()),
+                ("d".into(), "true".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(
+            parse_retry_after(&HeaderValue::from_static("3")),
+            Some(Duration::from_secs(3))
+        );
+        assert_eq!(
+            parse_retry_after(&HeaderValue::from_static("999")),
+            Some(MAX_RETRY_WAIT)
+        );
+        let past = HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT");
+        assert_eq!(parse_retry_after(&past), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after(&HeaderValue::from_static("soon")), None);
+    }
+}

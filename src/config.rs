@@ -1,0 +1,365 @@
+//! Start-up configuration: environment variables and the matching command-line flags.
+//! Every rule that can refuse a configuration runs here, before the server reads stdin.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use clap::{Args, Parser, Subcommand};
+use reqwest::Url;
+
+pub const DEFAULT_BASE_URL: &str = "https://api.portkey.ai/v1";
+pub const DEFAULT_PUBLIC_BASE_URL: &str = "https://api.portkey.ai";
+pub const DEFAULT_TIMEOUT_MS: u64 = 30_000;
+pub const DEFAULT_MAX_RETRIES: u32 = 2;
+
+/// portkey-admin-mcp: the Portkey Admin API as MCP tools, served on stdio.
+#[derive(Debug, Parser)]
+#[command(name = "portkey-admin-mcp", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub opts: Opts,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the tool catalog grouped by domain (no API key needed).
+    Tools {
+        /// Only this domain (repeatable).
+        #[arg(long = "domain")]
+        domain: Vec<String>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Options shared by serving and the `tools` listing.
+#[derive(Debug, Args, Default, Clone)]
+pub struct Opts {
+    /// Portkey API key (sent only as the x-portkey-api-key header).
+    #[arg(long, env = "PORTKEY_API_KEY", hide_env_values = true, global = true)]
+    pub api_key: Option<String>,
+    /// Admin API base URL.
+    #[arg(long, env = "PORTKEY_BASE_URL", global = true)]
+    pub base_url: Option<String>,
+    /// Base of Portkey's public catalog (model pricing), called without the key.
+    #[arg(long, env = "PORTKEY_PUBLIC_BASE_URL", global = true)]
+    pub public_base_url: Option<String>,
+    /// Allow an http:// base URL (true|1|yes).
+    #[arg(long, env = "PORTKEY_ALLOW_INSECURE_HTTP", global = true)]
+    pub allow_insecure_http: Option<String>,
+    /// Allow a loopback or private-network base URL (true|1|yes).
+    #[arg(long, env = "PORTKEY_ALLOW_PRIVATE_BASE_URL", global = true)]
+    pub allow_private_base_url: Option<String>,
+    /// Comma list of tool domains to expose (default: all).
+    #[arg(long, env = "PORTKEY_TOOL_DOMAINS", global = true)]
+    pub tool_domains: Option<String>,
+    /// Log level for stderr (error, warn, info, debug, trace).
+    #[arg(long, env = "LOG_LEVEL", global = true)]
+    pub log_level: Option<String>,
+    /// Time budget of one tool call in milliseconds, retries included.
+    #[arg(long, env = "PORTKEY_TIMEOUT_MS", global = true)]
+    pub timeout_ms: Option<u64>,
+    /// Retries of a GET on 429/502/503/504 or a connection error.
+    #[arg(long, env = "PORTKEY_MAX_RETRIES", global = true)]
+    pub max_retries: Option<u32>,
+}
+
+/// The validated configuration the server runs with.
+#[derive(Clone)]
+pub struct Config {
+    pub api_key: Option<String>,
+    pub base_url: String,
+    pub v2_base_url: String,
+    pub public_base_url: String,
+    /// Selected domains, lower-case; empty means every domain.
+    pub domains: Vec<String>,
+    pub timeout_ms: u64,
+    pub max_retries: u32,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("api_key", &self.api_key.as_ref().map(|_| "[set]"))
+            .field("base_url", &self.base_url)
+            .field("v2_base_url", &self.v2_base_url)
+            .field("public_base_url", &self.public_base_url)
+            .field("domains", &self.domains)
+            .field("timeout_ms", &self.timeout_ms)
+            .field("max_retries", &self.max_retries)
+            .finish()
+    }
+}
+
+/// `true|1|yes` (any case, trimmed) turns a switch on; anything else leaves it off.
+pub fn truthy(v: Option<&str>) -> bool {
+    matches!(
+        v.map(|s| s.trim().to_ascii_lowercase()).as_deref(),
+        Some("true" | "1" | "yes")
+    )
+}
+
+impl Config {
+    /// Validates the options. `valid_domains` is the registry's domain table, in order.
+    pub fn from_opts(opts: &Opts, valid_domains: &[&str]) -> Result<Config, String> {
+        let insecure = truthy(opts.allow_insecure_http.as_deref());
+        let private = truthy(opts.allow_private_base_url.as_deref());
+        let base = opts
+            .base_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .unwrap_or(DEFAULT_BASE_URL);
+        let base_url = check_base_url("PORTKEY_BASE_URL", base, insecure, private)?;
+        let public = opts
+            .public_base_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .unwrap_or(DEFAULT_PUBLIC_BASE_URL);
+        let public_base_url = check_base_url("PORTKEY_PUBLIC_BASE_URL", public, insecure, private)?;
+        let v2_base_url = match base_url.strip_suffix("/v1") {
+            Some(stem) => format!("{stem}/v2"),
+            None => base_url.clone(),
+        };
+        let domains_raw = opts
+            .tool_domains
+            .clone()
+            .or_else(|| std::env::var("MCP_TOOL_DOMAINS").ok())
+            .unwrap_or_default();
+        let domains = parse_domains(&domains_raw, valid_domains)?;
+        let api_key = opts
+            .api_key
+            .as_deref()
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(str::to_string);
+        Ok(Config {
+            api_key,
+            base_url,
+            v2_base_url,
+            public_base_url,
+            domains,
+            timeout_ms: opts
+                .timeout_ms
+                .filter(|t| *t > 0)
+                .unwrap_or(DEFAULT_TIMEOUT_MS),
+            max_retries: opts.max_retries.unwrap_or(DEFAULT_MAX_RETRIES).min(10),
+        })
+    }
+}
+
+/// Parses a comma list of domain names; an unknown one is an error naming the valid ones.
+pub fn parse_domains(raw: &str, valid: &[&str]) -> Result<Vec<String>, String> {
+    let mut out: Vec<String> = Vec::new();
+    for part in raw.split(',') {
+        let name = part.trim().to_ascii_lowercase();
+        if name.is_empty() {
+            continue;
+        }
+        if !valid.contains(&name.as_str()) {
+            return Err(format!(
+                "unknown tool domain \"{name}\" in PORTKEY_TOOL_DOMAINS; valid domains: {}",
+                valid.join(", ")
+            ));
+        }
+        if !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    Ok(out)
+}
+
+/// Checks one base URL against the scheme and host rules; returns it with trailing slashes trimmed.
+pub fn check_base_url(
+    var: &str,
+    raw: &str,
+    insecure: bool,
+    private: bool,
+) -> Result<String, String> {
+    let trimmed = raw.trim().trim_end_matches('/');
+    let url =
+        Url::parse(trimmed).map_err(|e| format!("{var} is not a valid URL ({e}): {trimmed}"))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if insecure => {}
+        "http" => {
+            return Err(format!(
+                "{var} uses http://, which would send the API key unencrypted. Use https://, or set PORTKEY_ALLOW_INSECURE_HTTP=true for a trusted self-hosted gateway."
+            ));
+        }
+        other => return Err(format!("{var} must be an http(s) URL, not {other}:")),
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!("{var} must not carry credentials in the URL"));
+    }
+    let host = url
+        .host()
+        .ok_or_else(|| format!("{var} has no host: {trimmed}"))?;
+    if !private && is_private_host(&host) {
+        return Err(format!(
+            "{var} points at a loopback or private-network host ({host}). Set PORTKEY_ALLOW_PRIVATE_BASE_URL=true to use a self-hosted gateway there."
+        ));
+    }
+    Ok(trimmed.to_string())
+}
+
+fn is_private_host(host: &url::Host<&str>) -> bool {
+    match host {
+        url::Host::Domain(d) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            d == "localhost" || d.ends_with(".localhost")
+        }
+        url::Host::Ipv4(ip) => is_private_v4(*ip),
+        url::Host::Ipv6(ip) => is_private_v6(*ip),
+    }
+}
+
+fn is_private_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, _, _] = ip.octets();
+    ip.is_loopback()
+        || ip.is_private()
+        || ip.is_link_local()
+        || ip.is_unspecified()
+        || (a == 100 && (64..=127).contains(&b))
+}
+
+fn is_private_v6(ip: Ipv6Addr) -> bool {
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        return is_private_v4(v4);
+    }
+    let first = ip.segments().first().copied().unwrap_or(0);
+    ip.is_loopback()
+        || ip.is_unspecified()
+        || (first & 0xfe00) == 0xfc00
+        || (first & 0xffc0) == 0xfe80
+}
+
+/// True when `ip` is an address the base-URL rules treat as private.
+pub fn is_private_ip(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => is_private_v4(v4),
+        IpAddr::V6(v6) => is_private_v6(v6),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const D: &[&str] = &["users", "prompts", "analytics"];
+
+    fn opts(base: &str) -> Opts {
+        Opts {
+            base_url: Some(base.to_string()),
+            ..Opts::default()
+        }
+    }
+
+    #[test]
+    fn default_base_and_v2() {
+        let c = Config::from_opts(&Opts::default(), D).unwrap();
+        assert_eq!(c.base_url, "https://api.portkey.ai/v1");
+        assert_eq!(c.v2_base_url, "https://api.portkey.ai/v2");
+        assert_eq!(c.public_base_url, "https://api.portkey.ai");
+        assert!(c.domains.is_empty());
+        assert_eq!(c.timeout_ms, 30_000);
+    }
+
+    #[test]
+    fn trailing_slashes_trimmed() {
+        let c = Config::from_opts(&opts("https://gw.example.com/v1///"), D).unwrap();
+        assert_eq!(c.base_url, "https://gw.example.com/v1");
+        assert_eq!(c.v2_base_url, "https://gw.example.com/v2");
+    }
+
+    #[test]
+    fn refuses_non_http_and_plain_http() {
+        assert!(
+            Config::from_opts(&opts("ftp://x.example.com"), D)
+                .unwrap_err()
+                .contains("http(s)")
+        );
+        let e = Config::from_opts(&opts("http://gw.example.com/v1"), D).unwrap_err();
+        assert!(e.contains("PORTKEY_ALLOW_INSECURE_HTTP"), "{e}");
+        let mut o = opts("http://gw.example.com/v1");
+        o.allow_insecure_http = Some("YES".into());
+        assert!(Config::from_opts(&o, D).is_ok());
+    }
+
+    #[test]
+    fn refuses_private_hosts_unless_allowed() {
+        for host in [
+            "https://127.0.0.1/v1",
+            "https://10.1.2.3",
+            "https://172.16.0.1",
+            "https://172.31.255.1",
+            "https://192.168.1.1",
+            "https://100.64.0.1",
+            "https://169.254.169.254",
+            "https://0.0.0.0",
+            "https://localhost:8080",
+            "https://api.localhost",
+            "https://[::1]",
+            "https://[fd00::1]",
+            "https://[fe80::1]",
+            "https://[::ffff:10.0.0.1]",
+        ] {
+            let e = Config::from_opts(&opts(host), D).unwrap_err();
+            assert!(e.contains("PORTKEY_ALLOW_PRIVATE_BASE_URL"), "{host}: {e}");
+            let mut o = opts(host);
+            o.allow_private_base_url = Some("1".into());
+            assert!(Config::from_opts(&o, D).is_ok(), "{host}");
+        }
+        for host in [
+            "https://172.32.0.1",
+            "https://100.128.0.1",
+            "https://[2001:db8::1]",
+            "https://8.8.8.8",
+        ] {
+            assert!(Config::from_opts(&opts(host), D).is_ok(), "{host}");
+        }
+    }
+
+    #[test]
+    fn public_base_follows_same_rules() {
+        let o = Opts {
+            public_base_url: Some("http://127.0.0.1:9".into()),
+            ..Opts::default()
+        };
+        assert!(Config::from_opts(&o, D).is_err());
+    }
+
+    #[test]
+    fn domains_trimmed_case_insensitive_and_checked() {
+        let o = Opts {
+            tool_domains: Some(" Prompts, ANALYTICS ,,".into()),
+            ..Opts::default()
+        };
+        assert_eq!(
+            Config::from_opts(&o, D).unwrap().domains,
+            vec!["prompts", "analytics"]
+        );
+        let o = Opts {
+            tool_domains: Some("prompts,nope".into()),
+            ..Opts::default()
+        };
+        let e = Config::from_opts(&o, D).unwrap_err();
+        assert!(
+            e.contains("nope") && e.contains("users, prompts, analytics"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn debug_hides_key() {
+        let o = Opts {
+            api_key: Some("pk-secret-123".into()),
+            ..Opts::default()
+        };
+        let c = Config::from_opts(&o, D).unwrap();
+        assert!(!format!("{c:?}").contains("pk-secret-123"));
+    }
+}

@@ -1,0 +1,304 @@
+//! Configs: gateway routing (strategy, targets), cache and retry settings, and their versions.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use crate::client::{Api, Req, enc};
+use crate::error::ApiError;
+use crate::registry::{ToolDef, bad, tool};
+use crate::shape;
+
+/// Page through results.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct ListConfigs {
+    /// Page index, from 0
+    #[schemars(range(min = 0))]
+    pub current_page: Option<u64>,
+    /// Items per page (1-100)
+    #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
+    pub page_size: Option<u64>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct Slug {
+    /// Config slug (from list_configs)
+    pub slug: String,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CacheMode {
+    Simple,
+    Semantic,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum StrategyMode {
+    Loadbalance,
+    Fallback,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ConfigStatus {
+    Active,
+    Inactive,
+}
+
+/// One routing target.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+pub struct Target {
+    /// Provider name, e.g. openai
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    /// Virtual key slug
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub virtual_key: Option<String>,
+}
+
+/// The routing settings shared by create and update.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct Settings {
+    /// Cache mode
+    pub cache_mode: Option<CacheMode>,
+    /// Cache lifetime in seconds
+    #[schemars(extend("exclusiveMinimum" = 0))]
+    pub cache_max_age: Option<f64>,
+    /// Retry attempts (1-5)
+    #[schemars(range(max = 5), extend("exclusiveMinimum" = 0))]
+    pub retry_attempts: Option<f64>,
+    /// HTTP status codes that trigger a retry
+    pub retry_on_status_codes: Option<Vec<f64>>,
+    /// Routing strategy across targets
+    pub strategy_mode: Option<StrategyMode>,
+    /// Targets to route to
+    pub targets: Option<Vec<Target>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct CreateConfig {
+    /// Config name
+    pub name: String,
+    /// Workspace id (required with an organisation-wide admin key)
+    pub workspace_id: Option<String>,
+    #[serde(flatten)]
+    pub settings: Settings,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct UpdateConfig {
+    /// Config slug (from list_configs)
+    pub slug: String,
+    /// New name
+    pub name: Option<String>,
+    /// New status
+    pub status: Option<ConfigStatus>,
+    #[serde(flatten)]
+    pub settings: Settings,
+}
+
+/// The `config` object Portkey stores, built from the flat settings; empty when none is given.
+fn config_body(s: &Settings) -> Result<Map<String, Value>, ApiError> {
+    let mut c = Map::new();
+    if s.cache_mode.is_some() || s.cache_max_age.is_some() {
+        c.insert(
+            "cache".into(),
+            shape::obj(vec![
+                ("max_age", json!(s.cache_max_age)),
+                ("mode", json!(s.cache_mode)),
+            ]),
+        );
+    }
+    if s.retry_attempts.is_some() || s.retry_on_status_codes.is_some() {
+        c.insert(
+            "retry".into(),
+            shape::obj(vec![
+                ("attempts", json!(s.retry_attempts)),
+                ("on_status_codes", json!(s.retry_on_status_codes)),
+            ]),
+        );
+    }
+    if let Some(mode) = s.strategy_mode {
+        c.insert("strategy".into(), json!({ "mode": mode }));
+    }
+    if let Some(t) = &s.targets {
+        c.insert("targets".into(), shape::to_json(t)?);
+    }
+    Ok(c)
+}
+
+/// Summary row of a config in a list.
+const CONFIG_FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "slug",
+    "workspace_id",
+    "status",
+    "is_default",
+    "created_at",
+    "last_updated_at",
+    "owner_id",
+    "updated_by",
+];
+
+fn shape_config(v: &Value) -> Value {
+    let mut out = shape::pick(
+        v,
+        &["id", "slug", "name", "status", "workspace_id", "version_id"],
+    );
+    if let Value::Object(m) = &mut out {
+        let config = match shape::json_field(v.get("config")) {
+            Value::Null => json!({}),
+            c => c,
+        };
+        m.insert("config".into(), config);
+    }
+    out
+}
+
+fn shape_versions(v: &Value) -> Value {
+    let rows: Vec<Value> = shape::items(v)
+        .iter()
+        .map(|ver| {
+            let mut row = shape::pick(ver, &["version_id", "created_at", "updated_by"]);
+            if let Value::Object(m) = &mut row {
+                m.insert(
+                    "config".into(),
+                    match shape::json_field(ver.get("config")) {
+                        Value::Null => json!({}),
+                        c => c,
+                    },
+                );
+            }
+            row
+        })
+        .collect();
+    json!({"total": shape::total(v), "versions": rows})
+}
+
+async fn list_configs(api: Api, a: ListConfigs) -> Result<Value, ApiError> {
+    let v = api.send(Req::get("/configs").query_from(&a)).await?;
+    Ok(shape::list(&v, "configurations", CONFIG_FIELDS))
+}
+
+async fn get_config(api: Api, a: Slug) -> Result<Value, ApiError> {
+    let v = api.get(format!("/configs/{}", enc(&a.slug))).await?;
+    Ok(shape_config(&v))
+}
+
+async fn create_config(api: Api, a: CreateConfig) -> Result<Value, ApiError> {
+    let config = config_body(&a.settings)?;
+    if config.is_empty() {
+        return Err(bad(
+            "give at least one setting: cache_mode, cache_max_age, retry_attempts, retry_on_status_codes, strategy_mode or targets",
+        ));
+    }
+    let body = shape::obj(vec![
+        ("name", json!(a.name)),
+        ("config", Value::Object(config)),
+        ("workspace_id", json!(a.workspace_id)),
+    ]);
+    let v = api.post("/configs", body).await?;
+    Ok(shape::obj(vec![
+        ("message", json!(format!("Config \"{}\" created.", a.name))),
+        (
+            "id",
+            shape::pick(&v, &["id"])
+                .get("id")
+                .cloned()
+                .unwrap_or(Value::Null),
+        ),
+        ("slug", v.get("slug").cloned().unwrap_or(Value::Null)),
+        (
+            "version_id",
+            v.get("version_id").cloned().unwrap_or(Value::Null),
+        ),
+    ]))
+}
+
+async fn update_config(api: Api, a: UpdateConfig) -> Result<Value, ApiError> {
+    let config = config_body(&a.settings)?;
+    let mut body = Map::new();
+    shape::put(&mut body, "name", json!(a.name));
+    shape::put(&mut body, "status", json!(a.status));
+    if !config.is_empty() {
+        body.insert("config".into(), Value::Object(config));
+    }
+    let v = api
+        .put(format!("/configs/{}", enc(&a.slug)), Value::Object(body))
+        .await?;
+    Ok(shape::obj(vec![
+        (
+            "message",
+            json!(format!(
+                "Config \"{}\" updated; a new version was saved.",
+                a.slug
+            )),
+        ),
+        ("success", v.get("success").cloned().unwrap_or(json!(true))),
+        (
+            "version_id",
+            v.get("version_id").cloned().unwrap_or(Value::Null),
+        ),
+    ]))
+}
+
+async fn delete_config(api: Api, a: Slug) -> Result<Value, ApiError> {
+    let v = api.delete(format!("/configs/{}", enc(&a.slug))).await?;
+    Ok(json!({
+        "message": format!("Config \"{}\" deleted.", a.slug),
+        "success": v.get("success").cloned().unwrap_or(json!(true)),
+    }))
+}
+
+async fn list_config_versions(api: Api, a: Slug) -> Result<Value, ApiError> {
+    let v = api
+        .get(format!("/configs/{}/versions", enc(&a.slug)))
+        .await?;
+    Ok(shape_versions(&v))
+}
+
+/// The tools of this domain, in the reference's order.
+pub fn tools() -> Vec<ToolDef> {
+    vec![
+        tool(
+            "list_configs",
+            "List gateway configs (id, slug, name, status, workspace). Returns {total, configurations}. Use get_config for the routing details of one.",
+            list_configs,
+        )
+        .endpoint("GET /configs"),
+        tool(
+            "get_config",
+            "Get one config by slug: its cache, retry, strategy and targets. Read it before update_config.",
+            get_config,
+        )
+        .endpoint("GET /configs/{slug}"),
+        tool(
+            "create_config",
+            "Create a config from flat routing settings (at least one of cache, retry, strategy or targets). Returns the new id and version_id.",
+            create_config,
+        )
+        .endpoint("POST /configs"),
+        tool(
+            "update_config",
+            "Update a config by slug; only the fields given change and a new version is saved. Takes effect at once for every key and prompt using it.",
+            update_config,
+        )
+        .endpoint("PUT /configs/{slug}")
+        .open_world(false),
+        tool(
+            "delete_config",
+            "Delete a config and all its versions. Irreversible; anything still referencing the slug breaks.",
+            delete_config,
+        )
+        .endpoint("DELETE /configs/{slug}"),
+        tool(
+            "list_config_versions",
+            "List a config's versions (version_id, config, created_at, updated_by) to audit or compare history.",
+            list_config_versions,
+        )
+        .endpoint("GET /configs/{slug}/versions"),
+    ]
+}

@@ -1,0 +1,8 @@
+//! The guardrails domain.
+
+use crate::registry::ToolDef;
+
+/// The tools of this domain, in the reference's order.
+pub fn tools() -> Vec<ToolDef> {
+    Vec::new()
+}

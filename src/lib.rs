@@ -1,0 +1,130 @@
+//! portkey-admin-mcp: the Portkey Admin API as MCP tools.
+#![deny(clippy::print_stdout)]
+
+pub mod client;
+pub mod config;
+pub mod domains;
+pub mod envelope;
+pub mod error;
+pub mod registry;
+pub mod schema;
+pub mod server;
+pub mod shape;
+
+use std::sync::Arc;
+
+use config::Config;
+use registry::{Registry, Selection};
+
+/// Builds the registry a configuration selects.
+pub fn build_registry(config: &Config) -> Registry {
+    Registry::build(
+        domains::DOMAINS,
+        &Selection {
+            domains: config.domains.clone(),
+        },
+    )
+}
+
+/// Builds the whole server for a configuration.
+pub fn build_server(config: &Config) -> Result<server::PortkeyServer, String> {
+    let client = Arc::new(client::PortkeyClient::new(config)?);
+    let registry = Arc::new(build_registry(config));
+    Ok(server::PortkeyServer::new(
+        registry,
+        client,
+        config.domains.is_empty(),
+    ))
+}
+
+/// The names of every domain, in order.
+pub fn domain_names() -> Vec<&'static str> {
+    registry::domain_names(domains::DOMAINS)
+}
+
+/// The catalog as text, grouped by domain.
+pub fn catalog_text(registry: &Registry) -> String {
+    let mut out = String::new();
+    let mut current = "";
+    for t in registry.tools() {
+        if t.domain != current {
+            current = t.domain;
+            let n = registry
+                .tools()
+                .iter()
+                .filter(|x| x.domain == current)
+                .count();
+            out.push_str(&format!("\n{current} ({n})\n"));
+        }
+        let h = t.hints();
+        let mut flags = Vec::new();
+        if h.read_only {
+            flags.push("read-only");
+        }
+        if h.destructive {
+            flags.push("destructive");
+        }
+        if t.gated {
+            flags.push("enterprise");
+        }
+        let flags = if flags.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", flags.join(", "))
+        };
+        out.push_str(&format!("  {}{flags}\n      {}\n", t.name, t.description));
+    }
+    out.push_str(&format!("\n{} tools\n", registry.tools().len()));
+    out
+}
+
+/// The catalog as JSON: domains, each with its tools.
+pub fn catalog_json(registry: &Registry) -> String {
+    let mut domains: Vec<(String, Vec<serde_json::Value>)> = Vec::new();
+    for t in registry.tools() {
+        let h = t.hints();
+        let entry = serde_json::json!({
+            "name": t.name,
+            "description": t.full_description(),
+            "read_only": h.read_only,
+            "destructive": h.destructive,
+            "idempotent": h.idempotent,
+            "enterprise_gated": t.gated,
+            "endpoints": t.endpoints,
+        });
+        match domains.last_mut() {
+            Some((d, list)) if d == t.domain => list.push(entry),
+            _ => domains.push((t.domain.to_string(), vec![entry])),
+        }
+    }
+    let value = serde_json::json!({
+        "tool_count": registry.tools().len(),
+        "domains": domains.into_iter().map(|(d, tools)| serde_json::json!({"domain": d, "tools": tools})).collect::<Vec<_>>(),
+    });
+    let mut s = serde_json::to_string_pretty(&value).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// ENDPOINTS.md: every tool with the method and path it calls, by domain.
+pub fn endpoints_markdown(registry: &Registry) -> String {
+    let mut out = String::from(
+        "# Endpoints\n\nEvery tool and the Portkey Admin API requests it sends. Paths are relative to `PORTKEY_BASE_URL`\n(default `https://api.portkey.ai/v1`); `{v2}` marks the same base with `/v1` replaced by `/v2`, `{public}` the\nkey-less public catalog (`PORTKEY_PUBLIC_BASE_URL`). Generated from the registry; a test keeps it true.\n",
+    );
+    let mut current = "";
+    for t in registry.tools() {
+        if t.domain != current {
+            current = t.domain;
+            out.push_str(&format!(
+                "\n## {current}\n\n| tool | requests |\n| --- | --- |\n"
+            ));
+        }
+        let eps: Vec<String> = if t.endpoints.is_empty() {
+            vec!["(local only, sends nothing)".to_string()]
+        } else {
+            t.endpoints.iter().map(|e| format!("`{e}`")).collect()
+        };
+        out.push_str(&format!("| `{}` | {} |\n", t.name, eps.join("<br>")));
+    }
+    out
+}

@@ -1,0 +1,426 @@
+//! Flat, portable JSON Schemas from schemars types, and the check of arguments against them.
+//!
+//! Flat means: no `$schema`, `$defs`/`$ref`, `title`, numeric `format`s, `true` sub-schemas or
+//! `["T","null"]` type arrays. Clients with strict schema handling accept every tool.
+
+use schemars::JsonSchema;
+use schemars::generate::SchemaSettings;
+use serde_json::{Map, Value};
+
+const NUMERIC_FORMATS: &[&str] = &[
+    "int8", "int16", "int32", "int64", "int128", "uint8", "uint16", "uint32", "uint64", "uint128",
+    "uint", "int", "float", "double",
+];
+
+/// The flat input schema of `T`, an object schema with `properties`.
+pub fn input_schema<T: JsonSchema>() -> Map<String, Value> {
+    let generator = SchemaSettings::draft2020_12()
+        .with(|s| {
+            s.inline_subschemas = true;
+            s.meta_schema = None;
+        })
+        .into_generator();
+    let root = generator.into_root_schema_for::<T>();
+    let mut value = root.to_value();
+    flatten(&mut value);
+    let mut map = match value {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    map.remove("description");
+    map.remove("$defs");
+    map.remove("definitions");
+    map.insert("type".into(), Value::String("object".into()));
+    if !map.contains_key("properties") {
+        map.insert("properties".into(), Value::Object(Map::new()));
+    }
+    if matches!(map.get("required"), Some(Value::Array(a)) if a.is_empty()) {
+        map.remove("required");
+    }
+    // Keep `type` and `properties` first for readability.
+    let mut ordered = Map::new();
+    for key in ["type", "properties", "required"] {
+        if let Some(v) = map.remove(key) {
+            ordered.insert(key.into(), v);
+        }
+    }
+    ordered.extend(map);
+    ordered
+}
+
+/// Rewrites a schemars schema in place into the flat dialect.
+pub fn flatten(v: &mut Value) {
+    match v {
+        Value::Bool(_) => *v = Value::Object(Map::new()),
+        Value::Object(m) => {
+            m.remove("$schema");
+            m.remove("title");
+            if let Some(Value::String(f)) = m.get("format")
+                && NUMERIC_FORMATS.contains(&f.as_str())
+            {
+                m.remove("format");
+            }
+            // ["T","null"] -> "T"
+            if let Some(Value::Array(types)) = m.get("type") {
+                let kept: Vec<Value> = types
+                    .iter()
+                    .filter(|t| t.as_str() != Some("null"))
+                    .cloned()
+                    .collect();
+                let new = match kept.len() {
+                    1 => kept.into_iter().next().unwrap_or(Value::Null),
+                    _ => Value::Array(kept),
+                };
+                m.insert("type".into(), new);
+            }
+            if let Some(Value::Array(e)) = m.get_mut("enum") {
+                e.retain(|x| !x.is_null());
+            }
+            for key in ["anyOf", "oneOf"] {
+                if let Some(Value::Array(alts)) = m.remove(key) {
+                    let mut alts: Vec<Value> = alts
+                        .into_iter()
+                        .filter(|a| a.get("type").and_then(Value::as_str) != Some("null"))
+                        .collect();
+                    for a in alts.iter_mut() {
+                        flatten(a);
+                    }
+                    let all_consts =
+                        !alts.is_empty() && alts.iter().all(|a| a.get("const").is_some());
+                    if all_consts {
+                        let values: Vec<Value> = alts
+                            .iter()
+                            .filter_map(|a| a.get("const").cloned())
+                            .collect();
+                        if let Some(t) = alts.first().and_then(|a| a.get("type")).cloned() {
+                            m.insert("type".into(), t);
+                        }
+                        m.insert("enum".into(), Value::Array(values));
+                    } else if alts.len() == 1 {
+                        if let Some(Value::Object(only)) = alts.pop() {
+                            for (k, val) in only {
+                                m.entry(k).or_insert(val);
+                            }
+                        }
+                    } else if !alts.is_empty() {
+                        m.insert(key.into(), Value::Array(alts));
+                    }
+                }
+            }
+            if let Some(Value::Null) = m.get("default") {
+                m.remove("default");
+            }
+            for (_, child) in m.iter_mut() {
+                flatten(child);
+            }
+            // `properties` holds schemas by name, not keywords: a property named like a keyword must survive.
+        }
+        Value::Array(a) => a.iter_mut().for_each(flatten),
+        _ => {}
+    }
+}
+
+/// Checks `args` against a flat schema: types, required members, enums, ranges and lengths.
+/// Returns the first problem in plain words, naming the argument.
+pub fn check_args(schema: &Map<String, Value>, args: &Value) -> Result<(), String> {
+    check(&Value::Object(schema.clone()), args, "")
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+fn type_ok(t: &str, v: &Value) -> bool {
+    match t {
+        "object" => v.is_object(),
+        "array" => v.is_array(),
+        "string" => v.is_string(),
+        "boolean" => v.is_boolean(),
+        "number" => v.is_number(),
+        "integer" => v.as_f64().is_some_and(|f| f.fract() == 0.0),
+        "null" => v.is_null(),
+        _ => true,
+    }
+}
+
+fn check(schema: &Value, v: &Value, at: &str) -> Result<(), String> {
+    let Some(s) = schema.as_object() else {
+        return Ok(());
+    };
+    let name = if at.is_empty() {
+        "arguments".to_string()
+    } else {
+        format!("`{at}`")
+    };
+    if let Some(alts) = s
+        .get("anyOf")
+        .or_else(|| s.get("oneOf"))
+        .and_then(Value::as_array)
+        && !alts.iter().any(|a| check(a, v, at).is_ok())
+    {
+        return match alts.iter().map(|a| check(a, v, at)).find_map(Result::err) {
+            Some(e) if alts.len() == 1 => Err(e),
+            _ => Err(format!("{name} does not match any allowed form")),
+        };
+    }
+    match s.get("type") {
+        Some(Value::String(t)) if !type_ok(t, v) => {
+            return Err(format!(
+                "{name} must be {} {t}, got {}",
+                article(t),
+                type_name(v)
+            ));
+        }
+        Some(Value::Array(ts)) if !ts.iter().filter_map(Value::as_str).any(|t| type_ok(t, v)) => {
+            let names: Vec<&str> = ts.iter().filter_map(Value::as_str).collect();
+            return Err(format!(
+                "{name} must be one of types {}, got {}",
+                names.join("/"),
+                type_name(v)
+            ));
+        }
+        _ => {}
+    }
+    if let Some(Value::Array(allowed)) = s.get("enum")
+        && !allowed.contains(v)
+    {
+        let list: Vec<String> = allowed.iter().map(Value::to_string).collect();
+        return Err(format!(
+            "{name} must be one of {}, got {v}",
+            list.join(", ")
+        ));
+    }
+    if let Some(c) = s.get("const")
+        && c != v
+    {
+        return Err(format!("{name} must be {c}"));
+    }
+    if let Some(x) = v.as_f64() {
+        let bound = |k: &str| s.get(k).and_then(Value::as_f64);
+        if let Some(min) = bound("minimum")
+            && x < min
+        {
+            return Err(format!("{name} must be at least {min}, got {x}"));
+        }
+        if let Some(max) = bound("maximum")
+            && x > max
+        {
+            return Err(format!("{name} must be at most {max}, got {x}"));
+        }
+        if let Some(min) = bound("exclusiveMinimum")
+            && x <= min
+        {
+            return Err(format!("{name} must be greater than {min}, got {x}"));
+        }
+        if let Some(max) = bound("exclusiveMaximum")
+            && x >= max
+        {
+            return Err(format!("{name} must be less than {max}, got {x}"));
+        }
+    }
+    if let Some(text) = v.as_str() {
+        let len = text.chars().count() as u64;
+        if let Some(min) = s.get("minLength").and_then(Value::as_u64)
+            && len < min
+        {
+            return Err(if min == 1 {
+                format!("{name} must not be empty")
+            } else {
+                format!("{name} must be at least {min} characters long")
+            });
+        }
+        if let Some(max) = s.get("maxLength").and_then(Value::as_u64)
+            && len > max
+        {
+            return Err(format!("{name} must be at most {max} characters long"));
+        }
+        if let Some(Value::String(f)) = s.get("format")
+            && !format_ok(f, text)
+        {
+            return Err(format!("{name} must be a valid {f}, got \"{text}\""));
+        }
+    }
+    if let Some(items) = v.as_array() {
+        let n = items.len() as u64;
+        if let Some(min) = s.get("minItems").and_then(Value::as_u64)
+            && n < min
+        {
+            return Err(format!("{name} must have at least {min} item(s)"));
+        }
+        if let Some(max) = s.get("maxItems").and_then(Value::as_u64)
+            && n > max
+        {
+            return Err(format!("{name} must have at most {max} items"));
+        }
+        if let Some(item_schema) = s.get("items") {
+            for (i, item) in items.iter().enumerate() {
+                check(item_schema, item, &format!("{at}[{i}]"))?;
+            }
+        }
+    }
+    if let Some(obj) = v.as_object() {
+        if let Some(Value::Array(req)) = s.get("required") {
+            for r in req.iter().filter_map(Value::as_str) {
+                if obj.get(r).is_none_or(Value::is_null) {
+                    let path = if at.is_empty() {
+                        r.to_string()
+                    } else {
+                        format!("{at}.{r}")
+                    };
+                    return Err(format!("`{path}` is required"));
+                }
+            }
+        }
+        let props = s.get("properties").and_then(Value::as_object);
+        for (k, child) in obj {
+            if child.is_null() {
+                continue;
+            }
+            let path = if at.is_empty() {
+                k.clone()
+            } else {
+                format!("{at}.{k}")
+            };
+            if let Some(ps) = props.and_then(|p| p.get(k)) {
+                check(ps, child, &path)?;
+            } else if let Some(extra) = s.get("additionalProperties") {
+                if extra == &Value::Bool(false) {
+                    return Err(format!("`{path}` is not an accepted argument"));
+                }
+                check(extra, child, &path)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn article(t: &str) -> &'static str {
+    if t.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
+fn format_ok(format: &str, s: &str) -> bool {
+    match format {
+        "email" => {
+            let mut parts = s.splitn(2, '@');
+            let (local, domain) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !s.contains(char::is_whitespace)
+        }
+        "uuid" => {
+            let groups: Vec<&str> = s.split('-').collect();
+            groups.len() == 5
+                && groups
+                    .iter()
+                    .zip([8, 4, 4, 4, 12])
+                    .all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_hexdigit()))
+        }
+        "uri" => s.contains("://") && reqwest::Url::parse(s).is_ok(),
+        _ => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[derive(serde::Deserialize, JsonSchema)]
+    #[allow(dead_code)]
+    struct Sample {
+        /// Slug.
+        slug: String,
+        /// Page size.
+        #[schemars(range(min = 1, max = 100))]
+        page_size: Option<u32>,
+        /// Mode.
+        mode: Option<Mode>,
+        /// Free form.
+        extra: Option<Value>,
+        /// Items.
+        tags: Option<Vec<Inner>>,
+    }
+
+    #[derive(serde::Deserialize, JsonSchema)]
+    #[allow(dead_code)]
+    struct Inner {
+        /// Key.
+        key: String,
+    }
+
+    #[derive(serde::Deserialize, JsonSchema)]
+    #[serde(rename_all = "lowercase")]
+    #[allow(dead_code)]
+    enum Mode {
+        Simple,
+        Semantic,
+    }
+
+    #[test]
+    fn flat_schema_has_no_refs_nulls_or_formats() {
+        let s = Value::Object(input_schema::<Sample>());
+        let text = s.to_string();
+        for bad in ["$ref", "$defs", "$schema", "\"null\"", "uint32", "title"] {
+            assert!(!text.contains(bad), "{bad} in {text}");
+        }
+        assert_eq!(s["required"], json!(["slug"]));
+        assert_eq!(
+            s["properties"]["mode"]["enum"],
+            json!(["simple", "semantic"])
+        );
+        assert_eq!(s["properties"]["page_size"]["maximum"], json!(100));
+        assert_eq!(
+            s["properties"]["tags"]["items"]["properties"]["key"]["type"],
+            json!("string")
+        );
+        assert!(s["properties"]["extra"].is_object());
+    }
+
+    #[test]
+    fn check_args_reports_argument_names() {
+        let s = input_schema::<Sample>();
+        assert!(check_args(&s, &json!({"slug": "a"})).is_ok());
+        assert_eq!(
+            check_args(&s, &json!({})).unwrap_err(),
+            "`slug` is required"
+        );
+        assert!(
+            check_args(&s, &json!({"slug": 1}))
+                .unwrap_err()
+                .contains("`slug` must be a string")
+        );
+        assert!(
+            check_args(&s, &json!({"slug": "a", "page_size": 101}))
+                .unwrap_err()
+                .contains("at most 100")
+        );
+        assert!(
+            check_args(&s, &json!({"slug": "a", "mode": "x"}))
+                .unwrap_err()
+                .contains("one of")
+        );
+        assert!(
+            check_args(&s, &json!({"slug": "a", "tags": [{}]}))
+                .unwrap_err()
+                .contains("tags[0].key")
+        );
+        assert!(
+            check_args(&s, &json!({"slug": "a", "page_size": 1.5}))
+                .unwrap_err()
+                .contains("integer")
+        );
+    }
+}

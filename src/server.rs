@@ -1,0 +1,265 @@
+//! The MCP surface: server info and instructions, tools, the workflow-guide resource and the
+//! planning prompt. Tool calls go through the registry; results through the envelope.
+
+use std::sync::Arc;
+
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, GetPromptRequestParams,
+    GetPromptResponse, GetPromptResult, Implementation, ListPromptsResult, ListResourcesResult,
+    ListToolsResult, PaginatedRequestParams, Prompt, PromptArgument, PromptMessage,
+    ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, Resource,
+    ResourceContents, Role, ServerCapabilities, ServerConfig,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData, RoleServer, ServerHandler};
+use serde_json::Value;
+
+use crate::client::{Api, PortkeyClient};
+use crate::envelope;
+use crate::error::ApiError;
+use crate::registry::Registry;
+
+pub const GUIDE_URI: &str = "portkey-admin://docs/workflow-guide";
+pub const GUIDE: &str = include_str!("guide.md");
+pub const PLAN_PROMPT: &str = "plan_portkey_admin_workflow";
+
+/// The server state shared by every request.
+#[derive(Clone)]
+pub struct PortkeyServer {
+    registry: Arc<Registry>,
+    client: Arc<PortkeyClient>,
+    instructions: Arc<String>,
+}
+
+impl PortkeyServer {
+    pub fn new(registry: Arc<Registry>, client: Arc<PortkeyClient>, all_domains: bool) -> Self {
+        let mut text = String::from(
+            "Administer a Portkey AI Gateway account. Discover with a list_ tool, then read one object with the matching get_ tool. \
+Analytics tools need a time window (time_of_generation_min and time_of_generation_max, ISO 8601). \
+Prompt workflow: list_collections -> create_prompt or migrate_prompt (dry_run first) -> render_prompt -> publish_prompt -> promote_prompt. \
+Every result is {ok, data} or {ok:false, error:{message}}; error.message says what to fix. \
+Enterprise-gated tools answer 403 on other plans. Read the resource portkey-admin://docs/workflow-guide for the full guide.",
+        );
+        if !all_domains {
+            text.push_str(" Only some tool domains are enabled on this server (PORTKEY_TOOL_DOMAINS); tools outside them are not available.");
+        }
+        if !client.has_key() {
+            text.push_str(
+                " PORTKEY_API_KEY is not set: tool calls will fail until it is configured.",
+            );
+        }
+        PortkeyServer {
+            registry,
+            client,
+            instructions: Arc::new(text),
+        }
+    }
+
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// Runs one tool call to its envelope.
+    pub async fn call(&self, name: &str, args: Value) -> Result<Value, ErrorData> {
+        let def = self
+            .registry
+            .get(name)
+            .cloned()
+            .ok_or_else(|| ErrorData::invalid_params(format!("unknown tool: {name}"), None))?;
+        let api = Api::new(self.client.clone());
+        let result = self.registry.invoke(&def, api, args).await;
+        Ok(match result {
+            Ok(data) => envelope::success(data),
+            Err(e) => {
+                tracing::warn!(
+                    tool = def.name,
+                    kind = e.kind(),
+                    status = e.status(),
+                    "tool call failed"
+                );
+                let mut env = envelope::failure(&e);
+                redact_value(&mut env, &self.client);
+                env
+            }
+        })
+    }
+}
+
+fn redact_value(v: &mut Value, client: &PortkeyClient) {
+    match v {
+        Value::String(s) => *s = client.redact(s),
+        Value::Array(a) => a.iter_mut().for_each(|x| redact_value(x, client)),
+        Value::Object(m) => m.values_mut().for_each(|x| redact_value(x, client)),
+        _ => {}
+    }
+}
+
+fn plan_prompt() -> Prompt {
+    Prompt::new(
+        PLAN_PROMPT,
+        Some("Plan a safe, ordered sequence of Portkey admin tool calls for a task."),
+        Some(vec![
+            PromptArgument::new("task")
+                .with_description("What you want done in Portkey (at most 500 characters)")
+                .with_required(true),
+            PromptArgument::new("area")
+                .with_description(
+                    "Optional focus area, e.g. prompts, keys, analytics (at most 80 characters)",
+                )
+                .with_required(false),
+        ]),
+    )
+}
+
+fn guide_resource() -> Resource {
+    Resource::new(GUIDE_URI, "workflow-guide")
+        .with_title("Portkey admin workflow guide")
+        .with_description(
+            "How to discover, change and audit a Portkey account safely with these tools",
+        )
+        .with_mime_type("text/markdown")
+        .with_size(GUIDE.len() as u64)
+}
+
+impl ServerHandler for PortkeyServer {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_resources()
+                .enable_prompts()
+                .build(),
+        )
+        .with_server_info(Implementation::new(
+            "portkey-admin-mcp",
+            env!("CARGO_PKG_VERSION"),
+        ))
+        .with_instructions(self.instructions.as_str())
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        Ok(ListToolsResult::with_all_items(
+            (*self.registry.listed()).clone(),
+        ))
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let args = Value::Object(request.arguments.unwrap_or_default());
+        let name = request.name.to_string();
+        let envelope = tokio::select! {
+            r = self.call(&name, args) => r?,
+            _ = context.ct.cancelled() => {
+                tracing::info!(tool = %name, "call cancelled by the client");
+                envelope::failure(&ApiError::Other("The call was cancelled by the client; nothing more was sent.".into()))
+            }
+        };
+        let ok = envelope.get("ok").and_then(Value::as_bool).unwrap_or(false);
+        let result = if ok {
+            CallToolResult::structured(envelope)
+        } else {
+            CallToolResult::structured_error(envelope)
+        };
+        Ok(result.into())
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        Ok(ListResourcesResult::with_all_items(vec![guide_resource()]))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        if request.uri != GUIDE_URI {
+            return Err(ErrorData::resource_not_found(
+                format!(
+                    "no resource at {}; the only resource is {GUIDE_URI}",
+                    request.uri
+                ),
+                None,
+            ));
+        }
+        let contents = ResourceContents::text(GUIDE, GUIDE_URI).with_mime_type("text/markdown");
+        Ok(ReadResourceResult::new(vec![contents]).into())
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        Ok(ListPromptsResult::with_all_items(vec![plan_prompt()]))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, ErrorData> {
+        if request.name != PLAN_PROMPT {
+            return Err(ErrorData::invalid_params(
+                format!(
+                    "unknown prompt: {}; the only prompt is {PLAN_PROMPT}",
+                    request.name
+                ),
+                None,
+            ));
+        }
+        let args = request.arguments.unwrap_or_default();
+        let get = |k: &str| {
+            args.get(k)
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+        };
+        let task = get("task")
+            .ok_or_else(|| ErrorData::invalid_params("argument `task` is required", None))?;
+        if task.chars().count() > 500 {
+            return Err(ErrorData::invalid_params(
+                "argument `task` must be at most 500 characters",
+                None,
+            ));
+        }
+        let area = get("area");
+        if area.is_some_and(|a| a.chars().count() > 80) {
+            return Err(ErrorData::invalid_params(
+                "argument `area` must be at most 80 characters",
+                None,
+            ));
+        }
+        let area_line = area
+            .map(|a| format!("Focus area: {a}\n"))
+            .unwrap_or_default();
+        let ask = format!(
+            "Task: {task}\n{area_line}\nUsing the Portkey admin tools of this server and the guide above, write a numbered plan of tool calls that does this task safely:\n\
+1. Start with read-only calls (list_/get_) that confirm the ids and the current state.\n\
+2. For each write, name the tool, its arguments, and what it changes; use dry_run where a tool offers it.\n\
+3. Mark every destructive or irreversible step and ask for confirmation before it.\n\
+4. End with the read calls that verify the result.\n\
+Do not call any tool yet; present the plan first."
+        );
+        let messages = vec![
+            PromptMessage::new_text(
+                Role::User,
+                format!("Reference guide for this server:\n\n{GUIDE}"),
+            ),
+            PromptMessage::new_text(Role::User, ask),
+        ];
+        Ok(GetPromptResult::new(messages)
+            .with_description("A safe, ordered plan of Portkey admin tool calls")
+            .into())
+    }
+}

@@ -1,0 +1,148 @@
+//! Small helpers the domain modules use to shape Portkey's answers into tool results.
+
+use serde_json::{Map, Value, json};
+
+use crate::error::ApiError;
+
+/// The items of a list answer: `data`, or the answer itself when it is an array.
+pub fn items(v: &Value) -> Vec<Value> {
+    match v {
+        Value::Array(a) => a.clone(),
+        Value::Object(m) => match m.get("data") {
+            Some(Value::Array(a)) => a.clone(),
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
+/// `total` of a list answer, falling back to the number of items.
+pub fn total(v: &Value) -> Value {
+    match v.get("total") {
+        Some(t) if !t.is_null() => t.clone(),
+        _ => json!(items(v).len()),
+    }
+}
+
+/// Copies the named members of `v` that are present and not null, in the order given.
+pub fn pick(v: &Value, keys: &[&str]) -> Value {
+    let mut out = Map::new();
+    for k in keys {
+        if let Some(x) = v.get(*k)
+            && !x.is_null()
+        {
+            out.insert((*k).to_string(), x.clone());
+        }
+    }
+    Value::Object(out)
+}
+
+/// A list result: `{total, <key>: [picked items], has_more?}`.
+pub fn list(v: &Value, key: &str, fields: &[&str]) -> Value {
+    let rows: Vec<Value> = items(v).iter().map(|i| pick(i, fields)).collect();
+    let mut out = Map::new();
+    out.insert("total".into(), total(v));
+    out.insert(key.into(), Value::Array(rows));
+    if let Some(h) = v.get("has_more").filter(|h| !h.is_null()) {
+        out.insert("has_more".into(), h.clone());
+    }
+    Value::Object(out)
+}
+
+/// A field that Portkey documents as an object but sometimes sends as a JSON string: both accepted.
+pub fn json_field(v: Option<&Value>) -> Value {
+    match v {
+        Some(Value::String(s)) => {
+            serde_json::from_str(s).unwrap_or_else(|_| Value::String(s.clone()))
+        }
+        Some(other) => other.clone(),
+        None => Value::Null,
+    }
+}
+
+/// A member the tool needs in Portkey's answer; its absence is an error naming it.
+pub fn need<'a>(v: &'a Value, key: &str) -> Result<&'a Value, ApiError> {
+    match v.get(key) {
+        Some(x) if !x.is_null() => Ok(x),
+        _ => Err(unexpected(key)),
+    }
+}
+
+/// An array member the tool needs in Portkey's answer.
+pub fn need_array<'a>(v: &'a Value, key: &str) -> Result<&'a Vec<Value>, ApiError> {
+    v.get(key)
+        .and_then(Value::as_array)
+        .ok_or_else(|| unexpected(key))
+}
+
+/// An object member the tool needs in Portkey's answer.
+pub fn need_object<'a>(v: &'a Value, key: &str) -> Result<&'a Map<String, Value>, ApiError> {
+    v.get(key)
+        .and_then(Value::as_object)
+        .ok_or_else(|| unexpected(key))
+}
+
+fn unexpected(key: &str) -> ApiError {
+    ApiError::Other(format!(
+        "Portkey's answer did not have the expected shape (no `{key}`); the API may have changed or the endpoint returned something else. Nothing further was sent."
+    ))
+}
+
+/// Inserts `value` under `key` when it is not null.
+pub fn put(map: &mut Map<String, Value>, key: &str, value: Value) {
+    if !value.is_null() {
+        map.insert(key.to_string(), value);
+    }
+}
+
+/// A JSON object from pairs, leaving out nulls.
+pub fn obj(pairs: Vec<(&str, Value)>) -> Value {
+    let mut m = Map::new();
+    for (k, v) in pairs {
+        put(&mut m, k, v);
+    }
+    Value::Object(m)
+}
+
+/// Serialises a value to JSON; serialising the project's own input types cannot fail, but a
+/// failure still becomes an error rather than a panic.
+pub fn to_json<T: serde::Serialize>(v: &T) -> Result<Value, ApiError> {
+    serde_json::to_value(v)
+        .map_err(|e| ApiError::Other(format!("could not encode the request: {e}")))
+}
+
+/// Whether a member name says it carries a secret.
+pub fn is_secret_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    [
+        "secret",
+        "token",
+        "password",
+        "credential",
+        "api_key",
+        "apikey",
+        "private_key",
+        "access_key",
+        "key_id",
+    ]
+    .iter()
+    .any(|s| n.contains(s))
+        || n == "key"
+}
+
+/// Replaces the value of every member whose name says secret with `[REDACTED]`.
+pub fn redact_secrets(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m.iter_mut() {
+                if is_secret_name(k) && !x.is_null() && !x.is_object() && !x.is_array() {
+                    *x = Value::String("[REDACTED]".into());
+                } else {
+                    redact_secrets(x);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(redact_secrets),
+        _ => {}
+    }
+}
