@@ -25,15 +25,8 @@ pub fn failure(error: &ApiError) -> Value {
 
 /// The output schema shared by every tool: an object with `ok`, and `data` or `error`.
 pub fn output_schema() -> Map<String, Value> {
-    let v = json!({
-        "type": "object",
-        "properties": {
-            "ok": {"type": "boolean"},
-            "data": {},
-            "error": {"type": "object"}
-        },
-        "required": ["ok"]
-    });
+    // Kept minimal on purpose: it is repeated in every tools/list entry.
+    let v = json!({"type": "object", "required": ["ok"]});
     match v {
         Value::Object(m) => m,
         _ => Map::new(),

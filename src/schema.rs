@@ -107,6 +107,10 @@ pub fn flatten(v: &mut Value) {
                     }
                 }
             }
+            // An item schema's own description repeats the property's: drop it.
+            if let Some(Value::Object(items)) = m.get_mut("items") {
+                items.remove("description");
+            }
             if let Some(Value::Null) = m.get("default") {
                 m.remove("default");
             }
