@@ -64,6 +64,24 @@ pub struct Opts {
     /// Retries of a GET on 429/502/503/504 or a connection error.
     #[arg(long, env = "PORTKEY_MAX_RETRIES", global = true)]
     pub max_retries: Option<u32>,
+    /// Expose only read-only tools (true|1|yes).
+    #[arg(long, env = "PORTKEY_READ_ONLY", global = true, num_args = 0..=1, default_missing_value = "true")]
+    pub read_only: Option<String>,
+    /// Comma list of tool names to enable (added to the selected domains).
+    #[arg(long, env = "PORTKEY_TOOLS", global = true)]
+    pub tools: Option<String>,
+    /// Comma list of tool names to disable.
+    #[arg(long, env = "PORTKEY_EXCLUDE_TOOLS", global = true)]
+    pub exclude_tools: Option<String>,
+    /// Pin every workspace_id to this workspace.
+    #[arg(long, env = "PORTKEY_WORKSPACE_ID", global = true)]
+    pub workspace_id: Option<String>,
+    /// Ask the user (MCP elicitation) before any destructive call (true|1|yes).
+    #[arg(long, env = "PORTKEY_CONFIRM_DESTRUCTIVE", global = true, num_args = 0..=1, default_missing_value = "true")]
+    pub confirm_destructive: Option<String>,
+    /// Append one JSON line per write-tool call to this file.
+    #[arg(long, env = "PORTKEY_AUDIT_LOG", global = true)]
+    pub audit_log: Option<String>,
 }
 
 /// The validated configuration the server runs with.
@@ -77,6 +95,12 @@ pub struct Config {
     pub domains: Vec<String>,
     pub timeout_ms: u64,
     pub max_retries: u32,
+    pub read_only: bool,
+    pub tools: Vec<String>,
+    pub exclude_tools: Vec<String>,
+    pub workspace_id: Option<String>,
+    pub confirm_destructive: bool,
+    pub audit_log: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for Config {
@@ -89,6 +113,12 @@ impl std::fmt::Debug for Config {
             .field("domains", &self.domains)
             .field("timeout_ms", &self.timeout_ms)
             .field("max_retries", &self.max_retries)
+            .field("read_only", &self.read_only)
+            .field("tools", &self.tools)
+            .field("exclude_tools", &self.exclude_tools)
+            .field("workspace_id", &self.workspace_id)
+            .field("confirm_destructive", &self.confirm_destructive)
+            .field("audit_log", &self.audit_log)
             .finish()
     }
 }
@@ -147,8 +177,36 @@ impl Config {
                 .filter(|t| *t > 0)
                 .unwrap_or(DEFAULT_TIMEOUT_MS),
             max_retries: opts.max_retries.unwrap_or(DEFAULT_MAX_RETRIES).min(10),
+            read_only: truthy(opts.read_only.as_deref()),
+            tools: name_list(opts.tools.as_deref()),
+            exclude_tools: name_list(opts.exclude_tools.as_deref()),
+            workspace_id: opts
+                .workspace_id
+                .as_deref()
+                .map(str::trim)
+                .filter(|w| !w.is_empty())
+                .map(str::to_string),
+            confirm_destructive: truthy(opts.confirm_destructive.as_deref()),
+            audit_log: opts
+                .audit_log
+                .as_deref()
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(std::path::PathBuf::from),
         })
     }
+}
+
+/// A comma list of names, trimmed, empties dropped, duplicates removed.
+pub fn name_list(raw: Option<&str>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for part in raw.unwrap_or("").split(',') {
+        let name = part.trim().to_string();
+        if !name.is_empty() && !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out
 }
 
 /// Parses a comma list of domain names; an unknown one is an error naming the valid ones.

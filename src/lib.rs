@@ -6,8 +6,10 @@ pub mod config;
 pub mod domains;
 pub mod envelope;
 pub mod error;
+pub mod journal;
 pub mod registry;
 pub mod schema;
+pub mod scrub;
 pub mod server;
 pub mod shape;
 
@@ -16,25 +18,27 @@ use std::sync::Arc;
 use config::Config;
 use registry::{Registry, Selection};
 
-/// Builds the registry a configuration selects.
-pub fn build_registry(config: &Config) -> Registry {
-    Registry::build(
-        domains::DOMAINS,
-        &Selection {
-            domains: config.domains.clone(),
-        },
-    )
+/// The tool selection a configuration asks for.
+pub fn selection(config: &Config) -> Selection {
+    Selection {
+        domains: config.domains.clone(),
+        tools: config.tools.clone(),
+        exclude: config.exclude_tools.clone(),
+        read_only: config.read_only,
+        workspace_pin: config.workspace_id.clone(),
+    }
+}
+
+/// Builds the registry a configuration selects; unknown tool names are an error.
+pub fn build_registry(config: &Config) -> Result<Registry, String> {
+    Registry::build(domains::DOMAINS, &selection(config))
 }
 
 /// Builds the whole server for a configuration.
 pub fn build_server(config: &Config) -> Result<server::PortkeyServer, String> {
     let client = Arc::new(client::PortkeyClient::new(config)?);
-    let registry = Arc::new(build_registry(config));
-    Ok(server::PortkeyServer::new(
-        registry,
-        client,
-        config.domains.is_empty(),
-    ))
+    let registry = Arc::new(build_registry(config)?);
+    server::PortkeyServer::new(registry, client, config)
 }
 
 /// The names of every domain, in order.

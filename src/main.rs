@@ -53,7 +53,13 @@ fn print_catalog(config: &Config, only: &[String], json: bool) -> ExitCode {
             }
         }
     }
-    let registry = build_registry(&config);
+    let registry = match build_registry(&config) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("portkey-admin-mcp: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let text = if json {
         portkey_admin_mcp::catalog_json(&registry)
     } else {

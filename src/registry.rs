@@ -174,11 +174,41 @@ impl ToolDef {
     }
 }
 
-/// Which tools a server instance exposes.
+/// Which tools a server instance exposes, and the policies applied to calls.
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
     /// Domains to include; empty means all (unless `tools` is given alone).
     pub domains: Vec<String>,
+    /// Tools added by name (`PORTKEY_TOOLS`).
+    pub tools: Vec<String>,
+    /// Tools removed by name (`PORTKEY_EXCLUDE_TOOLS`).
+    pub exclude: Vec<String>,
+    /// Only read-only tools (`PORTKEY_READ_ONLY`).
+    pub read_only: bool,
+    /// The workspace every `workspace_id` is pinned to (`PORTKEY_WORKSPACE_ID`).
+    pub workspace_pin: Option<String>,
+}
+
+/// Why a known tool is not callable on this server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hidden {
+    Domain,
+    NotAllowed,
+    Excluded,
+    ReadOnly,
+}
+
+impl Hidden {
+    fn reason(self) -> &'static str {
+        match self {
+            Hidden::Domain => "its domain is not enabled (PORTKEY_TOOL_DOMAINS)",
+            Hidden::NotAllowed => "it is not in the allow list (PORTKEY_TOOLS)",
+            Hidden::Excluded => "it is excluded (PORTKEY_EXCLUDE_TOOLS)",
+            Hidden::ReadOnly => {
+                "the server is read-only (PORTKEY_READ_ONLY) and this tool changes data"
+            }
+        }
+    }
 }
 
 /// The built table: every enabled tool, its MCP entry, and a name index.
@@ -186,40 +216,94 @@ pub struct Registry {
     tools: Vec<Arc<ToolDef>>,
     listed: Arc<Vec<rmcp::model::Tool>>,
     index: HashMap<&'static str, usize>,
+    hidden: HashMap<&'static str, Hidden>,
+    pin: Option<String>,
+    read_only: bool,
 }
 
 impl Registry {
-    /// Builds the registry over a domain table, keeping only the selected domains.
-    pub fn build(domains: &[Domain], selection: &Selection) -> Registry {
-        let mut tools = Vec::new();
+    /// Builds the registry over a domain table, applying the selection. Unknown tool names are an error
+    /// naming them.
+    pub fn build(domains: &[Domain], selection: &Selection) -> Result<Registry, String> {
+        let mut all: Vec<ToolDef> = Vec::new();
         for (domain, declare) in domains {
-            if !selection.domains.is_empty() && !selection.domains.iter().any(|d| d == domain) {
-                continue;
-            }
             for mut def in declare() {
                 def.domain = domain;
-                tools.push(Arc::new(def));
+                all.push(def);
             }
         }
-        Self::from_defs(tools)
-    }
-
-    fn from_defs(tools: Vec<Arc<ToolDef>>) -> Registry {
+        for name in selection.tools.iter().chain(selection.exclude.iter()) {
+            if !all.iter().any(|t| t.name == name) {
+                return Err(format!(
+                    "unknown tool \"{name}\" in PORTKEY_TOOLS / PORTKEY_EXCLUDE_TOOLS; run `portkey-admin-mcp tools` to see every tool name"
+                ));
+            }
+        }
+        let domains_given = !selection.domains.is_empty();
+        let tools_given = !selection.tools.is_empty();
+        let mut tools = Vec::new();
+        let mut hidden = HashMap::new();
+        for mut def in all {
+            let in_domain = if domains_given {
+                selection.domains.iter().any(|d| d == def.domain)
+            } else {
+                !tools_given
+            };
+            let allowed = selection.tools.iter().any(|t| t == def.name);
+            let verdict = if selection.read_only && !def.hints().read_only {
+                Some(Hidden::ReadOnly)
+            } else if selection.exclude.iter().any(|t| t == def.name) {
+                Some(Hidden::Excluded)
+            } else if in_domain || allowed {
+                None
+            } else if tools_given && !domains_given {
+                Some(Hidden::NotAllowed)
+            } else {
+                Some(Hidden::Domain)
+            };
+            match verdict {
+                Some(h) => {
+                    hidden.insert(def.name, h);
+                }
+                None => {
+                    if let Some(ws) = &selection.workspace_pin {
+                        pin_schema(&mut def.input_schema, ws);
+                    }
+                    tools.push(Arc::new(def));
+                }
+            }
+        }
         let index = tools.iter().enumerate().map(|(i, t)| (t.name, i)).collect();
         let listed = Arc::new(tools.iter().map(|t| t.to_mcp()).collect());
-        Registry {
+        Ok(Registry {
             tools,
             listed,
             index,
-        }
+            hidden,
+            pin: selection.workspace_pin.clone(),
+            read_only: selection.read_only,
+        })
     }
 
     pub fn get(&self, name: &str) -> Option<&Arc<ToolDef>> {
         self.index.get(name).and_then(|i| self.tools.get(*i))
     }
 
+    /// Why a known tool is not callable here, if it is hidden.
+    pub fn hidden_reason(&self, name: &str) -> Option<&'static str> {
+        self.hidden.get(name).map(|h| h.reason())
+    }
+
     pub fn tools(&self) -> &[Arc<ToolDef>] {
         &self.tools
+    }
+
+    pub fn read_only(&self) -> bool {
+        self.read_only
+    }
+
+    pub fn workspace_pin(&self) -> Option<&str> {
+        self.pin.as_deref()
     }
 
     /// The decorated tool list, built once.
@@ -227,19 +311,79 @@ impl Registry {
         self.listed.clone()
     }
 
-    /// Runs one tool: argument check, handler, error naming. Never panics, never sends on bad input.
-    pub async fn invoke(&self, def: &ToolDef, api: Api, args: Value) -> Result<Value, ApiError> {
-        if !api.client().has_key() {
+    /// Everything checked before a request may be sent: the key, the workspace pin, the schema.
+    /// Returns the arguments as the handler will see them.
+    pub fn prepare(
+        &self,
+        def: &ToolDef,
+        has_key: bool,
+        mut args: Value,
+    ) -> Result<Value, ApiError> {
+        if !has_key {
             return Err(ApiError::MissingApiKey);
+        }
+        if let (Some(pin), Some(map)) = (&self.pin, args.as_object_mut()) {
+            let takes_workspace = def
+                .input_schema
+                .get("properties")
+                .and_then(Value::as_object)
+                .is_some_and(|p| p.contains_key("workspace_id"));
+            if takes_workspace {
+                match map.get("workspace_id") {
+                    None | Some(Value::Null) => {
+                        map.insert("workspace_id".into(), Value::String(pin.clone()));
+                    }
+                    Some(Value::String(w)) if w == pin => {}
+                    Some(other) => {
+                        return Err(ApiError::Refused(format!(
+                            "This server is pinned to workspace {pin} (PORTKEY_WORKSPACE_ID); `{}` was refused because it names workspace {other}. Leave workspace_id out or use {pin}.",
+                            def.name
+                        )));
+                    }
+                }
+            }
         }
         if let Err(msg) = schema::check_args(&def.input_schema, &args) {
             return Err(ApiError::invalid(def.name, msg));
         }
+        Ok(args)
+    }
+
+    /// Runs a prepared call through the tool's handler, naming the tool in validation errors.
+    pub async fn run(&self, def: &ToolDef, api: Api, args: Value) -> Result<Value, ApiError> {
         match (def.handler)(api, args).await {
             Err(ApiError::InvalidArguments { tool, message }) if tool.is_empty() => {
                 Err(ApiError::invalid(def.name, message))
             }
             other => other,
+        }
+    }
+
+    /// `prepare` then `run`.
+    pub async fn invoke(&self, def: &ToolDef, api: Api, args: Value) -> Result<Value, ApiError> {
+        let args = self.prepare(def, api.client().has_key(), args)?;
+        self.run(def, api, args).await
+    }
+}
+
+/// Marks `workspace_id` as pinned in a schema: described as such and no longer required.
+fn pin_schema(schema: &mut Map<String, Value>, ws: &str) {
+    let Some(prop) = schema
+        .get_mut("properties")
+        .and_then(Value::as_object_mut)
+        .and_then(|p| p.get_mut("workspace_id"))
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    prop.insert(
+        "description".into(),
+        Value::String(format!("Pinned to {ws} by the server; leave it out")),
+    );
+    if let Some(Value::Array(req)) = schema.get_mut("required") {
+        req.retain(|r| r.as_str() != Some("workspace_id"));
+        if req.is_empty() {
+            schema.remove("required");
         }
     }
 }

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 fn all_tools() -> portkey_admin_mcp::registry::Registry {
     let cfg = Config::from_opts(&Opts::default(), &portkey_admin_mcp::domain_names()).unwrap();
-    portkey_admin_mcp::build_registry(&cfg)
+    portkey_admin_mcp::build_registry(&cfg).unwrap()
 }
 
 fn check_schema(tool: &str, at: &str, s: &Value, problems: &mut Vec<String>) {
