@@ -17,6 +17,13 @@ pub fn success(data: Value) -> Value {
 pub fn failure(error: &ApiError) -> Value {
     let mut e = Map::new();
     e.insert("message".into(), Value::String(error.to_string()));
+    if let ApiError::Status {
+        retry_after_seconds: Some(secs),
+        ..
+    } = error
+    {
+        e.insert("retry_after_seconds".into(), json!(secs));
+    }
     if let Some(d) = error.details() {
         e.insert("details".into(), strip_nulls(d));
     }
