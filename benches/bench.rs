@@ -1,6 +1,12 @@
 //! `cargo bench`: start-up to a full tools/list, peak RSS, and call throughput against a loopback
 //! stand-in. Prints figures; asserts nothing about timing.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, clippy::print_stdout)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::print_stdout
+)]
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -30,17 +36,33 @@ async fn direct_request_time(api: &StandIn, n: usize) -> Duration {
     let url = format!("{}/configs/bench", api.base());
     let started = Instant::now();
     for _ in 0..n {
-        client.get(&url).send().await.unwrap().bytes().await.unwrap();
+        client
+            .get(&url)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
     }
     started.elapsed() / n as u32
 }
 
 fn main() {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let api = StandIn::start().await;
-        api.respond(|_| Reply::json(200, json!({"id": "c", "slug": "s", "name": "n", "status": "active", "config": {}})));
+        api.respond(|_| {
+            Reply::json(
+                200,
+                json!({"id": "c", "slug": "s", "name": "n", "status": "active", "config": {}}),
+            )
+        });
         let env = env_for(&api);
 
         // 1. Start-up: spawn -> initialize -> full tools/list.
@@ -89,9 +111,18 @@ fn main() {
         let rss = mcp.child_id().and_then(peak_rss_kib);
 
         println!("portkey-admin-mcp benchmark ({tool_count} tools, loopback stand-in)");
-        println!("  initialize + full tools/list, median of 31 cold starts: {:.2} ms", startup.as_secs_f64() * 1e3);
-        println!("  sequential call round trip:   {:.3} ms", per_call.as_secs_f64() * 1e3);
-        println!("  direct HTTP request:          {:.3} ms", direct.as_secs_f64() * 1e3);
+        println!(
+            "  initialize + full tools/list, median of 31 cold starts: {:.2} ms",
+            startup.as_secs_f64() * 1e3
+        );
+        println!(
+            "  sequential call round trip:   {:.3} ms",
+            per_call.as_secs_f64() * 1e3
+        );
+        println!(
+            "  direct HTTP request:          {:.3} ms",
+            direct.as_secs_f64() * 1e3
+        );
         println!(
             "  added per call:               {:.3} ms",
             per_call.saturating_sub(direct).as_secs_f64() * 1e3
@@ -102,7 +133,10 @@ fn main() {
             elapsed.as_secs_f64()
         );
         match rss {
-            Some(kib) => println!("  peak RSS after the load:      {:.1} MB", kib as f64 / 1024.0),
+            Some(kib) => println!(
+                "  peak RSS after the load:      {:.1} MB",
+                kib as f64 / 1024.0
+            ),
             None => println!("  peak RSS: unavailable (no /proc)"),
         }
     });

@@ -48,79 +48,97 @@ pub fn input_schema<T: JsonSchema>() -> Map<String, Value> {
     ordered
 }
 
-/// Rewrites a schemars schema in place into the flat dialect.
+/// Rewrites a schemars schema in place into the flat dialect. Recursion follows only the
+/// keywords that hold schemas, so property names and keyword values (`writeOnly: true`,
+/// `additionalProperties: false`) are never mistaken for schemas.
 pub fn flatten(v: &mut Value) {
-    match v {
-        Value::Bool(_) => *v = Value::Object(Map::new()),
-        Value::Object(m) => {
-            m.remove("$schema");
-            m.remove("title");
-            if let Some(Value::String(f)) = m.get("format")
-                && NUMERIC_FORMATS.contains(&f.as_str())
-            {
-                m.remove("format");
+    if v.is_boolean() {
+        // A `true`/`false` sub-schema: `true` becomes the equivalent `{}`; `false` stays (it means "nothing").
+        if v == &Value::Bool(true) {
+            *v = Value::Object(Map::new());
+        }
+        return;
+    }
+    let Value::Object(m) = v else { return };
+    m.remove("$schema");
+    m.remove("title");
+    if let Some(Value::String(f)) = m.get("format")
+        && NUMERIC_FORMATS.contains(&f.as_str())
+    {
+        m.remove("format");
+    }
+    // ["T","null"] -> "T"
+    if let Some(Value::Array(types)) = m.get("type") {
+        let kept: Vec<Value> = types
+            .iter()
+            .filter(|t| t.as_str() != Some("null"))
+            .cloned()
+            .collect();
+        let new = match kept.len() {
+            1 => kept.into_iter().next().unwrap_or(Value::Null),
+            _ => Value::Array(kept),
+        };
+        m.insert("type".into(), new);
+    }
+    if let Some(Value::Array(e)) = m.get_mut("enum") {
+        e.retain(|x| !x.is_null());
+    }
+    for key in ["anyOf", "oneOf"] {
+        if let Some(Value::Array(alts)) = m.remove(key) {
+            let mut alts: Vec<Value> = alts
+                .into_iter()
+                .filter(|a| a.get("type").and_then(Value::as_str) != Some("null"))
+                .collect();
+            for a in alts.iter_mut() {
+                flatten(a);
             }
-            // ["T","null"] -> "T"
-            if let Some(Value::Array(types)) = m.get("type") {
-                let kept: Vec<Value> = types
+            let all_consts = !alts.is_empty() && alts.iter().all(|a| a.get("const").is_some());
+            if all_consts {
+                let values: Vec<Value> = alts
                     .iter()
-                    .filter(|t| t.as_str() != Some("null"))
-                    .cloned()
+                    .filter_map(|a| a.get("const").cloned())
                     .collect();
-                let new = match kept.len() {
-                    1 => kept.into_iter().next().unwrap_or(Value::Null),
-                    _ => Value::Array(kept),
-                };
-                m.insert("type".into(), new);
-            }
-            if let Some(Value::Array(e)) = m.get_mut("enum") {
-                e.retain(|x| !x.is_null());
-            }
-            for key in ["anyOf", "oneOf"] {
-                if let Some(Value::Array(alts)) = m.remove(key) {
-                    let mut alts: Vec<Value> = alts
-                        .into_iter()
-                        .filter(|a| a.get("type").and_then(Value::as_str) != Some("null"))
-                        .collect();
-                    for a in alts.iter_mut() {
-                        flatten(a);
-                    }
-                    let all_consts =
-                        !alts.is_empty() && alts.iter().all(|a| a.get("const").is_some());
-                    if all_consts {
-                        let values: Vec<Value> = alts
-                            .iter()
-                            .filter_map(|a| a.get("const").cloned())
-                            .collect();
-                        if let Some(t) = alts.first().and_then(|a| a.get("type")).cloned() {
-                            m.insert("type".into(), t);
-                        }
-                        m.insert("enum".into(), Value::Array(values));
-                    } else if alts.len() == 1 {
-                        if let Some(Value::Object(only)) = alts.pop() {
-                            for (k, val) in only {
-                                m.entry(k).or_insert(val);
-                            }
-                        }
-                    } else if !alts.is_empty() {
-                        m.insert(key.into(), Value::Array(alts));
+                if let Some(t) = alts.first().and_then(|a| a.get("type")).cloned() {
+                    m.insert("type".into(), t);
+                }
+                m.insert("enum".into(), Value::Array(values));
+            } else if alts.len() == 1 {
+                if let Some(Value::Object(only)) = alts.pop() {
+                    for (k, val) in only {
+                        m.entry(k).or_insert(val);
                     }
                 }
+            } else if !alts.is_empty() {
+                m.insert(key.into(), Value::Array(alts));
             }
-            // An item schema's own description repeats the property's: drop it.
-            if let Some(Value::Object(items)) = m.get_mut("items") {
-                items.remove("description");
-            }
-            if let Some(Value::Null) = m.get("default") {
-                m.remove("default");
-            }
-            for (_, child) in m.iter_mut() {
-                flatten(child);
-            }
-            // `properties` holds schemas by name, not keywords: a property named like a keyword must survive.
         }
-        Value::Array(a) => a.iter_mut().for_each(flatten),
-        _ => {}
+    }
+    if let Some(Value::Null) = m.get("default") {
+        m.remove("default");
+    }
+    // Schema-valued keywords.
+    if let Some(Value::Object(props)) = m.get_mut("properties") {
+        props.values_mut().for_each(flatten);
+    }
+    for key in [
+        "items",
+        "additionalProperties",
+        "not",
+        "contains",
+        "propertyNames",
+    ] {
+        if let Some(sub) = m.get_mut(key) {
+            flatten(sub);
+        }
+    }
+    // An item schema's own description repeats the property's: drop it.
+    if let Some(Value::Object(items)) = m.get_mut("items") {
+        items.remove("description");
+    }
+    for key in ["allOf", "prefixItems"] {
+        if let Some(Value::Array(alts)) = m.get_mut(key) {
+            alts.iter_mut().for_each(flatten);
+        }
     }
 }
 
@@ -244,6 +262,11 @@ fn check(schema: &Value, v: &Value, at: &str) -> Result<(), String> {
             && len > max
         {
             return Err(format!("{name} must be at most {max} characters long"));
+        }
+        if let Some(Value::String(p)) = s.get("pattern")
+            && regex_lite::Regex::new(p).is_ok_and(|re| !re.is_match(text))
+        {
+            return Err(format!("{name} must match the pattern {p}, got \"{text}\""));
         }
         if let Some(Value::String(f)) = s.get("format")
             && !format_ok(f, text)
@@ -391,6 +414,54 @@ mod tests {
             json!("string")
         );
         assert!(s["properties"]["extra"].is_object());
+    }
+
+    #[derive(serde::Deserialize, JsonSchema)]
+    #[allow(dead_code)]
+    struct Keywordish {
+        /// A property named like a keyword.
+        title: Option<String>,
+        /// Another.
+        items: Option<Vec<String>>,
+        /// Hex colour.
+        #[schemars(regex(pattern = r"^#[0-9A-Fa-f]{6}$"))]
+        color: Option<String>,
+        /// Closed map.
+        closed: Option<Closed>,
+    }
+
+    #[derive(serde::Deserialize, JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Closed {
+        /// Only member.
+        a: Option<String>,
+    }
+
+    #[test]
+    fn keyword_named_properties_and_boolean_keywords_survive() {
+        let s = Value::Object(input_schema::<Keywordish>());
+        assert_eq!(
+            s["properties"]["title"]["description"],
+            json!("A property named like a keyword.")
+        );
+        assert_eq!(s["properties"]["items"]["description"], json!("Another."));
+        assert_eq!(
+            s["properties"]["closed"]["additionalProperties"],
+            json!(false)
+        );
+        let m = input_schema::<Keywordish>();
+        assert!(check_args(&m, &json!({"color": "#00ff00"})).is_ok());
+        assert!(
+            check_args(&m, &json!({"color": "green"}))
+                .unwrap_err()
+                .contains("pattern")
+        );
+        assert!(
+            check_args(&m, &json!({"closed": {"b": 1}}))
+                .unwrap_err()
+                .contains("closed.b")
+        );
     }
 
     #[test]
