@@ -1,8 +1,159 @@
-//! The collections domain.
+//! Collections: the folders prompts and partials are grouped in.
 
-use crate::registry::ToolDef;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::client::{Api, Req, enc};
+use crate::error::ApiError;
+use crate::registry::{ToolDef, tool};
+use crate::shape;
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct ListCollections {
+    /// Only this workspace
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workspace_id: Option<String>,
+    /// Name filter
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub search: Option<String>,
+    /// Page index, from 0
+    #[schemars(range(min = 0))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_page: Option<u64>,
+    /// Items per page (1-100)
+    #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page_size: Option<u64>,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct CreateCollection {
+    /// Collection name
+    pub name: String,
+    /// Workspace to create it in
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workspace_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct CollectionId {
+    /// Collection id or slug
+    pub collection_id: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct UpdateCollection {
+    /// Collection id or slug
+    pub collection_id: String,
+    #[serde(flatten)]
+    pub changes: CollectionChanges,
+}
+
+/// The members an update may change; sent as the body.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct CollectionChanges {
+    /// New name
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// New description
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// The members of a collection the tools return, in lists and alone.
+const COLLECTION_FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "slug",
+    "workspace_id",
+    "created_at",
+    "last_updated_at",
+];
+
+/// A member of Portkey's answer, or null (left out by `shape::obj`).
+fn member(v: &Value, key: &str) -> Value {
+    v.get(key).cloned().unwrap_or(Value::Null)
+}
+
+async fn list_collections(api: Api, a: ListCollections) -> Result<Value, ApiError> {
+    let v = api.send(Req::get("/collections").query_from(&a)).await?;
+    Ok(shape::list(&v, "collections", COLLECTION_FIELDS))
+}
+
+async fn create_collection(api: Api, a: CreateCollection) -> Result<Value, ApiError> {
+    let v = api.post("/collections", shape::to_json(&a)?).await?;
+    Ok(shape::obj(vec![
+        (
+            "message",
+            json!(format!("Collection \"{}\" created.", a.name)),
+        ),
+        ("id", member(&v, "id")),
+        ("slug", member(&v, "slug")),
+    ]))
+}
+
+async fn get_collection(api: Api, a: CollectionId) -> Result<Value, ApiError> {
+    let v = api
+        .get(format!("/collections/{}", enc(&a.collection_id)))
+        .await?;
+    Ok(shape::pick(&v, COLLECTION_FIELDS))
+}
+
+async fn update_collection(api: Api, a: UpdateCollection) -> Result<Value, ApiError> {
+    api.put(
+        format!("/collections/{}", enc(&a.collection_id)),
+        shape::to_json(&a.changes)?,
+    )
+    .await?;
+    Ok(json!({
+        "message": format!("Collection \"{}\" updated.", a.collection_id),
+        "success": true,
+    }))
+}
+
+async fn delete_collection(api: Api, a: CollectionId) -> Result<Value, ApiError> {
+    let v = api
+        .delete(format!("/collections/{}", enc(&a.collection_id)))
+        .await?;
+    Ok(json!({
+        "message": format!("Collection \"{}\" deleted.", a.collection_id),
+        "success": v.get("success").cloned().unwrap_or(json!(true)),
+    }))
+}
 
 /// The tools of this domain, in the reference's order.
 pub fn tools() -> Vec<ToolDef> {
-    Vec::new()
+    vec![
+        tool(
+            "list_collections",
+            "List prompt collections (id, name, slug, workspace, timestamps). Returns {total, collections}; pick a collection_id for create_prompt or list_prompts.",
+            list_collections,
+        )
+        .endpoint("GET /collections"),
+        tool(
+            "create_collection",
+            "Create a prompt collection. Returns its id and slug; no prompts are moved into it.",
+            create_collection,
+        )
+        .endpoint("POST /collections"),
+        tool(
+            "get_collection",
+            "Get one collection by id or slug (name, slug, workspace, timestamps).",
+            get_collection,
+        )
+        .endpoint("GET /collections/{collection_id}"),
+        tool(
+            "update_collection",
+            "Rename a collection or change its description; its prompts are untouched.",
+            update_collection,
+        )
+        .endpoint("PUT /collections/{collection_id}"),
+        tool(
+            "delete_collection",
+            "Delete a collection. Irreversible; its prompts stay in the workspace without the grouping.",
+            delete_collection,
+        )
+        .endpoint("DELETE /collections/{collection_id}"),
+    ]
 }

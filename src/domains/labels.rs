@@ -1,8 +1,227 @@
-//! The labels domain.
+//! Prompt labels: named tags (production, staging, ...) that prompt versions carry.
 
-use crate::registry::ToolDef;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::client::{Api, Req, enc};
+use crate::error::ApiError;
+use crate::registry::{ToolDef, bad, tool};
+use crate::shape;
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct CreateLabel {
+    /// Label name
+    pub name: String,
+    /// Organisation scope (this or workspace_id)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organisation_id: Option<String>,
+    /// Workspace scope (this or organisation_id)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workspace_id: Option<String>,
+    /// Description
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Hex colour, e.g. #FF5733
+    #[schemars(regex(pattern = r"^#[0-9A-Fa-f]{6}$"))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub color_code: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct ListLabels {
+    /// Only this organisation
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organisation_id: Option<String>,
+    /// Only this workspace
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workspace_id: Option<String>,
+    /// Name filter
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub search: Option<String>,
+    /// Page index, from 0
+    #[schemars(range(min = 0))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_page: Option<u64>,
+    /// Items per page (1-100)
+    #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page_size: Option<u64>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct GetLabel {
+    /// Label id
+    pub label_id: String,
+    #[serde(flatten)]
+    pub scope: Scope,
+}
+
+/// The scope a label is looked up in; sent as the query.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct Scope {
+    /// Organisation scope
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organisation_id: Option<String>,
+    /// Workspace scope
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workspace_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct UpdateLabel {
+    /// Label id
+    pub label_id: String,
+    #[serde(flatten)]
+    pub changes: LabelChanges,
+}
+
+/// The members an update may change; sent as the body.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct LabelChanges {
+    /// New name
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// New description
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// New hex colour, e.g. #FF5733
+    #[schemars(regex(pattern = r"^#[0-9A-Fa-f]{6}$"))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub color_code: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct LabelId {
+    /// Label id
+    pub label_id: String,
+}
+
+/// A label row in a list.
+const LABEL_FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "description",
+    "color_code",
+    "is_universal",
+    "status",
+    "created_at",
+    "last_updated_at",
+];
+
+/// One label in full, with its scope.
+const LABEL_DETAIL: &[&str] = &[
+    "id",
+    "name",
+    "description",
+    "color_code",
+    "organisation_id",
+    "workspace_id",
+    "is_universal",
+    "status",
+    "created_at",
+    "last_updated_at",
+];
+
+/// The schema's colour pattern, checked here because the argument check does not read `pattern`.
+fn check_color(color: Option<&str>) -> Result<(), ApiError> {
+    match color {
+        Some(c) => {
+            let b = c.as_bytes();
+            let ok = b.len() == 7
+                && b.first() == Some(&b'#')
+                && b.iter().skip(1).all(u8::is_ascii_hexdigit);
+            if ok {
+                Ok(())
+            } else {
+                Err(bad(format!(
+                    "`color_code` must be # followed by six hex digits (e.g. #FF5733), got \"{c}\""
+                )))
+            }
+        }
+        None => Ok(()),
+    }
+}
+
+async fn create_prompt_label(api: Api, a: CreateLabel) -> Result<Value, ApiError> {
+    if a.organisation_id.is_none() && a.workspace_id.is_none() {
+        return Err(bad(
+            "give organisation_id or workspace_id to say where the label lives (list_workspaces shows workspace ids)",
+        ));
+    }
+    check_color(a.color_code.as_deref())?;
+    let v = api.post("/labels", shape::to_json(&a)?).await?;
+    Ok(shape::obj(vec![
+        ("message", json!(format!("Label \"{}\" created.", a.name))),
+        ("id", v.get("id").cloned().unwrap_or(Value::Null)),
+    ]))
+}
+
+async fn list_prompt_labels(api: Api, a: ListLabels) -> Result<Value, ApiError> {
+    let v = api.send(Req::get("/labels").query_from(&a)).await?;
+    Ok(shape::list(&v, "labels", LABEL_FIELDS))
+}
+
+async fn get_prompt_label(api: Api, a: GetLabel) -> Result<Value, ApiError> {
+    let v = api
+        .send(Req::get(format!("/labels/{}", enc(&a.label_id))).query_from(&a.scope))
+        .await?;
+    Ok(shape::pick(&v, LABEL_DETAIL))
+}
+
+async fn update_prompt_label(api: Api, a: UpdateLabel) -> Result<Value, ApiError> {
+    check_color(a.changes.color_code.as_deref())?;
+    api.put(
+        format!("/labels/{}", enc(&a.label_id)),
+        shape::to_json(&a.changes)?,
+    )
+    .await?;
+    Ok(json!({
+        "message": format!("Label \"{}\" updated.", a.label_id),
+        "success": true,
+    }))
+}
+
+async fn delete_prompt_label(api: Api, a: LabelId) -> Result<Value, ApiError> {
+    api.delete(format!("/labels/{}", enc(&a.label_id))).await?;
+    Ok(json!({
+        "message": format!("Label \"{}\" deleted.", a.label_id),
+        "success": true,
+    }))
+}
 
 /// The tools of this domain, in the reference's order.
 pub fn tools() -> Vec<ToolDef> {
-    Vec::new()
+    vec![
+        tool(
+            "create_prompt_label",
+            "Create a label for tagging prompt versions (e.g. production, staging), scoped by organisation_id or workspace_id. Returns its id; no version gets it yet.",
+            create_prompt_label,
+        )
+        .endpoint("POST /labels"),
+        tool(
+            "list_prompt_labels",
+            "List prompt labels (id, name, colour, status, timestamps). Returns {total, labels}.",
+            list_prompt_labels,
+        )
+        .endpoint("GET /labels"),
+        tool(
+            "get_prompt_label",
+            "Get one label by id, with its scope, colour and status.",
+            get_prompt_label,
+        )
+        .endpoint("GET /labels/{label_id}"),
+        tool(
+            "update_prompt_label",
+            "Change a label's name, description or colour; applies at once to every version carrying it. To move a label between versions use update_prompt_version.",
+            update_prompt_label,
+        )
+        .endpoint("PUT /labels/{label_id}"),
+        tool(
+            "delete_prompt_label",
+            "Delete a label. Irreversible; versions carrying it lose it.",
+            delete_prompt_label,
+        )
+        .endpoint("DELETE /labels/{label_id}"),
+    ]
 }

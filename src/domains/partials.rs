@@ -1,8 +1,305 @@
-//! The partials domain.
+//! Prompt partials: reusable template snippets included with `{{> name}}`, and their versions.
 
-use crate::registry::ToolDef;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use crate::client::{Api, Req, enc};
+use crate::error::ApiError;
+use crate::registry::{ToolDef, tool};
+use crate::shape;
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct CreatePartial {
+    /// Partial name
+    pub name: String,
+    /// Template text
+    pub string: String,
+    /// Workspace (needed with an organisation-wide key)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workspace_id: Option<String>,
+    /// Note for this first version
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version_description: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct ListPartials {
+    /// Only this collection
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collection_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct PartialId {
+    /// Partial id or slug
+    pub prompt_partial_id: String,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PartialStatus {
+    Active,
+    Archived,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct UpdatePartial {
+    /// Partial id or slug
+    pub prompt_partial_id: String,
+    #[serde(flatten)]
+    pub changes: PartialChanges,
+}
+
+/// The members an update may change; sent as the body (`description` as `version_description`).
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct PartialChanges {
+    /// New name
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// New template text
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub string: Option<String>,
+    /// Note for the new version
+    #[serde(
+        rename(serialize = "version_description"),
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub description: Option<String>,
+    /// New status
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<PartialStatus>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct PublishPartial {
+    /// Partial id or slug
+    pub prompt_partial_id: String,
+    /// Version number to make the default
+    #[schemars(extend("exclusiveMinimum" = 0))]
+    pub version: f64,
+}
+
+/// A partial row in a list.
+const PARTIAL_FIELDS: &[&str] = &[
+    "id",
+    "slug",
+    "name",
+    "collection_id",
+    "status",
+    "created_at",
+    "last_updated_at",
+];
+
+/// One partial in full, with its current text and version.
+const PARTIAL_DETAIL: &[&str] = &[
+    "id",
+    "slug",
+    "name",
+    "collection_id",
+    "string",
+    "version",
+    "version_description",
+    "prompt_partial_version_id",
+    "status",
+    "created_at",
+    "last_updated_at",
+];
+
+/// Longest version text shown in a version list before it is cut.
+const PREVIEW_CHARS: usize = 200;
+
+/// A member of Portkey's answer, or null (left out by `shape::obj`).
+fn member(v: &Value, key: &str) -> Value {
+    v.get(key).cloned().unwrap_or(Value::Null)
+}
+
+/// The rows of a list answer: a bare array or `data`; anything else is an unexpected shape.
+fn rows(v: &Value) -> Result<&Vec<Value>, ApiError> {
+    match v {
+        Value::Array(a) => Ok(a),
+        _ => shape::need_array(v, "data"),
+    }
+}
+
+/// A whole number as an integer (`1`, not `1.0`), as Portkey and the messages expect.
+fn number(n: f64) -> Value {
+    if n.fract() == 0.0 && n.abs() < 9.0e15 {
+        json!(n as i64)
+    } else {
+        json!(n)
+    }
+}
+
+fn preview(text: &Value) -> Value {
+    match text.as_str() {
+        Some(s) if s.chars().count() > PREVIEW_CHARS => {
+            json!(format!(
+                "{}...",
+                s.chars().take(PREVIEW_CHARS).collect::<String>()
+            ))
+        }
+        _ => text.clone(),
+    }
+}
+
+fn shape_versions(id: &str, v: &Value) -> Result<Value, ApiError> {
+    let mut out = Vec::new();
+    for ver in rows(v)? {
+        let text = shape::need(ver, "string")?;
+        let mut row = shape::pick(
+            ver,
+            &[
+                "prompt_partial_id",
+                "prompt_partial_version_id",
+                "slug",
+                "version",
+                "description",
+            ],
+        );
+        if let Value::Object(m) = &mut row {
+            shape::put(m, "status", member(ver, "prompt_version_status"));
+            shape::put(m, "created_at", member(ver, "created_at"));
+            m.insert("content_preview".into(), preview(text));
+        }
+        out.push(row);
+    }
+    Ok(json!({"prompt_partial_id": id, "total_versions": out.len(), "versions": out}))
+}
+
+async fn create_prompt_partial(api: Api, a: CreatePartial) -> Result<Value, ApiError> {
+    let v = api.post("/prompts/partials", shape::to_json(&a)?).await?;
+    Ok(shape::obj(vec![
+        ("message", json!(format!("Partial \"{}\" created.", a.name))),
+        ("id", member(&v, "id")),
+        ("slug", member(&v, "slug")),
+        ("version_id", member(&v, "version_id")),
+    ]))
+}
+
+async fn list_prompt_partials(api: Api, a: ListPartials) -> Result<Value, ApiError> {
+    let v = api
+        .send(Req::get("/prompts/partials").query_from(&a))
+        .await?;
+    let list: Vec<Value> = rows(&v)?
+        .iter()
+        .map(|p| shape::pick(p, PARTIAL_FIELDS))
+        .collect();
+    Ok(json!({"total": list.len(), "partials": list}))
+}
+
+async fn get_prompt_partial(api: Api, a: PartialId) -> Result<Value, ApiError> {
+    let v = api
+        .get(format!("/prompts/partials/{}", enc(&a.prompt_partial_id)))
+        .await?;
+    Ok(shape::pick(&v, PARTIAL_DETAIL))
+}
+
+async fn update_prompt_partial(api: Api, a: UpdatePartial) -> Result<Value, ApiError> {
+    let v = api
+        .put(
+            format!("/prompts/partials/{}", enc(&a.prompt_partial_id)),
+            shape::to_json(&a.changes)?,
+        )
+        .await?;
+    Ok(shape::obj(vec![
+        (
+            "message",
+            json!(format!(
+                "Partial \"{}\" updated; publish_partial makes the new version the default.",
+                a.prompt_partial_id
+            )),
+        ),
+        (
+            "prompt_partial_version_id",
+            member(&v, "prompt_partial_version_id"),
+        ),
+    ]))
+}
+
+async fn delete_prompt_partial(api: Api, a: PartialId) -> Result<Value, ApiError> {
+    api.delete(format!("/prompts/partials/{}", enc(&a.prompt_partial_id)))
+        .await?;
+    Ok(json!({
+        "message": format!("Partial \"{}\" deleted.", a.prompt_partial_id),
+        "success": true,
+    }))
+}
+
+async fn list_partial_versions(api: Api, a: PartialId) -> Result<Value, ApiError> {
+    let v = api
+        .get(format!(
+            "/prompts/partials/{}/versions",
+            enc(&a.prompt_partial_id)
+        ))
+        .await?;
+    shape_versions(&a.prompt_partial_id, &v)
+}
+
+async fn publish_partial(api: Api, a: PublishPartial) -> Result<Value, ApiError> {
+    let version = number(a.version);
+    let mut body = Map::new();
+    body.insert("version".into(), version.clone());
+    api.put(
+        format!(
+            "/prompts/partials/{}/makeDefault",
+            enc(&a.prompt_partial_id)
+        ),
+        Value::Object(body),
+    )
+    .await?;
+    Ok(json!({
+        "message": format!("Version {version} of partial \"{}\" is now the default.", a.prompt_partial_id),
+        "prompt_partial_id": a.prompt_partial_id,
+        "published_version": version,
+        "success": true,
+    }))
+}
 
 /// The tools of this domain, in the reference's order.
 pub fn tools() -> Vec<ToolDef> {
-    Vec::new()
+    vec![
+        tool(
+            "create_prompt_partial",
+            "Create a reusable prompt partial, included in templates with {{> name}}. Returns id, slug and version_id.",
+            create_prompt_partial,
+        )
+        .endpoint("POST /prompts/partials"),
+        tool(
+            "list_prompt_partials",
+            "List prompt partials (id, slug, name, collection, status). Returns {total, partials}; get_prompt_partial gives the text.",
+            list_prompt_partials,
+        )
+        .endpoint("GET /prompts/partials"),
+        tool(
+            "get_prompt_partial",
+            "Get one partial by id or slug: its text and current version details.",
+            get_prompt_partial,
+        )
+        .endpoint("GET /prompts/partials/{prompt_partial_id}"),
+        tool(
+            "update_prompt_partial",
+            "Save a new version of a partial; only given fields change. It is not the default until publish_partial.",
+            update_prompt_partial,
+        )
+        .endpoint("PUT /prompts/partials/{prompt_partial_id}"),
+        tool(
+            "delete_prompt_partial",
+            "Delete a partial. Irreversible; prompts that include it stop rendering.",
+            delete_prompt_partial,
+        )
+        .endpoint("DELETE /prompts/partials/{prompt_partial_id}"),
+        tool(
+            "list_partial_versions",
+            "List a partial's versions (number, description, status, created_at, 200-char preview) to pick one for publish_partial.",
+            list_partial_versions,
+        )
+        .endpoint("GET /prompts/partials/{prompt_partial_id}/versions"),
+        tool(
+            "publish_partial",
+            "Make a partial version the default. Every prompt including the partial uses it at once.",
+            publish_partial,
+        )
+        .endpoint("PUT /prompts/partials/{prompt_partial_id}/makeDefault"),
+    ]
 }

@@ -1,0 +1,167 @@
+//! collections domain: each tool through MCP against the stand-in, asserting request and result.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use common::*;
+use serde_json::json;
+
+#[tokio::test]
+async fn list_collections_sends_filters_and_shapes_rows() {
+    let h = Harness::start().await;
+    h.api.reply_json(
+        200,
+        json!({"object": "list", "total": 4, "data": [{"id": "c1", "name": "App", "slug": "app",
+            "workspace_id": "ws", "created_at": "t", "last_updated_at": "u", "extra": "dropped"}]}),
+    );
+    let (env, sent) = h
+        .call(
+            "list_collections",
+            json!({"workspace_id": "ws", "search": "ap", "current_page": 1, "page_size": 5}),
+        )
+        .await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        (sent[0].method.as_str(), sent[0].path.as_str()),
+        ("GET", "/v1/collections")
+    );
+    assert_eq!(
+        sent[0].sorted_query(),
+        vec![
+            ("current_page".into(), "1".into()),
+            ("page_size".into(), "5".into()),
+            ("search".into(), "ap".into()),
+            ("workspace_id".into(), "ws".into()),
+        ]
+    );
+    assert_eq!(sent[0].body, None);
+    assert_eq!(env["ok"], true);
+    assert_eq!(env["data"]["total"], 4);
+    assert_eq!(
+        env["data"]["collections"][0],
+        json!({"id": "c1", "name": "App", "slug": "app", "workspace_id": "ws", "created_at": "t", "last_updated_at": "u"})
+    );
+}
+
+#[tokio::test]
+async fn list_collections_without_arguments_sends_no_query() {
+    let h = Harness::start().await;
+    let (env, sent) = h.call("list_collections", json!({})).await;
+    assert!(sent[0].query.is_empty(), "{:?}", sent[0].query);
+    assert_eq!(env["data"]["collections"][0]["slug"], "mock-slug");
+    h.refused("list_collections", json!({"page_size": 0})).await;
+    h.refused("list_collections", json!({"current_page": -1}))
+        .await;
+}
+
+#[tokio::test]
+async fn create_collection_posts_name_and_workspace() {
+    let h = Harness::start().await;
+    h.api
+        .reply_json(200, json!({"id": "new", "slug": "new-slug", "object": "x"}));
+    let (env, sent) = h
+        .call(
+            "create_collection",
+            json!({"name": "Research", "workspace_id": "ws"}),
+        )
+        .await;
+    assert_eq!(
+        (sent[0].method.as_str(), sent[0].path.as_str()),
+        ("POST", "/v1/collections")
+    );
+    assert_eq!(
+        sent[0].body,
+        Some(json!({"name": "Research", "workspace_id": "ws"}))
+    );
+    assert_eq!(env["data"]["id"], "new");
+    assert_eq!(env["data"]["slug"], "new-slug");
+    assert!(
+        env["data"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Research")
+    );
+    assert!(env["data"].get("object").is_none());
+
+    let (_, sent) = h.call("create_collection", json!({"name": "R"})).await;
+    assert_eq!(sent[0].body, Some(json!({"name": "R"})));
+    h.refused("create_collection", json!({})).await;
+}
+
+#[tokio::test]
+async fn get_collection_encodes_id_and_picks_fields() {
+    let h = Harness::start().await;
+    h.api.reply_json(
+        200,
+        json!({"id": "c1", "name": "App", "slug": "app", "workspace_id": "ws", "created_at": "t",
+            "last_updated_at": "u", "owner": "someone"}),
+    );
+    let (env, sent) = h
+        .call("get_collection", json!({"collection_id": "a/b c"}))
+        .await;
+    assert_eq!(
+        (sent[0].method.as_str(), sent[0].path.as_str()),
+        ("GET", "/v1/collections/a%2Fb%20c")
+    );
+    assert_eq!(
+        env["data"],
+        json!({"id": "c1", "name": "App", "slug": "app", "workspace_id": "ws", "created_at": "t", "last_updated_at": "u"})
+    );
+}
+
+#[tokio::test]
+async fn update_collection_sends_only_given_fields() {
+    let h = Harness::start().await;
+    let (env, sent) = h
+        .call(
+            "update_collection",
+            json!({"collection_id": "c1", "description": "d"}),
+        )
+        .await;
+    assert_eq!(
+        (sent[0].method.as_str(), sent[0].path.as_str()),
+        ("PUT", "/v1/collections/c1")
+    );
+    assert_eq!(sent[0].body, Some(json!({"description": "d"})));
+    assert_eq!(env["data"]["success"], true);
+
+    let (_, sent) = h
+        .call(
+            "update_collection",
+            json!({"collection_id": "c1", "name": "n", "description": "d"}),
+        )
+        .await;
+    assert_eq!(sent[0].body, Some(json!({"name": "n", "description": "d"})));
+    let (_, sent) = h
+        .call("update_collection", json!({"collection_id": "c1"}))
+        .await;
+    assert_eq!(sent[0].body, Some(json!({})));
+}
+
+#[tokio::test]
+async fn delete_collection_handles_204_and_reports_failure() {
+    let h = Harness::start().await;
+    h.api
+        .respond(|_| Reply::raw(204, "application/json", Vec::new()));
+    let (env, sent) = h
+        .call("delete_collection", json!({"collection_id": "c/1"}))
+        .await;
+    assert_eq!(
+        (sent[0].method.as_str(), sent[0].path.as_str()),
+        ("DELETE", "/v1/collections/c%2F1")
+    );
+    assert_eq!(env["ok"], true);
+    assert_eq!(env["data"]["success"], true);
+
+    h.api
+        .reply_json(404, json!({"message": "collection not found"}));
+    let (env, _) = h
+        .call("delete_collection", json!({"collection_id": "gone"}))
+        .await;
+    assert_eq!(env["ok"], false);
+}
