@@ -15,6 +15,9 @@ fn init_logging(level: Option<&str>) {
         .filter(|s| !s.trim().is_empty())
         .or_else(|| level.map(str::to_string))
         .unwrap_or_else(|| "warn".to_string());
+    // rmcp logs whole requests (tool arguments, which may hold credentials) at debug level:
+    // keep it at warn whatever the user asks for.
+    let filter = format!("{filter},rmcp=warn");
     let filter = tracing_subscriber::EnvFilter::try_new(&filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     let _ = tracing_subscriber::fmt()
