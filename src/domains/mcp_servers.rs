@@ -1,8 +1,376 @@
-//! The mcp-servers domain.
+//! MCP servers: Portkey-managed instances of an MCP integration, with their live user
+//! connections, capability overrides, per-user access, and a reachability test.
 
-use crate::registry::ToolDef;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use crate::client::{Api, Req, enc, query_of};
+use crate::domains::mcp_integrations::Capability;
+use crate::error::ApiError;
+use crate::registry::{ToolDef, tool};
+use crate::shape;
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct ListConnections {
+    /// Server id or slug
+    pub id: String,
+    /// Only this user's connections (UUID)
+    #[schemars(extend("format" = "uuid"))]
+    pub user_id: Option<String>,
+    /// Workspace (needed with org admin keys)
+    pub workspace_id: Option<String>,
+    /// Page index, from 0
+    #[schemars(range(min = 0))]
+    pub current_page: Option<u64>,
+    /// Items per page (1-500)
+    #[schemars(range(max = 500), extend("exclusiveMinimum" = 0))]
+    pub page_size: Option<u64>,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct Disconnect {
+    /// Server id or slug
+    pub id: String,
+    /// User to disconnect (UUID; needed with service keys)
+    #[schemars(extend("format" = "uuid"))]
+    pub user_id: Option<String>,
+    /// Workspace (needed with org admin keys)
+    pub workspace_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct ListMcpServers {
+    /// Page index, from 0
+    #[schemars(range(min = 0))]
+    pub current_page: Option<u64>,
+    /// Items per page (1-100)
+    #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
+    pub page_size: Option<u64>,
+    /// Workspace filter
+    pub workspace_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct CreateMcpServer {
+    /// Display name
+    pub name: String,
+    /// Parent integration id or slug
+    pub mcp_integration_id: String,
+    /// Custom slug
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slug: Option<String>,
+    /// Description
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct Id {
+    /// Server id or slug
+    pub id: String,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct UpdateMcpServer {
+    /// Server id or slug
+    pub id: String,
+    /// New name
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// New description
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct Paged {
+    /// Server id or slug
+    pub id: String,
+    /// Page index, from 0
+    #[schemars(range(min = 0))]
+    pub current_page: Option<u64>,
+    /// Items per page (1-100)
+    #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
+    pub page_size: Option<u64>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct UpdateCapabilities {
+    /// Server id or slug
+    pub id: String,
+    /// Changes; unnamed capabilities keep their state
+    #[schemars(length(min = 1))]
+    pub capabilities: Vec<Capability>,
+}
+
+/// One user's access.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+pub struct UserAccess {
+    /// User id
+    pub user_id: String,
+    /// Access on or off
+    pub enabled: bool,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct UpdateUserAccess {
+    /// Server id or slug
+    pub id: String,
+    /// Changes; unnamed users keep their access
+    #[schemars(length(min = 1))]
+    pub users: Vec<UserAccess>,
+}
+
+const SERVER_FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "slug",
+    "description",
+    "mcp_integration_id",
+    "status",
+    "created_at",
+];
+
+/// `{total, has_more?, <key>: rows}` with the rows as Portkey sent them.
+fn raw_list(v: &Value, key: &str) -> Value {
+    let mut out = Map::new();
+    out.insert("total".into(), shape::total(v));
+    shape::put(
+        &mut out,
+        "has_more",
+        v.get("has_more").cloned().unwrap_or(Value::Null),
+    );
+    out.insert(key.into(), Value::Array(shape::items(v)));
+    Value::Object(out)
+}
+
+fn shape_user(u: &Value) -> Value {
+    let name: Vec<&str> = ["first_name", "last_name"]
+        .iter()
+        .filter_map(|k| u.get(*k).and_then(Value::as_str))
+        .filter(|s| !s.is_empty())
+        .collect();
+    let g = |k: &str| u.get(k).cloned().unwrap_or(Value::Null);
+    shape::obj(vec![
+        ("user_id", g("user_id")),
+        ("name", json!(name.join(" ").trim())),
+        ("enabled", g("enabled")),
+        ("has_override", g("has_override")),
+        ("connection_status", g("connection_status")),
+    ])
+}
+
+fn shape_user_access(v: &Value) -> Value {
+    let mut out = Map::new();
+    shape::put(
+        &mut out,
+        "default_user_access",
+        v.get("default_user_access").cloned().unwrap_or(Value::Null),
+    );
+    out.insert("total".into(), shape::total(v));
+    shape::put(
+        &mut out,
+        "has_more",
+        v.get("has_more").cloned().unwrap_or(Value::Null),
+    );
+    let users: Vec<Value> = shape::items(v).iter().map(shape_user).collect();
+    out.insert("users".into(), Value::Array(users));
+    Value::Object(out)
+}
+
+fn done(message: String) -> Value {
+    json!({"message": message, "success": true})
+}
+
+/// The fields of `a` but `id` (which goes in the path) as query pairs.
+fn query<T: Serialize>(a: &T) -> Vec<(String, String)> {
+    query_of(a).into_iter().filter(|(k, _)| k != "id").collect()
+}
+
+fn path(id: &str, tail: &str) -> String {
+    format!("/mcp-servers/{}{tail}", enc(id))
+}
+
+async fn list_mcp_server_connections(api: Api, a: ListConnections) -> Result<Value, ApiError> {
+    let v = api
+        .send(Req::get(path(&a.id, "/connections")).query(query(&a)))
+        .await?;
+    Ok(raw_list(&v, "connections"))
+}
+
+async fn disconnect_mcp_server_connection(api: Api, a: Disconnect) -> Result<Value, ApiError> {
+    api.send(Req::delete(path(&a.id, "/connections")).query(query(&a)))
+        .await?;
+    Ok(done(format!(
+        "Connection to MCP server \"{}\" ended.",
+        a.id
+    )))
+}
+
+async fn list_mcp_servers(api: Api, a: ListMcpServers) -> Result<Value, ApiError> {
+    let v = api.send(Req::get("/mcp-servers").query_from(&a)).await?;
+    Ok(shape::list(&v, "servers", SERVER_FIELDS))
+}
+
+async fn create_mcp_server(api: Api, a: CreateMcpServer) -> Result<Value, ApiError> {
+    let v = api.post("/mcp-servers", shape::to_json(&a)?).await?;
+    Ok(shape::obj(vec![
+        (
+            "message",
+            json!(format!("MCP server \"{}\" created.", a.name)),
+        ),
+        ("id", v.get("id").cloned().unwrap_or(Value::Null)),
+        ("slug", v.get("slug").cloned().unwrap_or(Value::Null)),
+    ]))
+}
+
+async fn get_mcp_server(api: Api, a: Id) -> Result<Value, ApiError> {
+    let v = api.get(path(&a.id, "")).await?;
+    Ok(shape::pick(&v, SERVER_FIELDS))
+}
+
+async fn update_mcp_server(api: Api, a: UpdateMcpServer) -> Result<Value, ApiError> {
+    let mut body = shape::to_json(&a)?;
+    if let Value::Object(m) = &mut body {
+        m.remove("id");
+    }
+    api.put(path(&a.id, ""), body).await?;
+    Ok(done(format!("MCP server \"{}\" updated.", a.id)))
+}
+
+async fn delete_mcp_server(api: Api, a: Id) -> Result<Value, ApiError> {
+    api.delete(path(&a.id, "")).await?;
+    Ok(done(format!("MCP server \"{}\" deleted.", a.id)))
+}
+
+async fn test_mcp_server(api: Api, a: Id) -> Result<Value, ApiError> {
+    let v = api.post(path(&a.id, "/test"), json!({})).await?;
+    Ok(shape::pick(
+        &v,
+        &[
+            "success",
+            "server_name",
+            "url",
+            "status_code",
+            "response_time_ms",
+            "error",
+        ],
+    ))
+}
+
+async fn list_mcp_server_capabilities(api: Api, a: Paged) -> Result<Value, ApiError> {
+    let v = api
+        .send(Req::get(path(&a.id, "/capabilities")).query(query(&a)))
+        .await?;
+    Ok(raw_list(&v, "capabilities"))
+}
+
+async fn update_mcp_server_capabilities(
+    api: Api,
+    a: UpdateCapabilities,
+) -> Result<Value, ApiError> {
+    let body = json!({ "capabilities": shape::to_json(&a.capabilities)? });
+    api.put(path(&a.id, "/capabilities"), body).await?;
+    Ok(done(format!(
+        "Capabilities of MCP server \"{}\" updated.",
+        a.id
+    )))
+}
+
+async fn list_mcp_server_user_access(api: Api, a: Paged) -> Result<Value, ApiError> {
+    let v = api
+        .send(Req::get(path(&a.id, "/user-access")).query(query(&a)))
+        .await?;
+    Ok(shape_user_access(&v))
+}
+
+async fn update_mcp_server_user_access(api: Api, a: UpdateUserAccess) -> Result<Value, ApiError> {
+    let body = json!({ "user_access": shape::to_json(&a.users)? });
+    api.put(path(&a.id, "/user-access"), body).await?;
+    Ok(done(format!(
+        "User access of MCP server \"{}\" updated.",
+        a.id
+    )))
+}
 
 /// The tools of this domain, in the reference's order.
 pub fn tools() -> Vec<ToolDef> {
-    Vec::new()
+    vec![
+        tool(
+            "list_mcp_server_connections",
+            "List live user connections to an MCP server (user_id, connected, timestamps). Returns {total, has_more, connections}. Reachability: test_mcp_server.",
+            list_mcp_server_connections,
+        )
+        .endpoint("GET /mcp-servers/{id}/connections"),
+        tool(
+            "disconnect_mcp_server_connection",
+            "End one user's live session on an MCP server at once. Access stays; to revoke it use update_mcp_server_user_access.",
+            disconnect_mcp_server_connection,
+        )
+        .endpoint("DELETE /mcp-servers/{id}/connections")
+        .destructive(true)
+        .idempotent(true),
+        tool(
+            "list_mcp_servers",
+            "List MCP servers (id, name, slug, integration, status). Returns {total, servers}.",
+            list_mcp_servers,
+        )
+        .endpoint("GET /mcp-servers"),
+        tool(
+            "create_mcp_server",
+            "Create an MCP server under an integration (from list_mcp_integrations). Returns id and slug.",
+            create_mcp_server,
+        )
+        .endpoint("POST /mcp-servers"),
+        tool(
+            "get_mcp_server",
+            "Get one MCP server: name, slug, parent integration, status.",
+            get_mcp_server,
+        )
+        .endpoint("GET /mcp-servers/{id}"),
+        tool(
+            "update_mcp_server",
+            "Rename or redescribe an MCP server. URL and auth live on the integration: update_mcp_integration.",
+            update_mcp_server,
+        )
+        .endpoint("PUT /mcp-servers/{id}"),
+        tool(
+            "delete_mcp_server",
+            "Delete an MCP server. Irreversible; its users lose access at once.",
+            delete_mcp_server,
+        )
+        .endpoint("DELETE /mcp-servers/{id}"),
+        tool(
+            "test_mcp_server",
+            "Check that an MCP server is reachable now. Returns success, status_code, response_time_ms, error.",
+            test_mcp_server,
+        )
+        .endpoint("POST /mcp-servers/{id}/test")
+        .read_only(false),
+        tool(
+            "list_mcp_server_capabilities",
+            "List the tools, prompts and resources one MCP server exposes, with enabled state. Returns {total, has_more, capabilities}.",
+            list_mcp_server_capabilities,
+        )
+        .endpoint("GET /mcp-servers/{id}/capabilities"),
+        tool(
+            "update_mcp_server_capabilities",
+            "Enable or disable capabilities on one MCP server, overriding the integration's settings; takes effect at once.",
+            update_mcp_server_capabilities,
+        )
+        .endpoint("PUT /mcp-servers/{id}/capabilities"),
+        tool(
+            "list_mcp_server_user_access",
+            "List per-user access to an MCP server: default mode, enabled, override, connection status.",
+            list_mcp_server_user_access,
+        )
+        .endpoint("GET /mcp-servers/{id}/user-access"),
+        tool(
+            "update_mcp_server_user_access",
+            "Grant or revoke access to an MCP server per user, overriding the default; takes effect at once.",
+            update_mcp_server_user_access,
+        )
+        .endpoint("PUT /mcp-servers/{id}/user-access"),
+    ]
 }
