@@ -1,8 +1,97 @@
-//! The tracing domain.
+//! Tracing: feedback attached to traced requests.
 
-use crate::registry::ToolDef;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::{Map, Number, Value, json};
+
+use crate::client::{Api, enc};
+use crate::error::ApiError;
+use crate::registry::{ToolDef, tool};
+use crate::shape;
+
+/// The parts of a feedback record create and update share.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct Extra {
+    /// Weight (> 0)
+    #[schemars(extend("exclusiveMinimum" = 0))]
+    pub weight: Option<Number>,
+    /// Free-form metadata
+    pub metadata: Option<Map<String, Value>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct CreateFeedback {
+    /// Trace id of the request
+    pub trace_id: String,
+    /// Score, e.g. 1 good, 0 bad
+    pub value: Number,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct UpdateFeedback {
+    /// Feedback id
+    pub id: String,
+    /// New score
+    pub value: Option<Number>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+fn body(value: Option<&Number>, extra: &Extra) -> Value {
+    shape::obj(vec![
+        ("value", json!(value)),
+        ("weight", json!(extra.weight)),
+        ("metadata", json!(extra.metadata)),
+    ])
+}
+
+fn shape_result(message: String, v: &Value) -> Value {
+    let mut out = Map::new();
+    out.insert("message".into(), json!(message));
+    for k in ["status", "feedback_ids"] {
+        shape::put(&mut out, k, v.get(k).cloned().unwrap_or_default());
+    }
+    Value::Object(out)
+}
+
+async fn create_feedback(api: Api, a: CreateFeedback) -> Result<Value, ApiError> {
+    let mut b = body(Some(&a.value), &a.extra);
+    if let Value::Object(m) = &mut b {
+        m.insert("trace_id".into(), json!(a.trace_id));
+    }
+    let v = api.post("/feedback", b).await?;
+    Ok(shape_result(
+        format!("Feedback recorded for trace {}.", a.trace_id),
+        &v,
+    ))
+}
+
+async fn update_feedback(api: Api, a: UpdateFeedback) -> Result<Value, ApiError> {
+    let v = api
+        .put(
+            format!("/feedback/{}", enc(&a.id)),
+            body(a.value.as_ref(), &a.extra),
+        )
+        .await?;
+    Ok(shape_result(format!("Feedback {} updated.", a.id), &v))
+}
 
 /// The tools of this domain, in the reference's order.
 pub fn tools() -> Vec<ToolDef> {
-    Vec::new()
+    vec![
+        tool(
+            "create_feedback",
+            "Attach feedback (a score, optional weight and metadata) to a trace. Returns status and feedback_ids.",
+            create_feedback,
+        )
+        .endpoint("POST /feedback"),
+        tool(
+            "update_feedback",
+            "Change the value, weight or metadata of existing feedback by id; the trace link stays.",
+            update_feedback,
+        )
+        .endpoint("PUT /feedback/{id}"),
+    ]
 }

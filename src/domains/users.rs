@@ -1,8 +1,403 @@
-//! The users domain.
+//! Users: organisation members, their invitations, and per-user usage figures.
 
-use crate::registry::ToolDef;
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use crate::client::{Api, Req, enc};
+use crate::error::ApiError;
+use crate::registry::{ToolDef, tool};
+use crate::shape;
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OrgRole {
+    Admin,
+    Member,
+    Owner,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum InviteRole {
+    Admin,
+    Member,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum WorkspaceRole {
+    Admin,
+    Member,
+    Manager,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum InviteStatus {
+    Pending,
+    Cancelled,
+    Accepted,
+    Expired,
+}
+
+/// Paging as the /admin/users endpoints name it (camelCase on the wire).
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct Page {
+    /// Page index, from 0
+    #[serde(rename(serialize = "currentPage"))]
+    #[schemars(range(min = 0))]
+    pub current_page: Option<u64>,
+    /// Items per page (1-100)
+    #[serde(rename(serialize = "pageSize"))]
+    #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
+    pub page_size: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct ListUsers {
+    #[serde(flatten)]
+    pub page: Page,
+    /// Filter by org role
+    pub role: Option<OrgRole>,
+    /// Filter by exact email
+    #[schemars(email)]
+    pub email: Option<String>,
+}
+
+/// One workspace the invitee joins on acceptance.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct InviteWorkspace {
+    /// Workspace id or slug
+    pub id: String,
+    /// Role there
+    pub role: WorkspaceRole,
+}
+
+/// An API key created for the invitee.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct KeyDetails {
+    /// Key name
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Expiry, ISO 8601
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expiry: Option<String>,
+    /// String metadata
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<BTreeMap<String, String>>,
+    /// Permission scopes
+    pub scopes: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct InviteUser {
+    /// Invitee email
+    #[schemars(email)]
+    pub email: String,
+    /// Org role
+    pub role: InviteRole,
+    /// First name
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    /// Last name
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    /// Workspace roles granted on acceptance
+    pub workspaces: Vec<InviteWorkspace>,
+    /// API key to create for the user
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workspace_api_key_details: Option<KeyDetails>,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct UserStats {
+    /// Period start, ISO 8601
+    pub time_of_generation_min: String,
+    /// Period end, ISO 8601
+    pub time_of_generation_max: String,
+    /// Min total tokens
+    #[schemars(extend("exclusiveMinimum" = 0))]
+    pub total_units_min: Option<f64>,
+    /// Max total tokens
+    #[schemars(extend("exclusiveMinimum" = 0))]
+    pub total_units_max: Option<f64>,
+    /// Min cost, cents
+    #[schemars(extend("exclusiveMinimum" = 0))]
+    pub cost_min: Option<f64>,
+    /// Max cost, cents
+    #[schemars(extend("exclusiveMinimum" = 0))]
+    pub cost_max: Option<f64>,
+    /// Status codes, comma-separated
+    pub status_code: Option<String>,
+    /// Virtual key slugs, comma-separated
+    pub virtual_keys: Option<String>,
+    /// Users per page (1-100)
+    #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
+    pub page_size: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct UserId {
+    /// User id (from list_all_users)
+    pub user_id: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct UpdateUser {
+    /// User id (from list_all_users)
+    pub user_id: String,
+    /// New first name
+    pub first_name: Option<String>,
+    /// New last name
+    pub last_name: Option<String>,
+    /// New org role
+    pub role: Option<InviteRole>,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct ListInvites {
+    #[serde(flatten)]
+    pub page: Page,
+    /// Filter by org role
+    pub role: Option<InviteRole>,
+    /// Filter by email
+    #[schemars(email)]
+    pub email: Option<String>,
+    /// Filter by status
+    pub status: Option<InviteStatus>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct InviteId {
+    /// Invite id (from list_user_invites)
+    pub invite_id: String,
+}
+
+/// "First Last" from whichever name parts are present; `None` when both are empty.
+fn full_name(v: &Value) -> Option<String> {
+    let parts: Vec<&str> = ["first_name", "last_name"]
+        .iter()
+        .filter_map(|k| v.get(*k).and_then(Value::as_str))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    if parts.is_empty() {
+        None
+    } else {
+        Some(parts.join(" "))
+    }
+}
+
+fn shape_user(v: &Value) -> Value {
+    let mut out = shape::pick(v, &["id"]);
+    if let Value::Object(m) = &mut out {
+        shape::put(m, "name", json!(full_name(v)));
+        if let Value::Object(rest) = shape::pick(
+            v,
+            &[
+                "email",
+                "role",
+                "workspace_ids",
+                "created_at",
+                "last_updated_at",
+            ],
+        ) {
+            m.extend(rest);
+        }
+    }
+    out
+}
+
+const INVITE_FIELDS: &[&str] = &[
+    "id",
+    "email",
+    "role",
+    "status",
+    "workspaces",
+    "invited_by",
+    "created_at",
+    "expires_at",
+    "accepted_at",
+];
+
+fn shape_users(v: &Value) -> Value {
+    let rows: Vec<Value> = shape::items(v).iter().map(shape_user).collect();
+    let mut out = Map::new();
+    out.insert("total".into(), shape::total(v));
+    out.insert("users".into(), Value::Array(rows));
+    shape::put(
+        &mut out,
+        "has_more",
+        v.get("has_more").cloned().unwrap_or_default(),
+    );
+    Value::Object(out)
+}
+
+fn shape_stats(v: &Value) -> Value {
+    let rows: Vec<Value> = shape::items(v)
+        .iter()
+        .map(|g| shape::pick(g, &["user", "requests", "cost"]))
+        .collect();
+    json!({"total_users": shape::total(v), "users": rows})
+}
+
+async fn list_all_users(api: Api, a: ListUsers) -> Result<Value, ApiError> {
+    let v = api.send(Req::get("/admin/users").query_from(&a)).await?;
+    Ok(shape_users(&v))
+}
+
+async fn invite_user(api: Api, a: InviteUser) -> Result<Value, ApiError> {
+    let v = api
+        .post("/admin/users/invites", shape::to_json(&a)?)
+        .await?;
+    Ok(shape::obj(vec![
+        (
+            "message",
+            json!(format!("Invited {} as {}.", a.email, role_name(&a.role))),
+        ),
+        ("invite_id", v.get("id").cloned().unwrap_or_default()),
+        (
+            "invite_link",
+            v.get("invite_link").cloned().unwrap_or_default(),
+        ),
+    ]))
+}
+
+fn role_name(r: &InviteRole) -> &'static str {
+    match r {
+        InviteRole::Admin => "admin",
+        InviteRole::Member => "member",
+    }
+}
+
+async fn get_user_stats(api: Api, a: UserStats) -> Result<Value, ApiError> {
+    let v = api
+        .send(Req::get("/analytics/groups/users").query_from(&a))
+        .await?;
+    Ok(shape_stats(&v))
+}
+
+async fn get_user(api: Api, a: UserId) -> Result<Value, ApiError> {
+    let v = api.get(format!("/admin/users/{}", enc(&a.user_id))).await?;
+    Ok(shape_user(&v))
+}
+
+async fn update_user(api: Api, a: UpdateUser) -> Result<Value, ApiError> {
+    let body = shape::obj(vec![
+        ("first_name", json!(a.first_name)),
+        ("last_name", json!(a.last_name)),
+        ("role", json!(a.role)),
+    ]);
+    let v = api
+        .put(format!("/admin/users/{}", enc(&a.user_id)), body)
+        .await?;
+    Ok(json!({"message": format!("User {} updated.", a.user_id), "user": shape_user(&v)}))
+}
+
+async fn delete_user(api: Api, a: UserId) -> Result<Value, ApiError> {
+    api.delete(format!("/admin/users/{}", enc(&a.user_id)))
+        .await?;
+    Ok(json!({"message": format!("User {} deleted.", a.user_id), "success": true}))
+}
+
+async fn list_user_invites(api: Api, a: ListInvites) -> Result<Value, ApiError> {
+    let v = api
+        .send(Req::get("/admin/users/invites").query_from(&a))
+        .await?;
+    Ok(shape::list(&v, "invites", INVITE_FIELDS))
+}
+
+async fn get_user_invite(api: Api, a: InviteId) -> Result<Value, ApiError> {
+    let v = api
+        .get(format!("/admin/users/invites/{}", enc(&a.invite_id)))
+        .await?;
+    Ok(shape::pick(&v, INVITE_FIELDS))
+}
+
+async fn delete_user_invite(api: Api, a: InviteId) -> Result<Value, ApiError> {
+    api.delete(format!("/admin/users/invites/{}", enc(&a.invite_id)))
+        .await?;
+    Ok(json!({"message": format!("Invite {} deleted.", a.invite_id), "success": true}))
+}
+
+async fn resend_user_invite(api: Api, a: InviteId) -> Result<Value, ApiError> {
+    api.send(Req::new(
+        reqwest::Method::POST,
+        format!("/admin/users/invites/{}/resend", enc(&a.invite_id)),
+    ))
+    .await?;
+    Ok(json!({"message": format!("Invite {} sent again.", a.invite_id), "success": true}))
+}
 
 /// The tools of this domain, in the reference's order.
 pub fn tools() -> Vec<ToolDef> {
-    Vec::new()
+    vec![
+        tool(
+            "list_all_users",
+            "List org members (id, name, email, role). Returns {total, users}. Invitations: list_user_invites.",
+            list_all_users,
+        )
+        .gated()
+        .endpoint("GET /admin/users"),
+        tool(
+            "invite_user",
+            "Invite someone by email with workspace roles (given on acceptance) and an optional API key. Returns invite_id, invite_link.",
+            invite_user,
+        )
+        .endpoint("POST /admin/users/invites"),
+        tool(
+            "get_user_stats",
+            "Requests and cost per user in a time range. Returns {total_users, users}. Trends: get_users_analytics.",
+            get_user_stats,
+        )
+        .gated()
+        .endpoint("GET /analytics/groups/users"),
+        tool(
+            "get_user",
+            "Get one org member by id: name, email, role, timestamps.",
+            get_user,
+        )
+        .gated()
+        .endpoint("GET /admin/users/{user_id}"),
+        tool(
+            "update_user",
+            "Change a user's name or org role. Workspace roles: update_workspace_member.",
+            update_user,
+        )
+        .endpoint("PUT /admin/users/{user_id}"),
+        tool(
+            "delete_user",
+            "Remove a user from the org, with their workspace access and API keys. Irreversible.",
+            delete_user,
+        )
+        .endpoint("DELETE /admin/users/{user_id}"),
+        tool(
+            "list_user_invites",
+            "List invitations (id, email, role, status, expiry). Returns {total, invites}.",
+            list_user_invites,
+        )
+        .gated()
+        .endpoint("GET /admin/users/invites"),
+        tool(
+            "get_user_invite",
+            "Get one invitation: email, role, status, workspaces, expiry.",
+            get_user_invite,
+        )
+        .endpoint("GET /admin/users/invites/{invite_id}"),
+        tool(
+            "delete_user_invite",
+            "Cancel a pending invitation; its link stops working.",
+            delete_user_invite,
+        )
+        .endpoint("DELETE /admin/users/invites/{invite_id}"),
+        tool(
+            "resend_user_invite",
+            "Send a pending invitation's email again.",
+            resend_user_invite,
+        )
+        .endpoint("POST /admin/users/invites/{invite_id}/resend"),
+    ]
 }

@@ -1,8 +1,701 @@
-//! The workspaces domain.
+//! Workspaces: the workspaces themselves, their members, and SCIM group-to-workspace mappings.
 
-use crate::registry::ToolDef;
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Number, Value, json};
+
+use crate::client::{Api, Req, enc};
+use crate::error::ApiError;
+use crate::registry::{ToolDef, bad, tool};
+use crate::shape;
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Admin,
+    Member,
+    Manager,
+}
+
+impl Role {
+    fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Member => "member",
+            Role::Manager => "manager",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum WorkspaceStatus {
+    Active,
+    Archived,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum LimitType {
+    Cost,
+    Tokens,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ResetPeriod {
+    Monthly,
+    Weekly,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RateType {
+    Requests,
+    Tokens,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RateUnit {
+    Rpd,
+    Rph,
+    Rpm,
+}
+
+/// Absent stays `None`; an explicit null becomes `Some(None)` and is sent as null.
+fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// One usage limit.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct UsageLimit {
+    /// Amount
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("exclusiveMinimum" = 0))]
+    pub credit_limit: Option<Number>,
+    /// What it measures
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<LimitType>,
+    /// Alert at this % used
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("exclusiveMinimum" = 0))]
+    pub alert_threshold: Option<Number>,
+    /// Reset cadence
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub periodic_reset: Option<Option<ResetPeriod>>,
+    /// Reset every N days
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(range(min = 1, max = 365))]
+    pub periodic_reset_days: Option<Option<u64>>,
+    /// Next reset, ISO 8601
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub next_usage_reset_at: Option<Option<String>>,
+}
+
+/// One rate limit.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct RateLimit {
+    /// What it counts
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<RateType>,
+    /// Window
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<RateUnit>,
+    /// Max per window
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<u64>,
+}
+
+/// Limits shared by create and update.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct Limits {
+    /// Usage limits
+    pub usage_limits: Option<Vec<UsageLimit>>,
+    /// Rate limits
+    pub rate_limits: Option<Vec<RateLimit>>,
+}
+
+impl Limits {
+    fn put_into(&self, body: &mut Map<String, Value>) -> Result<(), ApiError> {
+        if let Some(u) = &self.usage_limits {
+            body.insert("usage_limits".into(), shape::to_json(u)?);
+        }
+        if let Some(r) = &self.rate_limits {
+            body.insert("rate_limits".into(), shape::to_json(r)?);
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct ListMappings {
+    /// Filter by workspace id
+    pub workspace_id: Option<String>,
+    /// Filter by SCIM group id
+    pub scim_group_id: Option<String>,
+    /// Filter by granted role
+    pub role: Option<Role>,
+    /// Page index, from 0
+    #[schemars(range(min = 0))]
+    pub page: Option<u64>,
+    /// Items per page (1-100)
+    #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
+    pub page_size: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct CreateMapping {
+    /// Workspace id
+    pub workspace_id: String,
+    /// Role granted to group members
+    pub role: Role,
+    /// Existing SCIM group id (or scim_group_name)
+    #[schemars(length(min = 1))]
+    pub scim_group_id: Option<String>,
+    /// SCIM group name; created if missing (or scim_group_id)
+    #[schemars(length(min = 1))]
+    pub scim_group_name: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct MappingId {
+    /// Mapping id (from list_scim_workspace_mappings)
+    pub mapping_id: String,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct ListGroups {
+    /// Text to match in group names
+    pub search: Option<String>,
+    /// Page index, from 0
+    #[schemars(range(min = 0))]
+    pub page: Option<u64>,
+    /// Items per page (1-100)
+    #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
+    pub page_size: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct ListWorkspaces {
+    /// Items per page (1-100)
+    #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
+    pub page_size: Option<i64>,
+    /// Page index, from 0
+    #[schemars(range(min = 0))]
+    pub current_page: Option<u64>,
+    /// Name contains (case-sensitive)
+    pub name: Option<String>,
+    /// Exact name
+    pub exact_name: Option<String>,
+    /// Filter by status
+    pub status: Option<WorkspaceStatus>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct WorkspaceId {
+    /// Workspace id (from list_workspaces)
+    pub workspace_id: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct CreateWorkspace {
+    /// Name
+    pub name: String,
+    /// URL slug (derived from name if omitted)
+    pub slug: Option<String>,
+    /// Description
+    pub description: Option<String>,
+    /// 1 = default workspace, 0 = not
+    pub is_default: Option<Number>,
+    /// String metadata
+    pub metadata: Option<BTreeMap<String, String>>,
+    /// Ids of existing users to add
+    pub users: Option<Vec<String>>,
+    #[serde(flatten)]
+    pub limits: Limits,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct UpdateWorkspace {
+    /// Workspace id (from list_workspaces)
+    pub workspace_id: String,
+    /// New name
+    pub name: Option<String>,
+    /// New slug (breaks links using the old one)
+    pub slug: Option<String>,
+    /// New description
+    pub description: Option<String>,
+    /// 1 = default workspace, 0 = not
+    pub is_default: Option<Number>,
+    /// String metadata (replaces existing)
+    pub metadata: Option<BTreeMap<String, String>>,
+    /// Guardrail ids run on inputs
+    pub input_guardrails: Option<Vec<String>>,
+    /// Guardrail ids run on outputs
+    pub output_guardrails: Option<Vec<String>>,
+    /// Default config slug for user API keys; null clears it
+    #[serde(default, deserialize_with = "nullable")]
+    pub user_api_key_config: Option<Option<String>>,
+    #[serde(flatten)]
+    pub limits: Limits,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct AddMember {
+    /// Workspace id
+    pub workspace_id: String,
+    /// User id, a UUID (from list_all_users)
+    #[schemars(extend("format" = "uuid"))]
+    pub user_id: String,
+    /// Workspace role
+    pub role: Role,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct ListMembers {
+    /// Workspace id
+    #[serde(skip_serializing)]
+    pub workspace_id: String,
+    /// Page index, from 0
+    #[schemars(range(min = 0))]
+    pub current_page: Option<u64>,
+    /// Items per page (1-100)
+    #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
+    pub page_size: Option<i64>,
+    /// Filter by workspace role
+    pub role: Option<MemberRole>,
+    /// Filter by email
+    #[schemars(email)]
+    pub email: Option<String>,
+}
+
+/// The same roles, in the order the members filter lists them.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum MemberRole {
+    Admin,
+    Manager,
+    Member,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct MemberId {
+    /// Workspace id
+    pub workspace_id: String,
+    /// User id, a UUID
+    #[schemars(extend("format" = "uuid"))]
+    pub user_id: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct UpdateMember {
+    /// Workspace id
+    pub workspace_id: String,
+    /// User id, a UUID
+    #[schemars(extend("format" = "uuid"))]
+    pub user_id: String,
+    /// New workspace role
+    pub role: Role,
+}
+
+const MAPPING_FIELDS: &[&str] = &["id", "workspace_id", "scim_group", "scim_group_id", "role"];
+
+/// Rows of a list answer under the first of `keys` that holds an array, else `data`.
+fn rows_of(v: &Value, keys: &[&str]) -> Vec<Value> {
+    keys.iter()
+        .find_map(|k| v.get(*k).and_then(Value::as_array).cloned())
+        .unwrap_or_else(|| shape::items(v))
+}
+
+/// `{total, <key>: rows, has_more?}` where total may be named differently.
+fn list_of(v: &Value, key: &str, rows: Vec<Value>, total_keys: &[&str]) -> Value {
+    let total = total_keys
+        .iter()
+        .find_map(|k| v.get(*k).filter(|t| t.is_number()).cloned())
+        .unwrap_or_else(|| json!(rows.len()));
+    let mut out = Map::new();
+    out.insert("total".into(), total);
+    out.insert(key.into(), Value::Array(rows));
+    shape::put(
+        &mut out,
+        "has_more",
+        v.get("has_more").cloned().unwrap_or_default(),
+    );
+    Value::Object(out)
+}
+
+fn shape_mappings(v: &Value) -> Value {
+    let rows = rows_of(v, &["mappings", "data"])
+        .iter()
+        .map(|m| shape::pick(m, MAPPING_FIELDS))
+        .collect();
+    list_of(v, "mappings", rows, &["total_count", "total"])
+}
+
+fn shape_groups(v: &Value) -> Value {
+    let rows = rows_of(v, &["groups", "data", "Resources"]);
+    list_of(v, "groups", rows, &["total", "total_count", "totalResults"])
+}
+
+fn full_name(v: &Value) -> Option<String> {
+    let parts: Vec<&str> = ["first_name", "last_name"]
+        .iter()
+        .filter_map(|k| v.get(*k).and_then(Value::as_str))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(" "))
+}
+
+fn shape_member(v: &Value) -> Value {
+    let mut out = shape::pick(v, &["id"]);
+    if let Value::Object(m) = &mut out {
+        shape::put(m, "name", json!(full_name(v)));
+        if let Value::Object(rest) = shape::pick(
+            v,
+            &[
+                "email",
+                "role",
+                "org_role",
+                "status",
+                "created_at",
+                "last_updated_at",
+            ],
+        ) {
+            m.extend(rest);
+        }
+    }
+    out
+}
+
+fn shape_workspace(v: &Value) -> Value {
+    let mut out = shape::pick(
+        v,
+        &[
+            "id",
+            "name",
+            "slug",
+            "description",
+            "created_at",
+            "last_updated_at",
+        ],
+    );
+    if let (Value::Object(m), Some(d)) = (&mut out, v.get("defaults").filter(|d| d.is_object())) {
+        m.insert(
+            "defaults".into(),
+            shape::pick(
+                d,
+                &[
+                    "is_default",
+                    "metadata",
+                    "input_guardrails",
+                    "output_guardrails",
+                    "user_api_key_config",
+                ],
+            ),
+        );
+    }
+    out
+}
+
+fn shape_workspace_detail(v: &Value) -> Result<Value, ApiError> {
+    let users: Vec<Value> = shape::need_array(v, "users")?
+        .iter()
+        .map(shape_member)
+        .collect();
+    let mut out = shape_workspace(v);
+    if let Value::Object(m) = &mut out {
+        if let Value::Object(limits) = shape::pick(v, &["usage_limits", "rate_limits"]) {
+            m.extend(limits);
+        }
+        m.insert("users".into(), Value::Array(users));
+    }
+    Ok(out)
+}
+
+async fn list_scim_workspace_mappings(api: Api, a: ListMappings) -> Result<Value, ApiError> {
+    let v = api
+        .send(Req::get("/scim/workspaces").query_from(&a))
+        .await?;
+    Ok(shape_mappings(&v))
+}
+
+async fn create_scim_workspace_mapping(api: Api, a: CreateMapping) -> Result<Value, ApiError> {
+    let group = match (&a.scim_group_id, &a.scim_group_name) {
+        (Some(id), None) => ("scim_group_id", id),
+        (None, Some(name)) => ("scim_group_name", name),
+        _ => {
+            return Err(bad(
+                "give exactly one of scim_group_id (an existing group, see list_scim_groups) or scim_group_name, not both and not neither",
+            ));
+        }
+    };
+    let mut body = Map::new();
+    body.insert("workspace_id".into(), json!(a.workspace_id));
+    body.insert("role".into(), json!(a.role));
+    body.insert(group.0.into(), json!(group.1));
+    let v = api.post("/scim/workspaces", Value::Object(body)).await?;
+    Ok(shape::pick(&v, MAPPING_FIELDS))
+}
+
+async fn delete_scim_workspace_mapping(api: Api, a: MappingId) -> Result<Value, ApiError> {
+    api.delete(format!("/scim/workspaces/{}", enc(&a.mapping_id)))
+        .await?;
+    Ok(
+        json!({"message": format!("SCIM workspace mapping {} deleted.", a.mapping_id), "success": true}),
+    )
+}
+
+async fn list_scim_groups(api: Api, a: ListGroups) -> Result<Value, ApiError> {
+    let v = api
+        .send(Req::get("/scim/groups").query_from(&a).v2())
+        .await?;
+    Ok(shape_groups(&v))
+}
+
+async fn list_workspaces(api: Api, a: ListWorkspaces) -> Result<Value, ApiError> {
+    let v = api
+        .send(Req::get("/admin/workspaces").query_from(&a))
+        .await?;
+    let rows = shape::items(&v).iter().map(shape_workspace).collect();
+    Ok(list_of(&v, "workspaces", rows, &["total"]))
+}
+
+async fn get_workspace(api: Api, a: WorkspaceId) -> Result<Value, ApiError> {
+    let v = api
+        .get(format!("/admin/workspaces/{}", enc(&a.workspace_id)))
+        .await?;
+    shape_workspace_detail(&v)
+}
+
+async fn create_workspace(api: Api, a: CreateWorkspace) -> Result<Value, ApiError> {
+    let mut body = Map::new();
+    body.insert("name".into(), json!(a.name));
+    shape::put(&mut body, "slug", json!(a.slug));
+    shape::put(&mut body, "description", json!(a.description));
+    if a.is_default.is_some() || a.metadata.is_some() {
+        body.insert(
+            "defaults".into(),
+            shape::obj(vec![
+                ("is_default", json!(a.is_default)),
+                ("metadata", json!(a.metadata)),
+            ]),
+        );
+    }
+    shape::put(&mut body, "users", json!(a.users));
+    a.limits.put_into(&mut body)?;
+    let v = api.post("/admin/workspaces", Value::Object(body)).await?;
+    Ok(json!({
+        "message": format!("Workspace \"{}\" created.", a.name),
+        "workspace": shape_workspace(&v),
+    }))
+}
+
+async fn update_workspace(api: Api, a: UpdateWorkspace) -> Result<Value, ApiError> {
+    let mut body = Map::new();
+    shape::put(&mut body, "name", json!(a.name));
+    shape::put(&mut body, "slug", json!(a.slug));
+    shape::put(&mut body, "description", json!(a.description));
+    a.limits.put_into(&mut body)?;
+    let mut defaults = Map::new();
+    shape::put(&mut defaults, "is_default", json!(a.is_default));
+    shape::put(&mut defaults, "metadata", json!(a.metadata));
+    shape::put(&mut defaults, "input_guardrails", json!(a.input_guardrails));
+    shape::put(
+        &mut defaults,
+        "output_guardrails",
+        json!(a.output_guardrails),
+    );
+    if let Some(c) = &a.user_api_key_config {
+        defaults.insert("user_api_key_config".into(), json!(c));
+    }
+    if !defaults.is_empty() {
+        body.insert("defaults".into(), Value::Object(defaults));
+    }
+    api.put(
+        format!("/admin/workspaces/{}", enc(&a.workspace_id)),
+        Value::Object(body),
+    )
+    .await?;
+    Ok(json!({
+        "message": format!("Workspace {} updated.", a.workspace_id),
+        "success": true,
+        "workspace_id": a.workspace_id,
+    }))
+}
+
+async fn delete_workspace(api: Api, a: WorkspaceId) -> Result<Value, ApiError> {
+    api.delete(format!("/admin/workspaces/{}", enc(&a.workspace_id)))
+        .await?;
+    Ok(json!({"message": format!("Workspace {} deleted.", a.workspace_id), "success": true}))
+}
+
+async fn add_workspace_member(api: Api, a: AddMember) -> Result<Value, ApiError> {
+    let body = json!({"users": [{"id": a.user_id, "role": a.role}]});
+    api.post(
+        format!("/admin/workspaces/{}/users", enc(&a.workspace_id)),
+        body,
+    )
+    .await?;
+    Ok(json!({
+        "message": format!("User added to the workspace as {}.", a.role.as_str()),
+        "success": true,
+        "workspace_id": a.workspace_id,
+        "user_id": a.user_id,
+        "role": a.role,
+    }))
+}
+
+async fn list_workspace_members(api: Api, a: ListMembers) -> Result<Value, ApiError> {
+    let v = api
+        .send(Req::get(format!("/admin/workspaces/{}/users", enc(&a.workspace_id))).query_from(&a))
+        .await?;
+    let rows = shape::items(&v).iter().map(shape_member).collect();
+    Ok(list_of(&v, "members", rows, &["total"]))
+}
+
+fn member_path(workspace_id: &str, user_id: &str) -> String {
+    format!(
+        "/admin/workspaces/{}/users/{}",
+        enc(workspace_id),
+        enc(user_id)
+    )
+}
+
+async fn get_workspace_member(api: Api, a: MemberId) -> Result<Value, ApiError> {
+    let v = api.get(member_path(&a.workspace_id, &a.user_id)).await?;
+    Ok(shape_member(&v))
+}
+
+async fn update_workspace_member(api: Api, a: UpdateMember) -> Result<Value, ApiError> {
+    let v = api
+        .put(
+            member_path(&a.workspace_id, &a.user_id),
+            json!({"role": a.role}),
+        )
+        .await?;
+    Ok(json!({
+        "message": format!("Workspace role set to {}.", a.role.as_str()),
+        "member": shape_member(&v),
+    }))
+}
+
+async fn remove_workspace_member(api: Api, a: MemberId) -> Result<Value, ApiError> {
+    api.delete(member_path(&a.workspace_id, &a.user_id)).await?;
+    Ok(json!({"message": "User removed from the workspace.", "success": true}))
+}
 
 /// The tools of this domain, in the reference's order.
 pub fn tools() -> Vec<ToolDef> {
-    Vec::new()
+    vec![
+        tool(
+            "list_scim_workspace_mappings",
+            "List SCIM group-to-workspace mappings (id, workspace_id, scim_group, role). Returns {total, mappings}; the id feeds delete_scim_workspace_mapping.",
+            list_scim_workspace_mappings,
+        )
+        .gated()
+        .endpoint("GET /scim/workspaces"),
+        tool(
+            "create_scim_workspace_mapping",
+            "Grant a workspace role to every member of a SCIM group, now and later. Give exactly one of scim_group_id or scim_group_name. One user: add_workspace_member.",
+            create_scim_workspace_mapping,
+        )
+        .gated()
+        .endpoint("POST /scim/workspaces"),
+        tool(
+            "delete_scim_workspace_mapping",
+            "Delete a SCIM group-to-workspace mapping. Members already added stay; the group and workspace are kept.",
+            delete_scim_workspace_mapping,
+        )
+        .gated()
+        .endpoint("DELETE /scim/workspaces/{mapping_id}")
+        .idempotent(true),
+        tool(
+            "list_scim_groups",
+            "List SCIM groups synced from the identity provider. Returns {total, groups}; use before create_scim_workspace_mapping.",
+            list_scim_groups,
+        )
+        .gated()
+        .endpoint("{v2} GET /scim/groups"),
+        tool(
+            "list_workspaces",
+            "List workspaces (id, name, slug, defaults). Returns {total, workspaces}. Members: get_workspace.",
+            list_workspaces,
+        )
+        .endpoint("GET /admin/workspaces"),
+        tool(
+            "get_workspace",
+            "Get one workspace with its defaults, limits and full member list.",
+            get_workspace,
+        )
+        .endpoint("GET /admin/workspaces/{workspace_id}"),
+        tool(
+            "create_workspace",
+            "Create a workspace, optionally with users and limits. Returns its id and slug.",
+            create_workspace,
+        )
+        .endpoint("POST /admin/workspaces"),
+        tool(
+            "update_workspace",
+            "Update a workspace's name, slug, description, defaults or limits; only given fields change. Roles: update_workspace_member.",
+            update_workspace,
+        )
+        .endpoint("PUT /admin/workspaces/{workspace_id}"),
+        tool(
+            "delete_workspace",
+            "Delete a workspace and everything in it (members, keys, configs). Irreversible.",
+            delete_workspace,
+        )
+        .endpoint("DELETE /admin/workspaces/{workspace_id}"),
+        tool(
+            "add_workspace_member",
+            "Add an org user to a workspace with a role. Not yet in the org: invite_user.",
+            add_workspace_member,
+        )
+        .endpoint("POST /admin/workspaces/{workspace_id}/users"),
+        tool(
+            "list_workspace_members",
+            "List a workspace's members (id, name, email, role, org_role). Returns {total, members}.",
+            list_workspace_members,
+        )
+        .endpoint("GET /admin/workspaces/{workspace_id}/users"),
+        tool(
+            "get_workspace_member",
+            "Get one workspace member: name, email, workspace and org role.",
+            get_workspace_member,
+        )
+        .endpoint("GET /admin/workspaces/{workspace_id}/users/{user_id}"),
+        tool(
+            "update_workspace_member",
+            "Change a member's role in a workspace.",
+            update_workspace_member,
+        )
+        .endpoint("PUT /admin/workspaces/{workspace_id}/users/{user_id}"),
+        tool(
+            "remove_workspace_member",
+            "Remove a user from a workspace; they stay in the org (delete_user removes them there).",
+            remove_workspace_member,
+        )
+        .endpoint("DELETE /admin/workspaces/{workspace_id}/users/{user_id}"),
+    ]
 }
