@@ -1,8 +1,561 @@
-//! The guardrails domain.
+//! Guardrails: checks and actions on LLM or MCP-tool traffic, their MCP-server mappings, and the
+//! organisation-wide defaults with per-workspace exclusions.
 
-use crate::registry::ToolDef;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Number, Value, json};
+
+use crate::client::{Api, Req, enc};
+use crate::error::ApiError;
+use crate::registry::{ToolDef, bad, tool};
+use crate::shape;
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct NoArgs {}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct OrgDefaults {
+    /// Ordered guardrail ids/slugs for model input
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input_guardrails: Option<Vec<String>>,
+    /// Ordered guardrail ids/slugs for model output
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output_guardrails: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct OrgId {
+    /// Organisation id
+    pub organisation_id: String,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct Exclusion {
+    /// Workspace id
+    pub workspace_id: String,
+    /// true excludes, false restores
+    pub excluded: bool,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct UpdateExclusions {
+    /// Organisation id
+    pub organisation_id: String,
+    /// Workspace states to set
+    #[schemars(length(min = 1))]
+    pub workspaces: Vec<Exclusion>,
+    /// Replace prior states, not merge
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub override_existing: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct ListGuardrails {
+    /// Filter by workspace id
+    pub workspace_id: Option<String>,
+    /// Filter by organisation id
+    pub organisation_id: Option<String>,
+    /// Items per page (1-100)
+    #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
+    pub page_size: Option<i64>,
+    /// Page index, from 0
+    #[schemars(range(min = 0))]
+    pub current_page: Option<u64>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct GuardrailId {
+    /// Guardrail id or slug
+    pub guardrail_id: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct MappedGuardrail {
+    /// Guardrail id or slug
+    #[schemars(length(min = 1))]
+    pub guardrail_id: String,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Target {
+    Llm,
+    McpTools,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    Input,
+    Output,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct Check {
+    /// Check type id, e.g. default.regexMatch
+    pub id: String,
+    /// Display name
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Enabled
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_enabled: Option<bool>,
+    /// Check settings
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parameters: Option<Map<String, Value>>,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct Feedback {
+    /// Value
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<Number>,
+    /// Weight
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weight: Option<Number>,
+    /// Metadata
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Map<String, Value>>,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct Actions {
+    /// Block on failure
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deny: Option<bool>,
+    /// Run asynchronously
+    #[serde(rename = "async", skip_serializing_if = "Option::is_none")]
+    pub run_async: Option<bool>,
+    /// Feedback on pass
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_success: Option<Feedback>,
+    /// Feedback on fail
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_fail: Option<Feedback>,
+    /// Action on fail, e.g. block
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_fail_action: Option<String>,
+    /// Message when triggered
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct CreateGuardrail {
+    /// Guardrail name
+    pub name: String,
+    /// llm (default) or mcp_tools
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<Target>,
+    /// Checks to run (needed for llm)
+    #[schemars(length(min = 1))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checks: Option<Vec<Check>>,
+    /// Actions (needed for llm)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actions: Option<Actions>,
+    /// Workspace id
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workspace_id: Option<String>,
+    /// Organisation id (if no workspace_id)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organisation_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct UpdateGuardrail {
+    /// Guardrail id or slug
+    pub guardrail_id: String,
+    /// New name
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// New checks (replace the old)
+    #[schemars(length(min = 1))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checks: Option<Vec<Check>>,
+    /// New actions
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actions: Option<Actions>,
+}
+
+/// A UUID string.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(transparent)]
+pub struct Uuid(pub String);
+
+impl JsonSchema for Uuid {
+    fn schema_name() -> Cow<'static, str> {
+        "Uuid".into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({"type": "string", "format": "uuid"})
+    }
+}
+
+fn both_phases() -> Vec<Phase> {
+    vec![Phase::Input, Phase::Output]
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct Mapping {
+    /// Phases (default both)
+    #[serde(default = "both_phases")]
+    #[schemars(length(min = 1))]
+    pub run_on: Vec<Phase>,
+    /// Capability UUIDs
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mcp_integration_capability_ids: Option<Vec<Uuid>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ReplaceMcpServers {
+    /// Guardrail id or slug
+    #[schemars(length(min = 1))]
+    pub guardrail_id: String,
+    /// All mappings by MCP server UUID; {} clears
+    #[schemars(extend("propertyNames" = {"format": "uuid"}))]
+    pub mcp_servers: BTreeMap<String, Mapping>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct UpsertMcpServer {
+    /// Guardrail id or slug
+    #[schemars(length(min = 1))]
+    pub guardrail_id: String,
+    /// MCP server UUID
+    pub mcp_server_id: Uuid,
+    #[serde(flatten)]
+    pub mapping: Mapping,
+}
+
+/// Whether `s` is a UUID as Portkey validates them: versions 1-8 with the RFC variant, or the
+/// nil and max UUIDs.
+fn is_uuid(s: &str) -> bool {
+    let lower = s.to_ascii_lowercase();
+    if lower == "00000000-0000-0000-0000-000000000000"
+        || lower == "ffffffff-ffff-ffff-ffff-ffffffffffff"
+    {
+        return true;
+    }
+    let groups: Vec<&str> = lower.split('-').collect();
+    let shape_ok = groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()));
+    let version = groups.get(2).and_then(|g| g.bytes().next());
+    let variant = groups.get(3).and_then(|g| g.bytes().next());
+    shape_ok
+        && matches!(version, Some(b'1'..=b'8'))
+        && matches!(variant, Some(b'8' | b'9' | b'a' | b'b'))
+}
+
+fn check_uuid(field: &str, s: &str) -> Result<(), ApiError> {
+    if is_uuid(s) {
+        Ok(())
+    } else {
+        Err(bad(format!("`{field}` must be a UUID, got \"{s}\"")))
+    }
+}
+
+fn check_mapping(at: &str, m: &Mapping) -> Result<(), ApiError> {
+    for (i, id) in m
+        .mcp_integration_capability_ids
+        .iter()
+        .flatten()
+        .enumerate()
+    {
+        check_uuid(&format!("{at}mcp_integration_capability_ids[{i}]"), &id.0)?;
+    }
+    Ok(())
+}
+
+/// `a` as a JSON body, less the member that went into the path.
+fn body_without<T: Serialize>(a: &T, key: &str) -> Result<Value, ApiError> {
+    let mut v = shape::to_json(a)?;
+    if let Value::Object(m) = &mut v {
+        m.remove(key);
+    }
+    Ok(v)
+}
+
+fn nonblank(field: &str, s: &str) -> Result<(), ApiError> {
+    if s.trim().is_empty() {
+        Err(bad(format!("`{field}` must not be blank")))
+    } else {
+        Ok(())
+    }
+}
+
+/// Summary row of a guardrail in a list.
+const GUARDRAIL_FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "slug",
+    "status",
+    "workspace_id",
+    "organisation_id",
+    "created_at",
+    "last_updated_at",
+    "owner_id",
+    "updated_by",
+    "target",
+];
+
+/// One guardrail in full.
+const GUARDRAIL_DETAIL: &[&str] = &[
+    "id",
+    "name",
+    "slug",
+    "status",
+    "workspace_id",
+    "organisation_id",
+    "checks",
+    "actions",
+    "created_at",
+    "last_updated_at",
+    "owner_id",
+    "updated_by",
+    "target",
+    "mcp_server_mappings",
+];
+
+/// The `{message, id, slug, version_id}` answer of create and update.
+fn shape_saved(message: String, v: &Value) -> Value {
+    let mut out = Map::new();
+    out.insert("message".into(), Value::String(message));
+    if let Value::Object(m) = shape::pick(v, &["id", "slug", "version_id"]) {
+        out.extend(m);
+    }
+    Value::Object(out)
+}
+
+async fn get_organisation_defaults(api: Api, _: NoArgs) -> Result<Value, ApiError> {
+    api.send(Req::get("/admin/organisation/defaults").v2())
+        .await
+}
+
+async fn update_organisation_defaults(api: Api, a: OrgDefaults) -> Result<Value, ApiError> {
+    api.send(Req::put("/admin/organisation/defaults", shape::to_json(&a)?).v2())
+        .await
+}
+
+async fn list_exclusions(api: Api, direction: &'static str, a: OrgId) -> Result<Value, ApiError> {
+    api.send(Req::get(format!("/workspace-exclusions/{direction}-guardrails")).query_from(&a))
+        .await
+}
+
+async fn update_exclusions(
+    api: Api,
+    direction: &'static str,
+    a: UpdateExclusions,
+) -> Result<Value, ApiError> {
+    api.put(
+        format!("/workspace-exclusions/{direction}-guardrails"),
+        shape::to_json(&a)?,
+    )
+    .await
+}
+
+async fn list_guardrails(api: Api, a: ListGuardrails) -> Result<Value, ApiError> {
+    let v = api.send(Req::get("/guardrails").query_from(&a)).await?;
+    Ok(shape::list(&v, "guardrails", GUARDRAIL_FIELDS))
+}
+
+async fn get_guardrail(api: Api, a: GuardrailId) -> Result<Value, ApiError> {
+    let v = api
+        .get(format!("/guardrails/{}", enc(&a.guardrail_id)))
+        .await?;
+    Ok(shape::pick(&v, GUARDRAIL_DETAIL))
+}
+
+async fn create_guardrail(api: Api, a: CreateGuardrail) -> Result<Value, ApiError> {
+    let llm = matches!(a.target, None | Some(Target::Llm));
+    if llm && (a.checks.is_none() || a.actions.is_none()) {
+        return Err(bad(
+            "`checks` and `actions` are both required when `target` is llm (the default); give both, or set target to mcp_tools",
+        ));
+    }
+    let v = api.post("/guardrails", shape::to_json(&a)?).await?;
+    Ok(shape_saved(
+        format!("Guardrail \"{}\" created.", a.name),
+        &v,
+    ))
+}
+
+async fn list_guardrail_mcp_servers(api: Api, a: MappedGuardrail) -> Result<Value, ApiError> {
+    nonblank("guardrail_id", &a.guardrail_id)?;
+    let v = api
+        .get(format!("/guardrails/{}/mcp-servers", enc(&a.guardrail_id)))
+        .await?;
+    Ok(json!({ "mappings": v }))
+}
+
+async fn replace_guardrail_mcp_servers(api: Api, a: ReplaceMcpServers) -> Result<Value, ApiError> {
+    nonblank("guardrail_id", &a.guardrail_id)?;
+    for (server, m) in &a.mcp_servers {
+        if !is_uuid(server) {
+            return Err(bad(format!(
+                "every key of `mcp_servers` must be an MCP server UUID, got \"{server}\""
+            )));
+        }
+        check_mapping(&format!("mcp_servers.{server}."), m)?;
+    }
+    let body = json!({ "mcp_servers": shape::to_json(&a.mcp_servers)? });
+    api.put(
+        format!("/guardrails/{}/mcp-servers", enc(&a.guardrail_id)),
+        body,
+    )
+    .await
+}
+
+async fn upsert_guardrail_mcp_server(api: Api, a: UpsertMcpServer) -> Result<Value, ApiError> {
+    nonblank("guardrail_id", &a.guardrail_id)?;
+    check_uuid("mcp_server_id", &a.mcp_server_id.0)?;
+    check_mapping("", &a.mapping)?;
+    api.put(
+        format!(
+            "/guardrails/{}/mcp-servers/{}",
+            enc(&a.guardrail_id),
+            enc(&a.mcp_server_id.0)
+        ),
+        shape::to_json(&a.mapping)?,
+    )
+    .await
+}
+
+async fn update_guardrail(api: Api, a: UpdateGuardrail) -> Result<Value, ApiError> {
+    let v = api
+        .put(
+            format!("/guardrails/{}", enc(&a.guardrail_id)),
+            body_without(&a, "guardrail_id")?,
+        )
+        .await?;
+    Ok(shape_saved(
+        format!(
+            "Guardrail \"{}\" updated; a new version is live.",
+            a.guardrail_id
+        ),
+        &v,
+    ))
+}
+
+async fn delete_guardrail(api: Api, a: GuardrailId) -> Result<Value, ApiError> {
+    api.delete(format!("/guardrails/{}", enc(&a.guardrail_id)))
+        .await?;
+    Ok(json!({
+        "message": format!("Guardrail \"{}\" deleted.", a.guardrail_id),
+        "success": true,
+    }))
+}
 
 /// The tools of this domain, in the reference's order.
 pub fn tools() -> Vec<ToolDef> {
-    Vec::new()
+    vec![
+        tool(
+            "get_organisation_defaults",
+            "Get the organisation-wide input/output guardrails that workspaces inherit.",
+            get_organisation_defaults,
+        )
+        .gated()
+        .endpoint("{v2} GET /admin/organisation/defaults"),
+        tool(
+            "update_organisation_defaults",
+            "Replace the organisation's default input and/or output guardrail lists (only those given). Enforced at once in non-excluded workspaces.",
+            update_organisation_defaults,
+        )
+        .gated()
+        .endpoint("{v2} PUT /admin/organisation/defaults")
+        .idempotent(true),
+        tool(
+            "list_input_guardrail_workspace_exclusions",
+            "List workspaces excluded from the organisation's default input guardrails.",
+            |api, a: OrgId| list_exclusions(api, "input", a),
+        )
+        .gated()
+        .endpoint("GET /workspace-exclusions/input-guardrails"),
+        tool(
+            "update_input_guardrail_workspace_exclusions",
+            "Exclude workspaces from (or restore them to) the default input guardrails; merges unless override_existing. Takes effect at once.",
+            |api, a: UpdateExclusions| update_exclusions(api, "input", a),
+        )
+        .gated()
+        .endpoint("PUT /workspace-exclusions/input-guardrails")
+        .destructive(true)
+        .idempotent(true),
+        tool(
+            "list_output_guardrail_workspace_exclusions",
+            "List workspaces excluded from the organisation's default output guardrails.",
+            |api, a: OrgId| list_exclusions(api, "output", a),
+        )
+        .gated()
+        .endpoint("GET /workspace-exclusions/output-guardrails"),
+        tool(
+            "update_output_guardrail_workspace_exclusions",
+            "Exclude workspaces from (or restore them to) the default output guardrails; merges unless override_existing. Takes effect at once.",
+            |api, a: UpdateExclusions| update_exclusions(api, "output", a),
+        )
+        .gated()
+        .endpoint("PUT /workspace-exclusions/output-guardrails")
+        .destructive(true)
+        .idempotent(true),
+        tool(
+            "list_guardrails",
+            "List guardrails (id, slug, name, status, target). Returns {total, guardrails}; get_guardrail has the checks.",
+            list_guardrails,
+        )
+        .endpoint("GET /guardrails"),
+        tool(
+            "get_guardrail",
+            "Get one guardrail by id or slug with its checks, actions and MCP-server mappings.",
+            get_guardrail,
+        )
+        .endpoint("GET /guardrails/{guardrail_id}"),
+        tool(
+            "create_guardrail",
+            "Create a guardrail; target llm (default) needs checks and actions, mcp_tools is mapped to servers later. Returns id, slug, version_id.",
+            create_guardrail,
+        )
+        .endpoint("POST /guardrails"),
+        tool(
+            "list_guardrail_mcp_servers",
+            "List a guardrail's MCP-server mappings (phases, capability ids). Returns {mappings}.",
+            list_guardrail_mcp_servers,
+        )
+        .endpoint("GET /guardrails/{guardrail_id}/mcp-servers"),
+        tool(
+            "replace_guardrail_mcp_servers",
+            "Replace all MCP-server mappings of a guardrail: servers left out are unmapped, {} clears all. To change one, use upsert_guardrail_mcp_server.",
+            replace_guardrail_mcp_servers,
+        )
+        .endpoint("PUT /guardrails/{guardrail_id}/mcp-servers")
+        .destructive(true)
+        .idempotent(true),
+        tool(
+            "upsert_guardrail_mcp_server",
+            "Create or replace one MCP server's mapping on a guardrail; others are untouched.",
+            upsert_guardrail_mcp_server,
+        )
+        .endpoint("PUT /guardrails/{guardrail_id}/mcp-servers/{mcp_server_id}")
+        .destructive(true)
+        .idempotent(true),
+        tool(
+            "update_guardrail",
+            "Update a guardrail's name, checks or actions; only fields given change. Saves a new version, live at once.",
+            update_guardrail,
+        )
+        .endpoint("PUT /guardrails/{guardrail_id}"),
+        tool(
+            "delete_guardrail",
+            "Delete a guardrail. Irreversible; configs referencing it lose the check.",
+            delete_guardrail,
+        )
+        .endpoint("DELETE /guardrails/{guardrail_id}"),
+    ]
 }

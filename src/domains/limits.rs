@@ -1,8 +1,635 @@
-//! The limits domain.
+//! Limits: rate-limit policies (requests or tokens per interval) and usage-limit policies
+//! (cumulative cost or token budgets) with their tracked entities.
 
-use crate::registry::ToolDef;
+use reqwest::Method;
+use schemars::JsonSchema;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Number, Value, json};
+
+use crate::client::{Api, Req, enc, query_of};
+use crate::error::ApiError;
+use crate::registry::{ToolDef, bad, tool};
+use crate::shape;
+
+/// Keeps an explicit `null` apart from an absent member: absent is `None`, null `Some(None)`.
+fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PolicyStatus {
+    Active,
+    Archived,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RateType {
+    Requests,
+    Tokens,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RateUnit {
+    Rpm,
+    Rph,
+    Rpd,
+    Rpw,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Target {
+    Llm,
+    McpTools,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum UsageType {
+    Cost,
+    Tokens,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Reset {
+    Monthly,
+    Weekly,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum EntityStatus {
+    Active,
+    Exhausted,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Values {
+    One(String),
+    Many(#[schemars(length(min = 1))] Vec<String>),
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct Condition {
+    /// e.g. model, api_key, metadata.<k>
+    #[schemars(length(min = 1))]
+    pub key: String,
+    /// Value(s); * = any
+    pub value: Values,
+    /// Exclude these
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub excludes: Option<Values>,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct GroupBy {
+    /// e.g. api_key, metadata.<k>
+    #[schemars(length(min = 1))]
+    pub key: String,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct Page {
+    /// Page size (1-100)
+    #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
+    pub page_size: Option<i64>,
+    /// Page, from 0
+    #[schemars(range(min = 0))]
+    pub current_page: Option<u64>,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct ListRateLimits {
+    /// Workspace id
+    pub workspace_id: Option<String>,
+    /// Status
+    pub status: Option<PolicyStatus>,
+    /// Counter type
+    #[serde(rename = "type")]
+    pub kind: Option<RateType>,
+    /// Interval
+    pub unit: Option<RateUnit>,
+    /// Target
+    pub target: Option<Target>,
+    #[serde(flatten)]
+    pub page: Page,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct GetPolicy {
+    /// Policy id
+    #[schemars(length(min = 1))]
+    pub id: String,
+    /// archived for a deleted one
+    pub status: Option<PolicyStatus>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct PolicyId {
+    /// Policy id
+    #[schemars(length(min = 1))]
+    pub id: String,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct CreateRateLimit {
+    /// Traffic to match
+    #[schemars(length(min = 1))]
+    pub conditions: Vec<Condition>,
+    /// Counter dimensions
+    #[schemars(length(min = 1))]
+    pub group_by: Vec<GroupBy>,
+    /// What to count
+    #[serde(rename = "type")]
+    pub kind: RateType,
+    /// Per minute/hour/day/week
+    pub unit: RateUnit,
+    /// Max per unit
+    #[schemars(range(min = 0))]
+    pub value: Number,
+    /// Display name
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// llm or mcp_tools
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<Target>,
+    /// Workspace scope
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workspace_id: Option<String>,
+    /// Organisation scope
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organisation_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct UpdateRateLimit {
+    /// Policy id
+    #[schemars(length(min = 1))]
+    pub id: String,
+    /// New name
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// New interval
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<RateUnit>,
+    /// New maximum
+    #[schemars(range(min = 0))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<Number>,
+    /// New conditions (replace all)
+    #[schemars(length(min = 1))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conditions: Option<Vec<Condition>>,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct ListUsageLimits {
+    /// Workspace id
+    pub workspace_id: Option<String>,
+    /// Status
+    pub status: Option<PolicyStatus>,
+    /// Budget type
+    #[serde(rename = "type")]
+    pub kind: Option<UsageType>,
+    #[serde(flatten)]
+    pub page: Page,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct GetUsageLimit {
+    /// Policy id
+    #[schemars(length(min = 1))]
+    pub id: String,
+    /// archived for a deleted one
+    pub status: Option<PolicyStatus>,
+    /// Add per-value usage
+    pub include_usage: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct CreateUsageLimit {
+    /// Traffic to match
+    #[schemars(length(min = 1))]
+    pub conditions: Vec<Condition>,
+    /// Usage dimensions
+    #[schemars(length(min = 1))]
+    pub group_by: Vec<GroupBy>,
+    /// Budget unit
+    #[serde(rename = "type")]
+    pub kind: UsageType,
+    /// Max total usage
+    #[schemars(range(min = 0))]
+    pub credit_limit: Number,
+    /// Display name
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Alert at this usage
+    #[schemars(range(min = 0))]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub alert_threshold: Option<Option<Number>>,
+    /// Reset schedule; none = lifetime
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub periodic_reset: Option<Option<Reset>>,
+    /// Workspace scope
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workspace_id: Option<String>,
+    /// Organisation scope
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organisation_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct UpdateUsageLimit {
+    /// Policy id
+    #[schemars(length(min = 1))]
+    pub id: String,
+    /// New name
+    #[schemars(length(max = 255))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// New description; null clears
+    #[schemars(length(max = 500))]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub description: Option<Option<String>>,
+    /// New conditions (replace all)
+    #[schemars(length(min = 1))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conditions: Option<Vec<Condition>>,
+    /// New maximum
+    #[schemars(range(min = 0))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credit_limit: Option<Number>,
+    /// New alert threshold; null clears
+    #[schemars(range(min = 0))]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub alert_threshold: Option<Option<Number>>,
+    /// New schedule; null clears
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub periodic_reset: Option<Option<Reset>>,
+    /// Reset every N days; null clears
+    #[schemars(range(min = 1, max = 365))]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub periodic_reset_days: Option<Option<u16>>,
+    /// Next reset (ISO 8601); null clears
+    #[schemars(extend("format" = "date-time"))]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub next_usage_reset_at: Option<Option<String>>,
+    /// Grouped value to reset
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reset_usage_for_value: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct ListEntities {
+    /// Usage limit id
+    #[schemars(length(min = 1))]
+    pub limit_id: String,
+    /// Filter by state
+    pub status: Option<EntityStatus>,
+    /// Search text
+    pub search: Option<String>,
+    #[serde(flatten)]
+    pub page: Page,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct EntityRef {
+    /// Usage limit id
+    #[schemars(length(min = 1))]
+    pub limit_id: String,
+    /// Entity id
+    #[schemars(length(min = 1))]
+    pub entity_id: String,
+}
+
+/// `a` as a JSON body, less the member that went into the path.
+fn body_without<T: Serialize>(a: &T, key: &str) -> Result<Value, ApiError> {
+    let mut v = shape::to_json(a)?;
+    if let Value::Object(m) = &mut v {
+        m.remove(key);
+    }
+    Ok(v)
+}
+
+/// `a` as query pairs, less the member that went into the path.
+fn query_without<T: Serialize>(a: &T, key: &str) -> Vec<(String, String)> {
+    query_of(a).into_iter().filter(|(k, _)| k != key).collect()
+}
+
+fn nonblank(field: &str, s: &str) -> Result<(), ApiError> {
+    if s.trim().is_empty() {
+        Err(bad(format!("`{field}` must not be blank")))
+    } else {
+        Ok(())
+    }
+}
+
+/// Whether `s` is an ISO 8601 date-time with seconds and a zone (`Z` or `+hh:mm`), with a
+/// real calendar date.
+fn is_datetime(s: &str) -> bool {
+    fn num(s: Option<&str>, lo: u32, hi: u32) -> Option<u32> {
+        let s = s?;
+        if (s.len() != 2 && s.len() != 4) || !s.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        s.parse().ok().filter(|n| (lo..=hi).contains(n))
+    }
+    let Some((date, time)) = s.split_once('T') else {
+        return false;
+    };
+    let d: Vec<&str> = date.split('-').collect();
+    let (Some(y), Some(m)) = (
+        num(d.first().copied().filter(|x| x.len() == 4), 0, 9999),
+        num(d.get(1).copied(), 1, 12),
+    ) else {
+        return false;
+    };
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let days = match m {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    if d.len() != 3 || num(d.get(2).copied(), 1, days).is_none() {
+        return false;
+    }
+    let (clock, zone) = match time.find(['Z', '+', '-']) {
+        Some(i) => time.split_at(i),
+        None => return false,
+    };
+    let (hms, frac) = clock.split_once('.').unwrap_or((clock, "0"));
+    let t: Vec<&str> = hms.split(':').collect();
+    let clock_ok = t.len() == 3
+        && num(t.first().copied(), 0, 23).is_some()
+        && num(t.get(1).copied(), 0, 59).is_some()
+        && num(t.get(2).copied(), 0, 59).is_some()
+        && !frac.is_empty()
+        && frac.bytes().all(|b| b.is_ascii_digit());
+    let zone_ok = zone == "Z"
+        || (zone.len() == 6
+            && zone
+                .get(1..)
+                .and_then(|z| z.split_once(':'))
+                .is_some_and(|(h, mi)| {
+                    num(Some(h), 0, 23).is_some() && num(Some(mi), 0, 59).is_some()
+                }));
+    clock_ok && zone_ok
+}
+
+/// A policy without the `object` tag Portkey adds.
+fn without_object(v: &Value) -> Value {
+    let mut v = v.clone();
+    if let Value::Object(m) = &mut v {
+        m.remove("object");
+    }
+    v
+}
+
+/// `{total, <key>: rows, has_more?}` with each row as given, optionally without its `object` tag.
+fn list_of(v: &Value, key: &str, strip: bool) -> Value {
+    let rows: Vec<Value> = shape::items(v)
+        .iter()
+        .map(|r| if strip { without_object(r) } else { r.clone() })
+        .collect();
+    let mut out = serde_json::Map::new();
+    out.insert("total".into(), shape::total(v));
+    out.insert(key.into(), Value::Array(rows));
+    if let Some(h) = v.get("has_more").filter(|h| !h.is_null()) {
+        out.insert("has_more".into(), h.clone());
+    }
+    Value::Object(out)
+}
+
+fn rate_path(id: &str) -> String {
+    format!("/policies/rate-limits/{}", enc(id))
+}
+
+fn usage_path(id: &str) -> String {
+    format!("/policies/usage-limits/{}", enc(id))
+}
+
+fn created(v: &Value) -> Value {
+    shape::obj(vec![
+        ("success", json!(true)),
+        ("id", v.get("id").cloned().unwrap_or(Value::Null)),
+    ])
+}
+
+async fn list_rate_limits(api: Api, a: ListRateLimits) -> Result<Value, ApiError> {
+    let v = api
+        .send(Req::get("/policies/rate-limits").query_from(&a))
+        .await?;
+    Ok(list_of(&v, "rate_limits", true))
+}
+
+async fn get_rate_limit(api: Api, a: GetPolicy) -> Result<Value, ApiError> {
+    nonblank("id", &a.id)?;
+    let v = api
+        .send(Req::get(rate_path(&a.id)).query(query_without(&a, "id")))
+        .await?;
+    Ok(without_object(&v))
+}
+
+async fn create_rate_limit(api: Api, a: CreateRateLimit) -> Result<Value, ApiError> {
+    let v = api
+        .post("/policies/rate-limits", shape::to_json(&a)?)
+        .await?;
+    Ok(created(&v))
+}
+
+async fn update_rate_limit(api: Api, a: UpdateRateLimit) -> Result<Value, ApiError> {
+    nonblank("id", &a.id)?;
+    api.put(rate_path(&a.id), body_without(&a, "id")?).await?;
+    Ok(json!({"success": true, "id": a.id}))
+}
+
+async fn delete_rate_limit(api: Api, a: PolicyId) -> Result<Value, ApiError> {
+    nonblank("id", &a.id)?;
+    api.delete(rate_path(&a.id)).await?;
+    Ok(json!({"success": true, "id": a.id}))
+}
+
+async fn list_usage_limits(api: Api, a: ListUsageLimits) -> Result<Value, ApiError> {
+    let v = api
+        .send(Req::get("/policies/usage-limits").query_from(&a))
+        .await?;
+    Ok(list_of(&v, "usage_limits", true))
+}
+
+async fn get_usage_limit(api: Api, a: GetUsageLimit) -> Result<Value, ApiError> {
+    nonblank("id", &a.id)?;
+    let v = api
+        .send(Req::get(usage_path(&a.id)).query(query_without(&a, "id")))
+        .await?;
+    Ok(without_object(&v))
+}
+
+async fn create_usage_limit(api: Api, a: CreateUsageLimit) -> Result<Value, ApiError> {
+    let v = api
+        .post("/policies/usage-limits", shape::to_json(&a)?)
+        .await?;
+    Ok(created(&v))
+}
+
+async fn update_usage_limit(api: Api, a: UpdateUsageLimit) -> Result<Value, ApiError> {
+    nonblank("id", &a.id)?;
+    if matches!(a.periodic_reset, Some(Some(_))) && matches!(a.periodic_reset_days, Some(Some(_))) {
+        return Err(bad(
+            "`periodic_reset` and `periodic_reset_days` exclude each other; give one of them (set the other to null to clear it)",
+        ));
+    }
+    if let Some(Some(at)) = &a.next_usage_reset_at
+        && !is_datetime(at)
+    {
+        return Err(bad(format!(
+            "`next_usage_reset_at` must be an ISO 8601 date-time with seconds and a zone, e.g. 2026-02-01T00:00:00Z; got \"{at}\""
+        )));
+    }
+    api.put(usage_path(&a.id), body_without(&a, "id")?).await?;
+    Ok(json!({"success": true, "id": a.id}))
+}
+
+async fn delete_usage_limit(api: Api, a: PolicyId) -> Result<Value, ApiError> {
+    nonblank("id", &a.id)?;
+    api.delete(usage_path(&a.id)).await?;
+    Ok(json!({"success": true, "id": a.id, "status": "archived"}))
+}
+
+async fn list_usage_limit_entities(api: Api, a: ListEntities) -> Result<Value, ApiError> {
+    nonblank("limit_id", &a.limit_id)?;
+    let v = api
+        .send(
+            Req::get(format!("{}/entities", usage_path(&a.limit_id)))
+                .query(query_without(&a, "limit_id")),
+        )
+        .await?;
+    Ok(list_of(&v, "entities", false))
+}
+
+async fn reset_usage_limit_entity(api: Api, a: EntityRef) -> Result<Value, ApiError> {
+    nonblank("limit_id", &a.limit_id)?;
+    nonblank("entity_id", &a.entity_id)?;
+    let path = format!(
+        "{}/entities/{}/reset",
+        usage_path(&a.limit_id),
+        enc(&a.entity_id)
+    );
+    api.send(Req::new(Method::PUT, path)).await?;
+    Ok(json!({"success": true, "limit_id": a.limit_id, "entity_id": a.entity_id}))
+}
 
 /// The tools of this domain, in the reference's order.
 pub fn tools() -> Vec<ToolDef> {
-    Vec::new()
+    vec![
+        tool(
+            "list_rate_limits",
+            "List rate-limit policies. Returns {total, rate_limits}.",
+            list_rate_limits,
+        )
+        .endpoint("GET /policies/rate-limits"),
+        tool(
+            "get_rate_limit",
+            "Get one rate-limit policy by id.",
+            get_rate_limit,
+        )
+        .endpoint("GET /policies/rate-limits/{id}"),
+        tool(
+            "create_rate_limit",
+            "Create a rate limit: at most value requests/tokens per unit, counted per group_by. Returns its id.",
+            create_rate_limit,
+        )
+        .endpoint("POST /policies/rate-limits"),
+        tool(
+            "update_rate_limit",
+            "Update a rate limit's name, unit, value or conditions.",
+            update_rate_limit,
+        )
+        .endpoint("PUT /policies/rate-limits/{id}"),
+        tool(
+            "delete_rate_limit",
+            "Delete a rate-limit policy; throttling stops at once.",
+            delete_rate_limit,
+        )
+        .endpoint("DELETE /policies/rate-limits/{id}"),
+        tool(
+            "list_usage_limits",
+            "List usage-limit (budget) policies. Returns {total, usage_limits}.",
+            list_usage_limits,
+        )
+        .endpoint("GET /policies/usage-limits"),
+        tool(
+            "get_usage_limit",
+            "Get one usage-limit policy by id.",
+            get_usage_limit,
+        )
+        .endpoint("GET /policies/usage-limits/{id}"),
+        tool(
+            "create_usage_limit",
+            "Create a usage limit: a cost/token budget counted per group_by. Returns its id.",
+            create_usage_limit,
+        )
+        .endpoint("POST /policies/usage-limits"),
+        tool(
+            "update_usage_limit",
+            "Update a usage limit; only fields given change. periodic_reset and periodic_reset_days exclude each other.",
+            update_usage_limit,
+        )
+        .endpoint("PUT /policies/usage-limits/{id}"),
+        tool(
+            "delete_usage_limit",
+            "Archive a usage-limit policy: enforcement stops, it stays readable as archived.",
+            delete_usage_limit,
+        )
+        .endpoint("DELETE /policies/usage-limits/{id}"),
+        tool(
+            "list_usage_limit_entities",
+            "List the entities a usage limit tracks, with usage. Returns {total, entities}.",
+            list_usage_limit_entities,
+        )
+        .endpoint("GET /policies/usage-limits/{limit_id}/entities"),
+        tool(
+            "reset_usage_limit_entity",
+            "Reset one tracked entity's usage to zero, at once.",
+            reset_usage_limit_entity,
+        )
+        .endpoint("PUT /policies/usage-limits/{limit_id}/entities/{entity_id}/reset"),
+    ]
 }
