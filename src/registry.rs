@@ -88,10 +88,16 @@ where
 {
     let f = Arc::new(f);
     let handler: Handler = Arc::new(move |api: Api, args: Value| -> BoxFuture {
-        match serde_json::from_value::<I>(args) {
+        match serde_path_to_error::deserialize::<_, I>(args) {
             Ok(input) => Box::pin(f(api, input)),
             Err(e) => {
-                let msg = e.to_string();
+                let path = e.path().to_string();
+                let inner = e.into_inner().to_string();
+                let msg = if path.is_empty() || path == "." {
+                    inner
+                } else {
+                    format!("`{path}`: {inner}")
+                };
                 Box::pin(async move { Err(bad(msg)) })
             }
         }
