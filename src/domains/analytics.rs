@@ -1,8 +1,540 @@
-//! The analytics domain.
+//! Analytics: time series, a cache summary and grouped breakdowns over gateway traffic.
+//! Every tool takes the same filters (declared once in [`Filters`]) and is one row of [`SPECS`].
 
-use crate::registry::ToolDef;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::{Map, Value, json};
+
+use crate::client::{Api, Req, enc, query_of};
+use crate::error::ApiError;
+use crate::registry::{ToolDef, bad, tool};
+use crate::shape;
+
+/// The filters every analytics tool takes; `W` is the workspace slug (optional or required).
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct Filters<W> {
+    /// ISO 8601 start
+    pub time_of_generation_min: String,
+    /// ISO 8601 end
+    pub time_of_generation_max: String,
+    /// Workspace slug
+    pub workspace_slug: W,
+    /// Min
+    #[schemars(range(min = 0))]
+    pub total_units_min: Option<f64>,
+    /// Max
+    #[schemars(range(min = 0))]
+    pub total_units_max: Option<f64>,
+    /// Min, cents
+    #[schemars(range(min = 0))]
+    pub cost_min: Option<f64>,
+    /// Max, cents
+    #[schemars(range(min = 0))]
+    pub cost_max: Option<f64>,
+    /// Min
+    #[schemars(range(min = 0))]
+    pub prompt_token_min: Option<f64>,
+    /// Max
+    #[schemars(range(min = 0))]
+    pub prompt_token_max: Option<f64>,
+    /// Min
+    #[schemars(range(min = 0))]
+    pub completion_token_min: Option<f64>,
+    /// Max
+    #[schemars(range(min = 0))]
+    pub completion_token_max: Option<f64>,
+    /// Min
+    #[schemars(range(min = -10, max = 10))]
+    pub weighted_feedback_min: Option<f64>,
+    /// Max
+    #[schemars(range(min = -10, max = 10))]
+    pub weighted_feedback_max: Option<f64>,
+    /// CSV, e.g. 429,500
+    pub status_code: Option<String>,
+    /// CSV slugs
+    pub virtual_keys: Option<String>,
+    /// CSV slugs
+    pub configs: Option<String>,
+    /// CSV ids
+    pub api_key_ids: Option<String>,
+    /// JSON object string
+    pub metadata: Option<String>,
+    /// CSV provider__model
+    pub ai_org_model: Option<String>,
+    /// CSV ids
+    pub trace_id: Option<String>,
+    /// CSV ids
+    pub span_id: Option<String>,
+    /// Prompt slug
+    pub prompt_slug: Option<String>,
+    #[serde(flatten)]
+    pub aliases: Aliases,
+}
+
+/// Array and object forms of the comma-separated filters; each wins over its string twin.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct Aliases {
+    /// Array form
+    pub status_codes: Option<Vec<String>>,
+    /// Array form
+    pub virtual_key_slugs: Option<Vec<String>>,
+    /// Array form
+    pub config_slugs: Option<Vec<String>>,
+    /// Array form
+    pub provider_models: Option<Vec<String>>,
+    /// Array form
+    pub trace_ids: Option<Vec<String>>,
+    /// Array form
+    pub span_ids: Option<Vec<String>>,
+    /// Object form
+    pub metadata_filter: Option<Map<String, Value>>,
+}
+
+impl Aliases {
+    /// Sends each array/object form as its string twin, which it replaces.
+    fn apply(&self, q: &mut Vec<(String, String)>) {
+        let csv = |v: &Option<Vec<String>>| v.as_ref().map(|v| v.join(","));
+        let meta = self
+            .metadata_filter
+            .as_ref()
+            .map(|m| Value::Object(m.clone()).to_string());
+        for (alias, key, val) in [
+            ("status_codes", "status_code", csv(&self.status_codes)),
+            (
+                "virtual_key_slugs",
+                "virtual_keys",
+                csv(&self.virtual_key_slugs),
+            ),
+            ("config_slugs", "configs", csv(&self.config_slugs)),
+            (
+                "provider_models",
+                "ai_org_model",
+                csv(&self.provider_models),
+            ),
+            ("trace_ids", "trace_id", csv(&self.trace_ids)),
+            ("span_ids", "span_id", csv(&self.span_ids)),
+            ("metadata_filter", "metadata", meta),
+        ] {
+            q.retain(|(k, _)| k != alias);
+            if let Some(val) = val {
+                q.retain(|(k, _)| k != key);
+                q.push((key.to_string(), val));
+            }
+        }
+    }
+}
+
+/// A workspace slug that must be given.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(transparent)]
+pub struct Slug(#[schemars(length(min = 1))] pub String);
+
+/// Filters with an optional workspace.
+pub type Base = Filters<Option<String>>;
+/// Filters for one workspace.
+pub type InWorkspace = Filters<Slug>;
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct Page {
+    /// Page index, from 0
+    #[schemars(range(min = 0))]
+    pub current_page: Option<u64>,
+    /// Rows per page
+    #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
+    pub page_size: Option<u64>,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct Paged {
+    #[serde(flatten)]
+    pub f: Base,
+    #[serde(flatten)]
+    pub page: Page,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ByMetadata {
+    #[serde(flatten)]
+    pub p: Paged,
+    /// Metadata key to group by, e.g. env
+    pub metadata_key: String,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    Requests,
+    Cost,
+    TotalTokens,
+    AvgTokens,
+    AvgInputTokens,
+    AvgOutputTokens,
+    AvgLatency,
+    P95Latency,
+    P99Latency,
+    SuccessRate,
+    ErrorCount,
+    CacheHitRate,
+    LastSeen,
+    FirstSeen,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct ByProvider {
+    #[serde(flatten)]
+    pub f: InWorkspace,
+    #[serde(flatten)]
+    pub page: Page,
+    /// Metric to sort by
+    pub order_by: Option<String>,
+    /// Sort direction: asc or desc
+    pub order_by_type: Option<String>,
+    /// Metrics to return per provider
+    #[serde(serialize_with = "comma_joined")]
+    pub columns: Option<Vec<Metric>>,
+    /// Also count all provider groups
+    pub include_total: Option<bool>,
+}
+
+/// Sends a list of enum values as one comma-separated query value.
+fn comma_joined<S: Serializer>(v: &Option<Vec<Metric>>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(items) => {
+            let names: Vec<String> = items
+                .iter()
+                .filter_map(|m| serde_json::to_value(m).ok())
+                .filter_map(|m| m.as_str().map(str::to_string))
+                .collect();
+            s.serialize_str(&names.join(","))
+        }
+        None => s.serialize_none(),
+    }
+}
+
+/// An analytics input: its query (filters normalised) and the key a path may need.
+trait Input {
+    fn query(&self) -> Vec<(String, String)>;
+    fn path_key(&self) -> Option<&str> {
+        None
+    }
+}
+
+/// The query of an input whose filters carry `aliases`.
+fn normalised<T: Serialize>(input: &T, aliases: &Aliases) -> Vec<(String, String)> {
+    let mut q = query_of(input);
+    aliases.apply(&mut q);
+    q
+}
+
+impl<W: Serialize> Input for Filters<W> {
+    fn query(&self) -> Vec<(String, String)> {
+        normalised(self, &self.aliases)
+    }
+}
+impl Input for Paged {
+    fn query(&self) -> Vec<(String, String)> {
+        normalised(self, &self.f.aliases)
+    }
+}
+impl Input for ByProvider {
+    fn query(&self) -> Vec<(String, String)> {
+        normalised(self, &self.f.aliases)
+    }
+}
+impl Input for ByMetadata {
+    fn query(&self) -> Vec<(String, String)> {
+        self.p.query()
+    }
+    fn path_key(&self) -> Option<&str> {
+        Some(&self.metadata_key)
+    }
+}
+
+/// How a tool reads its input and shapes the answer.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    /// Time series over [`Base`]: summary and point members as `out=in` (or a bare name);
+    /// empty lists keep Portkey's members as they are.
+    Graph(&'static [&'static str], &'static [&'static str]),
+    /// The cache summary of one workspace.
+    Summary,
+    /// A paged breakdown, rows under this key.
+    Groups(&'static str),
+    /// Provider rows for one workspace.
+    Providers,
+    /// Groups by the values of one metadata key.
+    ByKey,
+}
+
+struct Spec {
+    name: &'static str,
+    ep: &'static str,
+    about: &'static str,
+    kind: Kind,
+}
+
+const fn spec(name: &'static str, ep: &'static str, about: &'static str, kind: Kind) -> Spec {
+    Spec {
+        name,
+        ep,
+        about,
+        kind,
+    }
+}
+
+const fn series(name: &'static str, ep: &'static str, about: &'static str) -> Spec {
+    spec(name, ep, about, Kind::Graph(&[], &[]))
+}
+
+/// The tools, in the reference's order.
+const SPECS: &[Spec] = &[
+    spec(
+        "get_cost_analytics",
+        "GET /analytics/graphs/cost",
+        "Spend per time bucket in cents, with totals. Token volume: get_token_analytics.",
+        Kind::Graph(
+            &["total_cost=total", "average_cost_per_request=avg"],
+            &["timestamp", "total_cost=total", "average_cost=avg"],
+        ),
+    ),
+    spec(
+        "get_request_analytics",
+        "GET /analytics/graphs/requests",
+        "Requests per time bucket (total, success, failed), with totals.",
+        Kind::Graph(
+            &[
+                "total_requests=total",
+                "successful_requests=success",
+                "failed_requests=failed",
+            ],
+            &["timestamp", "total", "success", "failed"],
+        ),
+    ),
+    spec(
+        "get_token_analytics",
+        "GET /analytics/graphs/tokens",
+        "Tokens per time bucket (total, prompt, completion), with totals.",
+        Kind::Graph(
+            &[
+                "total_tokens=total",
+                "prompt_tokens=prompt",
+                "completion_tokens=completion",
+            ],
+            &["timestamp", "total", "prompt", "completion"],
+        ),
+    ),
+    spec(
+        "get_latency_analytics",
+        "GET /analytics/graphs/latency",
+        "Latency per time bucket in ms (avg, p50, p90, p99), with totals.",
+        Kind::Graph(
+            &[
+                "avg_latency_ms=avg",
+                "p50_latency_ms=p50",
+                "p90_latency_ms=p90",
+                "p99_latency_ms=p99",
+            ],
+            &["timestamp", "avg", "p50", "p90", "p99"],
+        ),
+    ),
+    spec(
+        "get_error_analytics",
+        "GET /analytics/graphs/errors",
+        "Errors per time bucket, with the total. As a rate: get_error_rate_analytics.",
+        Kind::Graph(
+            &["total_errors=total"],
+            &["timestamp", "total_errors=total"],
+        ),
+    ),
+    spec(
+        "get_error_rate_analytics",
+        "GET /analytics/graphs/errors/rate",
+        "Error rate per time bucket as % of requests, with the overall rate.",
+        Kind::Graph(
+            &["error_rate_percent=rate"],
+            &["timestamp", "error_rate_percent=rate"],
+        ),
+    ),
+    spec(
+        "get_cache_hit_latency",
+        "GET /analytics/graphs/cache/latency",
+        "Latency of cache hits per time bucket (total, avg), with totals.",
+        Kind::Graph(
+            &["total_latency=total", "avg_latency=avg"],
+            &["timestamp", "total", "avg"],
+        ),
+    ),
+    spec(
+        "get_cache_hit_rate",
+        "GET /analytics/graphs/cache/hit-rate",
+        "Cache hits, misses and hit rate per time bucket, with totals.",
+        Kind::Graph(
+            &["hit_rate=rate", "total_hits", "total_misses"],
+            &["timestamp", "rate", "hits", "misses"],
+        ),
+    ),
+    spec(
+        "get_cache_summary",
+        "GET /analytics/summary/cache",
+        "One cache summary for a workspace: hits, avg hit latency, requests, speedup %.",
+        Kind::Summary,
+    ),
+    spec(
+        "get_users_analytics",
+        "GET /analytics/graphs/users",
+        "Active and new users per time bucket, with totals.",
+        Kind::Graph(
+            &["total_active_users", "total_new_users"],
+            &["timestamp", "active_users", "new_users"],
+        ),
+    ),
+    series(
+        "get_error_stacks_analytics",
+        "GET /analytics/graphs/errors/stacks",
+        "Errors per time bucket, stacked by HTTP status code.",
+    ),
+    series(
+        "get_error_status_codes_analytics",
+        "GET /analytics/graphs/errors/status-codes",
+        "Count of each HTTP error code per time bucket.",
+    ),
+    series(
+        "get_user_requests_analytics",
+        "GET /analytics/graphs/users/requests",
+        "Requests per user per time bucket. Totals per user: get_analytics_group_users.",
+    ),
+    series(
+        "get_rescued_requests_analytics",
+        "GET /analytics/graphs/requests/rescued",
+        "Requests saved by retry or fallback, per time bucket.",
+    ),
+    series(
+        "get_feedback_analytics",
+        "GET /analytics/graphs/feedbacks",
+        "Feedback submitted per time bucket, with totals.",
+    ),
+    series(
+        "get_feedback_models_analytics",
+        "GET /analytics/graphs/feedbacks/ai-models",
+        "Feedback per model per time bucket.",
+    ),
+    series(
+        "get_feedback_scores_analytics",
+        "GET /analytics/graphs/feedbacks/scores",
+        "Distribution of raw feedback scores per time bucket.",
+    ),
+    series(
+        "get_feedback_weighted_analytics",
+        "GET /analytics/graphs/feedbacks/weighted",
+        "Weighted feedback scores per time bucket.",
+    ),
+    spec(
+        "get_analytics_group_users",
+        "GET /analytics/groups/users",
+        "Requests, cost and tokens per user, paged.",
+        Kind::Groups("users"),
+    ),
+    spec(
+        "get_analytics_group_models",
+        "GET /analytics/groups/ai-models",
+        "Requests, cost and tokens per model, paged.",
+        Kind::Groups("models"),
+    ),
+    spec(
+        "get_analytics_group_providers",
+        "GET /analytics/groups/provider",
+        "Chosen metrics per provider in one workspace, paged and sorted.",
+        Kind::Providers,
+    ),
+    spec(
+        "get_analytics_group_metadata",
+        "GET /analytics/groups/metadata/{metadata_key}",
+        "Requests, cost and tokens per value of one metadata key, paged.",
+        Kind::ByKey,
+    ),
+];
+
+/// `out=in` pairs (or a bare name) picked from `v`, leaving out absent members.
+fn renamed(v: &Value, members: &[&str]) -> Value {
+    shape::obj(
+        members
+            .iter()
+            .map(|m| {
+                let (out, from) = m.split_once('=').unwrap_or((m, m));
+                (out, v.get(from).cloned().unwrap_or(Value::Null))
+            })
+            .collect(),
+    )
+}
+
+/// Shapes Portkey's answer; a member the shaping needs but the answer lacks is an error.
+fn shape_answer(v: &Value, kind: Kind) -> Result<Value, ApiError> {
+    match kind {
+        Kind::Graph(summary, point) => {
+            let points = shape::need_array(v, "data_points")?;
+            let summary = if summary.is_empty() {
+                v.get("summary").cloned().unwrap_or(Value::Null)
+            } else {
+                renamed(shape::need(v, "summary")?, summary)
+            };
+            let points: Vec<Value> = if point.is_empty() {
+                points.clone()
+            } else {
+                points.iter().map(|p| renamed(p, point)).collect()
+            };
+            Ok(shape::obj(vec![
+                ("summary", summary),
+                ("point_count", json!(points.len())),
+                ("data_points", Value::Array(points)),
+            ]))
+        }
+        Kind::Summary => Ok(v.get("summary").cloned().unwrap_or_else(|| v.clone())),
+        Kind::Groups(key) => groups(v, key),
+        Kind::ByKey => groups(v, "metadata_groups"),
+        Kind::Providers => Ok(json!({"total": shape::total(v), "providers": shape::items(v)})),
+    }
+}
+
+fn groups(v: &Value, key: &str) -> Result<Value, ApiError> {
+    let rows = shape::need_array(v, "data")?;
+    Ok(shape::obj(vec![
+        (
+            "total_groups",
+            v.get("total").cloned().unwrap_or(Value::Null),
+        ),
+        ("group_count", json!(rows.len())),
+        (key, Value::Array(rows.clone())),
+    ]))
+}
+
+/// The one handler: normalised filters as the query, then the shaping of the tool's kind.
+async fn run<I: Input>(api: Api, a: I, s: &'static Spec) -> Result<Value, ApiError> {
+    let mut path = s.ep.trim_start_matches("GET ").to_string();
+    if let Some(key) = a.path_key() {
+        if key.trim().is_empty() {
+            return Err(bad("metadata_key must not be blank"));
+        }
+        path = path.replace("{metadata_key}", &enc(key));
+    }
+    let v = api.send(Req::get(path).query(a.query())).await?;
+    shape_answer(&v, s.kind)
+}
 
 /// The tools of this domain, in the reference's order.
 pub fn tools() -> Vec<ToolDef> {
-    Vec::new()
+    SPECS
+        .iter()
+        .map(|s| {
+            let (n, d) = (s.name, s.about);
+            match s.kind {
+                Kind::Graph(..) => tool(n, d, move |api, a: Base| run(api, a, s)),
+                Kind::Summary => tool(n, d, move |api, a: InWorkspace| run(api, a, s)),
+                Kind::Groups(_) => tool(n, d, move |api, a: Paged| run(api, a, s)),
+                Kind::Providers => tool(n, d, move |api, a: ByProvider| run(api, a, s)),
+                Kind::ByKey => tool(n, d, move |api, a: ByMetadata| run(api, a, s)),
+            }
+            .endpoint(s.ep)
+            .gated()
+        })
+        .collect()
 }

@@ -1,8 +1,446 @@
-//! The logging domain.
+//! Logging: gateway request logs (read, insert) and log export jobs.
+//! Log bodies are customer data: they are returned as Portkey sends them and never logged here.
 
-use crate::registry::ToolDef;
+use std::collections::BTreeMap;
+
+use reqwest::Method;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use crate::client::{Api, Req, enc};
+use crate::error::ApiError;
+use crate::registry::{ToolDef, bad, tool};
+use crate::shape;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PathFormat {
+    V1,
+    V2,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum LogType {
+    Hooks,
+}
+
+/// The query of get_log; each member is sent only when given.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct LogQuery {
+    /// Storage path format (default v1)
+    pub path_format: Option<PathFormat>,
+    /// Log creation time, ISO 8601; needed for v2
+    #[schemars(extend("format" = "date-time"))]
+    pub created_at: Option<String>,
+    /// hooks for a hook execution log
+    #[serde(rename = "type")]
+    pub kind: Option<LogType>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct GetLog {
+    /// Log id
+    pub log_id: String,
+    #[serde(flatten)]
+    pub q: LogQuery,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct Workspace {
+    /// Workspace id
+    pub workspace_id: String,
+}
+
+fn post() -> String {
+    "post".into()
+}
+fn ok_status() -> f64 {
+    200.0
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct InsertLog {
+    /// URL that was called
+    pub request_url: Option<String>,
+    /// Provider, e.g. openai
+    pub request_provider: Option<String>,
+    /// HTTP method
+    #[serde(default = "post")]
+    pub request_method: String,
+    /// Request headers
+    pub request_headers: Option<BTreeMap<String, String>>,
+    /// Request body
+    pub request_body: Option<Map<String, Value>>,
+    /// HTTP status
+    #[serde(default = "ok_status")]
+    pub response_status: f64,
+    /// Response headers
+    pub response_headers: Option<BTreeMap<String, String>>,
+    /// Response body
+    pub response_body: Option<Map<String, Value>>,
+    /// Latency, ms
+    pub response_time: Option<f64>,
+    /// Whether the response was streamed
+    #[serde(default)]
+    pub streaming_mode: bool,
+    /// Organisation id
+    pub metadata_organization: Option<String>,
+    /// User id
+    pub metadata_user: Option<String>,
+    /// Trace id
+    pub metadata_trace_id: Option<String>,
+    /// Span id
+    pub metadata_span_id: Option<String>,
+    /// Span name
+    pub metadata_span_name: Option<String>,
+    /// Parent span id
+    pub metadata_parent_span_id: Option<String>,
+    /// More metadata; wins over the above
+    pub metadata_custom: Option<Map<String, Value>>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Id,
+    TraceId,
+    CreatedAt,
+    Request,
+    Response,
+    IsSuccess,
+    AiOrg,
+    AiModel,
+    ReqUnits,
+    ResUnits,
+    TotalUnits,
+    RequestUrl,
+    Cost,
+    CostCurrency,
+    ResponseTime,
+    ResponseStatusCode,
+    Mode,
+    Config,
+    PromptSlug,
+    Metadata,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct CreateLogExport {
+    /// Workspace id
+    pub workspace_id: Option<String>,
+    /// What the export is for
+    pub description: Option<String>,
+    /// Start, date or ISO 8601
+    pub time_min: String,
+    /// End, date or ISO 8601
+    pub time_max: String,
+    /// Min cost
+    pub cost_min: Option<f64>,
+    /// Max cost
+    pub cost_max: Option<f64>,
+    /// Min total tokens
+    pub total_units_min: Option<f64>,
+    /// Max total tokens
+    pub total_units_max: Option<f64>,
+    /// Only these models
+    pub ai_model: Option<Vec<String>>,
+    /// Columns to export
+    pub requested_fields: Vec<Field>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ExportId {
+    /// Log export id (from list_log_exports)
+    pub export_id: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct UpdateLogExport {
+    /// Log export id (from list_log_exports)
+    pub export_id: String,
+    /// New workspace id
+    pub workspace_id: Option<String>,
+    /// New end time, date or ISO 8601
+    pub time_of_generation_max: Option<String>,
+    /// New columns to export
+    pub requested_fields: Option<Vec<Field>>,
+}
+
+/// A number as JavaScript writes it in JSON: whole values without a fraction.
+fn num(x: Option<f64>) -> Value {
+    match x {
+        Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => json!(f as i64),
+        other => json!(other),
+    }
+}
+
+/// Whether `s` is an ISO 8601 date-time with seconds and a zone (`Z` or `+hh:mm`).
+fn is_datetime(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| {
+        b.get(r)
+            .is_some_and(|d| !d.is_empty() && d.iter().all(u8::is_ascii_digit))
+    };
+    let at = |i: usize, c: u8| b.get(i) == Some(&c);
+    let head = digits(0..4)
+        && at(4, b'-')
+        && digits(5..7)
+        && at(7, b'-')
+        && digits(8..10)
+        && at(10, b'T')
+        && digits(11..13)
+        && at(13, b':')
+        && digits(14..16)
+        && at(16, b':')
+        && digits(17..19);
+    let mut i = 19;
+    if at(i, b'.') {
+        i += 1;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+    }
+    let zone = (at(i, b'Z') && b.len() == i + 1)
+        || ((at(i, b'+') || at(i, b'-'))
+            && digits(i + 1..i + 3)
+            && at(i + 3, b':')
+            && digits(i + 4..i + 6)
+            && b.len() == i + 6);
+    head && zone
+}
+
+async fn get_log(api: Api, a: GetLog) -> Result<Value, ApiError> {
+    match &a.q.created_at {
+        Some(t) if !is_datetime(t) => {
+            return Err(bad(
+                "created_at must be an ISO 8601 date-time with a zone, e.g. 2026-01-01T00:00:00Z",
+            ));
+        }
+        None if a.q.path_format == Some(PathFormat::V2) => {
+            return Err(bad(
+                "path_format v2 needs created_at (the log's creation time); give it or use v1",
+            ));
+        }
+        _ => {}
+    }
+    let path = format!("/logs/{}", enc(&a.log_id));
+    api.send(Req::get(path).query_from(&a.q)).await
+}
+
+async fn get_log_export_field_restrictions(api: Api, a: Workspace) -> Result<Value, ApiError> {
+    api.send(Req::get("/logs/exports/field-restrictions").query_from(&a))
+        .await
+}
+
+fn insert_body(a: InsertLog) -> Value {
+    let mut metadata = Map::new();
+    for (k, v) in [
+        ("organization", a.metadata_organization),
+        ("user", a.metadata_user),
+        ("traceId", a.metadata_trace_id),
+        ("spanId", a.metadata_span_id),
+        ("spanName", a.metadata_span_name),
+        ("parentSpanId", a.metadata_parent_span_id),
+    ] {
+        shape::put(&mut metadata, k, json!(v));
+    }
+    metadata.extend(a.metadata_custom.unwrap_or_default());
+    json!({
+        "request": shape::obj(vec![
+            ("url", json!(a.request_url)),
+            ("provider", json!(a.request_provider)),
+            ("method", json!(a.request_method)),
+            ("headers", json!(a.request_headers)),
+            ("body", json!(a.request_body)),
+        ]),
+        "response": shape::obj(vec![
+            ("status", num(Some(a.response_status))),
+            ("headers", json!(a.response_headers)),
+            ("body", json!(a.response_body)),
+            ("response_time", num(a.response_time)),
+            ("streamingMode", json!(a.streaming_mode)),
+        ]),
+        "metadata": metadata,
+    })
+}
+
+async fn insert_log(api: Api, a: InsertLog) -> Result<Value, ApiError> {
+    let v = api.post("/logs", insert_body(a)).await?;
+    Ok(json!({
+        "message": "Log entry inserted.",
+        "success": v.get("success").cloned().unwrap_or(json!(true)),
+    }))
+}
+
+/// The acknowledgement of a create or update: Portkey's id, total and object.
+fn saved(v: &Value, message: &str) -> Value {
+    let mut out = shape::pick(v, &["id", "total", "object"]);
+    if let Value::Object(m) = &mut out {
+        m.insert("message".into(), json!(message));
+    }
+    out
+}
+
+async fn create_log_export(api: Api, a: CreateLogExport) -> Result<Value, ApiError> {
+    let filters = shape::obj(vec![
+        ("time_of_generation_min", json!(a.time_min)),
+        ("time_of_generation_max", json!(a.time_max)),
+        ("cost_min", num(a.cost_min)),
+        ("cost_max", num(a.cost_max)),
+        ("total_units_min", num(a.total_units_min)),
+        ("total_units_max", num(a.total_units_max)),
+        ("ai_model", json!(a.ai_model)),
+    ]);
+    let body = shape::obj(vec![
+        ("workspace_id", json!(a.workspace_id)),
+        ("description", json!(a.description)),
+        ("filters", filters),
+        ("requested_data", json!(a.requested_fields)),
+    ]);
+    let v = api.post("/logs/exports", body).await?;
+    Ok(saved(
+        &v,
+        "Log export created; run it with start_log_export.",
+    ))
+}
+
+/// Members of a log export that the tools return.
+const EXPORT_FIELDS: &[&str] = &[
+    "id",
+    "status",
+    "description",
+    "filters",
+    "requested_data",
+    "organisation_id",
+    "workspace_id",
+    "created_at",
+    "last_updated_at",
+    "created_by",
+];
+
+async fn list_log_exports(api: Api, a: Workspace) -> Result<Value, ApiError> {
+    let v = api.send(Req::get("/logs/exports").query_from(&a)).await?;
+    shape::need_array(&v, "data")?;
+    Ok(shape::list(&v, "exports", EXPORT_FIELDS))
+}
+
+fn export_path(id: &str, action: &str) -> String {
+    format!("/logs/exports/{}{action}", enc(id))
+}
+
+async fn get_log_export(api: Api, a: ExportId) -> Result<Value, ApiError> {
+    let v = api.get(export_path(&a.export_id, "")).await?;
+    Ok(shape::pick(&v, EXPORT_FIELDS))
+}
+
+/// Starts or cancels an export: POST without a body.
+async fn act(api: Api, a: ExportId, action: &str, status: &str) -> Result<Value, ApiError> {
+    let path = export_path(&a.export_id, action);
+    let v = api.send(Req::new(Method::POST, path)).await?;
+    Ok(shape::obj(vec![
+        ("message", v.get("message").cloned().unwrap_or(Value::Null)),
+        ("export_id", json!(a.export_id)),
+        ("status", json!(status)),
+    ]))
+}
+
+async fn download_log_export(api: Api, a: ExportId) -> Result<Value, ApiError> {
+    let v = api.get(export_path(&a.export_id, "/download")).await?;
+    Ok(shape::obj(vec![
+        ("export_id", json!(a.export_id)),
+        (
+            "signed_url",
+            v.get("signed_url").cloned().unwrap_or(Value::Null),
+        ),
+    ]))
+}
+
+async fn update_log_export(api: Api, a: UpdateLogExport) -> Result<Value, ApiError> {
+    let given = |s: Option<String>| s.filter(|s| !s.is_empty());
+    let mut body = Map::new();
+    if let Some(t) = given(a.time_of_generation_max) {
+        body.insert("filters".into(), json!({ "time_of_generation_max": t }));
+    }
+    shape::put(&mut body, "workspace_id", json!(given(a.workspace_id)));
+    shape::put(&mut body, "requested_data", json!(a.requested_fields));
+    let v = api
+        .put(export_path(&a.export_id, ""), Value::Object(body))
+        .await?;
+    Ok(saved(&v, "Log export updated."))
+}
 
 /// The tools of this domain, in the reference's order.
 pub fn tools() -> Vec<ToolDef> {
-    Vec::new()
+    vec![
+        tool(
+            "get_log",
+            "Get one gateway request log by id, as stored: request, response, usage, cost, metadata. For path_format v2 give created_at too.",
+            get_log,
+        )
+        .endpoint("GET /logs/{log_id}"),
+        tool(
+            "get_log_export_field_restrictions",
+            "Get the fields a workspace may not export. Check before create_log_export or update_log_export.",
+            get_log_export_field_restrictions,
+        )
+        .endpoint("GET /logs/exports/field-restrictions")
+        .gated(),
+        tool(
+            "insert_log",
+            "Log a request made outside the gateway: request, response, trace metadata. request_provider must match an integration.",
+            insert_log,
+        )
+        .endpoint("POST /logs"),
+        tool(
+            "create_log_export",
+            "Define a log export (time window, filters, columns). It does not run until start_log_export.",
+            create_log_export,
+        )
+        .endpoint("POST /logs/exports")
+        .gated(),
+        tool(
+            "list_log_exports",
+            "List a workspace's log exports with status and filters: {total, exports}.",
+            list_log_exports,
+        )
+        .endpoint("GET /logs/exports")
+        .gated(),
+        tool(
+            "get_log_export",
+            "Get one log export: status, filters, columns, timestamps.",
+            get_log_export,
+        )
+        .endpoint("GET /logs/exports/{export_id}")
+        .gated(),
+        tool(
+            "start_log_export",
+            "Queue a log export to run. Poll get_log_export, then fetch it with download_log_export.",
+            |api, a| act(api, a, "/start", "started"),
+        )
+        .endpoint("POST /logs/exports/{export_id}/start")
+        .gated(),
+        tool(
+            "cancel_log_export",
+            "Stop a pending or running log export. Irreversible; to retry, create and start a new one.",
+            |api, a| act(api, a, "/cancel", "cancelled"),
+        )
+        .endpoint("POST /logs/exports/{export_id}/cancel")
+        .gated(),
+        tool(
+            "download_log_export",
+            "Get a signed URL to download a finished log export.",
+            download_log_export,
+        )
+        .endpoint("GET /logs/exports/{export_id}/download")
+        .gated(),
+        tool(
+            "update_log_export",
+            "Change a log export's workspace, end time or columns; nothing else can change after creation.",
+            update_log_export,
+        )
+        .endpoint("PUT /logs/exports/{export_id}")
+        .gated(),
+    ]
 }

@@ -1,0 +1,281 @@
+//! logging domain: each tool through MCP against the stand-in, asserting request and result.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use common::*;
+use serde_json::json;
+
+fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+    p.iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[tokio::test]
+async fn get_log_returns_the_log_as_is_and_sends_only_given_params() {
+    let h = Harness::start().await;
+    let log = json!({"id": "log-1", "request": {"body": {"messages": [{"role": "user", "content": "CUSTOMER-PROMPT-7731"}]}},
+        "response": {"body": {"choices": []}, "status": 200}, "cost": 0.02, "metadata": {"env": "prod"}});
+    h.api.reply_json(200, log.clone());
+    let (env, sent) = h.call("get_log", json!({"log_id": "a/b"})).await;
+    assert_eq!(
+        (sent[0].method.as_str(), sent[0].path.as_str()),
+        ("GET", "/v1/logs/a%2Fb")
+    );
+    assert!(sent[0].query.is_empty(), "{:?}", sent[0].query);
+    assert_eq!(env["data"], log);
+    let (_, sent) = h
+        .call(
+            "get_log",
+            json!({"log_id": "l", "path_format": "v2", "created_at": "2026-01-01T10:00:00.5+02:00", "type": "hooks"}),
+        )
+        .await;
+    assert_eq!(
+        sent[0].sorted_query(),
+        pairs(&[
+            ("created_at", "2026-01-01T10:00:00.5+02:00"),
+            ("path_format", "v2"),
+            ("type", "hooks")
+        ])
+    );
+    assert!(!h.mcp.stderr().contains("CUSTOMER-PROMPT-7731"));
+}
+
+#[tokio::test]
+async fn get_log_v2_needs_a_valid_created_at() {
+    let h = Harness::start().await;
+    let msg = h
+        .refused("get_log", json!({"log_id": "l", "path_format": "v2"}))
+        .await;
+    assert!(msg.contains("created_at"), "{msg}");
+    h.refused(
+        "get_log",
+        json!({"log_id": "l", "created_at": "2026-01-01"}),
+    )
+    .await;
+    h.refused(
+        "get_log",
+        json!({"log_id": "l", "created_at": "2026-01-01T00:00:00"}),
+    )
+    .await;
+    h.refused("get_log", json!({"log_id": "l", "type": "other"}))
+        .await;
+}
+
+#[tokio::test]
+async fn field_restrictions_use_the_fixed_path() {
+    let h = Harness::start().await;
+    let answer = json!({"restricted_fields": ["request", "response"], "workspace_id": "ws-1"});
+    h.api.reply_json(200, answer.clone());
+    let (env, sent) = h
+        .call(
+            "get_log_export_field_restrictions",
+            json!({"workspace_id": "ws-1"}),
+        )
+        .await;
+    assert_eq!(sent[0].path, "/v1/logs/exports/field-restrictions");
+    assert_eq!(sent[0].sorted_query(), pairs(&[("workspace_id", "ws-1")]));
+    assert_eq!(env["data"], answer);
+    h.refused("get_log_export_field_restrictions", json!({}))
+        .await;
+}
+
+#[tokio::test]
+async fn insert_log_builds_the_entry_with_defaults() {
+    let h = Harness::start().await;
+    h.api.reply_json(200, json!({"success": true}));
+    let (env, sent) = h.call("insert_log", json!({})).await;
+    assert_eq!(
+        (sent[0].method.as_str(), sent[0].path.as_str()),
+        ("POST", "/v1/logs")
+    );
+    assert_eq!(
+        sent[0].body,
+        Some(
+            json!({"request": {"method": "post"}, "response": {"status": 200, "streamingMode": false}, "metadata": {}})
+        )
+    );
+    // Whole numbers go out as integers, as the reference sends them.
+    assert!(
+        String::from_utf8_lossy(&sent[0].raw_body).contains("\"status\":200,"),
+        "{}",
+        String::from_utf8_lossy(&sent[0].raw_body)
+    );
+    assert_eq!(env["data"]["success"], true);
+
+    let (_, sent) = h
+        .call(
+            "insert_log",
+            json!({"request_url": "https://api.openai.com/v1/chat/completions", "request_provider": "openai",
+                "request_body": {"messages": [{"content": "SECRET-BODY-991"}]}, "request_headers": {"x-a": "1"},
+                "response_status": 201, "response_time": 120.5, "streaming_mode": true,
+                "response_body": {"id": "r"}, "metadata_user": "u1", "metadata_trace_id": "t1",
+                "metadata_parent_span_id": "p1", "metadata_custom": {"user": "override", "team": "ml"}}),
+        )
+        .await;
+    assert_eq!(
+        sent[0].body,
+        Some(json!({
+            "request": {"url": "https://api.openai.com/v1/chat/completions", "provider": "openai", "method": "post",
+                "headers": {"x-a": "1"}, "body": {"messages": [{"content": "SECRET-BODY-991"}]}},
+            "response": {"status": 201, "body": {"id": "r"}, "response_time": 120.5, "streamingMode": true},
+            "metadata": {"user": "override", "traceId": "t1", "parentSpanId": "p1", "team": "ml"}
+        }))
+    );
+    assert!(!h.mcp.stderr().contains("SECRET-BODY-991"));
+}
+
+#[tokio::test]
+async fn create_log_export_nests_filters() {
+    let h = Harness::start().await;
+    h.api
+        .reply_json(200, json!({"id": "exp-1", "total": 0, "object": "export"}));
+    let (env, sent) = h
+        .call(
+            "create_log_export",
+            json!({"time_min": "2026-01-01", "time_max": "2026-01-31", "cost_min": 1, "ai_model": ["gpt-4o"],
+                "requested_fields": ["id", "cost", "response_status_code"], "workspace_id": "ws"}),
+        )
+        .await;
+    assert_eq!(
+        (sent[0].method.as_str(), sent[0].path.as_str()),
+        ("POST", "/v1/logs/exports")
+    );
+    assert_eq!(
+        sent[0].body,
+        Some(json!({"workspace_id": "ws",
+            "filters": {"time_of_generation_min": "2026-01-01", "time_of_generation_max": "2026-01-31", "cost_min": 1, "ai_model": ["gpt-4o"]},
+            "requested_data": ["id", "cost", "response_status_code"]}))
+    );
+    assert_eq!(env["data"]["id"], "exp-1");
+    assert!(
+        env["data"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("start_log_export")
+    );
+    h.refused(
+        "create_log_export",
+        json!({"time_min": "a", "time_max": "b", "requested_fields": ["password"]}),
+    )
+    .await;
+    h.refused(
+        "create_log_export",
+        json!({"time_min": "a", "requested_fields": ["id"]}),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn list_and_get_log_exports_shape_rows() {
+    let h = Harness::start().await;
+    let row = json!({"id": "exp-1", "status": "success", "description": "jan", "filters": {"cost_min": 1},
+        "requested_data": ["id"], "workspace_id": "ws", "organisation_id": "org", "created_at": "t",
+        "last_updated_at": "u", "created_by": "me", "internal": "x"});
+    h.api
+        .reply_json(200, json!({"object": "list", "total": 1, "data": [row]}));
+    let (env, sent) = h
+        .call("list_log_exports", json!({"workspace_id": "ws"}))
+        .await;
+    assert_eq!(sent[0].path, "/v1/logs/exports");
+    assert_eq!(sent[0].sorted_query(), pairs(&[("workspace_id", "ws")]));
+    assert_eq!(env["data"]["total"], 1);
+    assert_eq!(env["data"]["exports"][0]["status"], "success");
+    assert!(env["data"]["exports"][0].get("internal").is_none());
+
+    h.api.reply_json(200, row);
+    let (env, sent) = h
+        .call("get_log_export", json!({"export_id": "exp 1"}))
+        .await;
+    assert_eq!(sent[0].path, "/v1/logs/exports/exp%201");
+    assert_eq!(env["data"]["organisation_id"], "org");
+    assert_eq!(env["data"]["filters"], json!({"cost_min": 1}));
+    assert!(env["data"].get("internal").is_none());
+
+    h.api.reply_json(200, json!({"total": 0}));
+    let (env, _) = h
+        .call("list_log_exports", json!({"workspace_id": "ws"}))
+        .await;
+    assert_eq!(env["ok"], false, "no data array: {env}");
+}
+
+#[tokio::test]
+async fn start_and_cancel_post_without_a_body() {
+    let h = Harness::start().await;
+    h.api.reply_json(200, json!({"message": "queued"}));
+    for (tool, action, status) in [
+        ("start_log_export", "start", "started"),
+        ("cancel_log_export", "cancel", "cancelled"),
+    ] {
+        let (env, sent) = h.call(tool, json!({"export_id": "e/1"})).await;
+        assert_eq!(sent[0].method, "POST");
+        assert_eq!(sent[0].path, format!("/v1/logs/exports/e%2F1/{action}"));
+        assert!(sent[0].raw_body.is_empty(), "{tool} sent a body");
+        assert_eq!(
+            env["data"],
+            json!({"message": "queued", "export_id": "e/1", "status": status})
+        );
+    }
+    h.api
+        .respond(|_| Reply::raw(204, "application/json", Vec::new()));
+    let (env, _) = h.call("cancel_log_export", json!({"export_id": "e"})).await;
+    assert_eq!(
+        env["data"],
+        json!({"export_id": "e", "status": "cancelled"})
+    );
+}
+
+#[tokio::test]
+async fn download_returns_the_signed_url() {
+    let h = Harness::start().await;
+    h.api.reply_json(
+        200,
+        json!({"signed_url": "https://files.example/exp-1.jsonl?sig=abc"}),
+    );
+    let (env, sent) = h
+        .call("download_log_export", json!({"export_id": "exp-1"}))
+        .await;
+    assert_eq!(
+        (sent[0].method.as_str(), sent[0].path.as_str()),
+        ("GET", "/v1/logs/exports/exp-1/download")
+    );
+    assert_eq!(
+        env["data"],
+        json!({"export_id": "exp-1", "signed_url": "https://files.example/exp-1.jsonl?sig=abc"})
+    );
+}
+
+#[tokio::test]
+async fn update_log_export_sends_only_given_fields() {
+    let h = Harness::start().await;
+    h.api
+        .reply_json(200, json!({"id": "exp-1", "total": 1, "object": "export"}));
+    let (env, sent) = h
+        .call("update_log_export", json!({"export_id": "exp-1"}))
+        .await;
+    assert_eq!(
+        (sent[0].method.as_str(), sent[0].path.as_str()),
+        ("PUT", "/v1/logs/exports/exp-1")
+    );
+    assert_eq!(sent[0].body, Some(json!({})));
+    assert_eq!(env["data"]["id"], "exp-1");
+    let (_, sent) = h
+        .call(
+            "update_log_export",
+            json!({"export_id": "exp-1", "time_of_generation_max": "2026-02-01", "workspace_id": "",
+                "requested_fields": ["metadata"]}),
+        )
+        .await;
+    assert_eq!(
+        sent[0].body,
+        Some(
+            json!({"filters": {"time_of_generation_max": "2026-02-01"}, "requested_data": ["metadata"]})
+        )
+    );
+}
