@@ -1,8 +1,380 @@
-//! The deployments domain.
+//! Deployments: self-hosted Gateway registrations on the /v2 API (Enterprise).
 
-use crate::registry::ToolDef;
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value, json};
+
+use crate::client::{Api, Req, enc};
+use crate::error::ApiError;
+use crate::registry::{ToolDef, bad, tool};
+use crate::shape;
+
+/// `0` or `1`.
+fn flag(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({"type": "integer", "enum": [0, 1]})
+}
+
+/// Any JSON object.
+fn object(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({"type": "object"})
+}
+
+/// A member that may be given as `null` on purpose: `None` absent, `Some(None)` null.
+fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Active,
+    Archived,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Production,
+    NonProduction,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ListDeployments {
+    /// Org id
+    pub organisation_id: Option<String>,
+    /// Status
+    pub status: Option<Status>,
+    /// Type
+    #[serde(rename = "type")]
+    pub kind: Option<Kind>,
+    /// Workspaces
+    pub workspace_slug: Option<Vec<String>>,
+    /// Name search
+    pub search: Option<String>,
+    /// Tags that must all match
+    #[schemars(schema_with = "object")]
+    #[serde(default)]
+    pub tags: Option<Map<String, Value>>,
+}
+
+/// Gateway auth settings, sent nested under `auth_settings`.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct Auth {
+    /// Gateway URL
+    #[schemars(url)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gateway_base_url: Option<String>,
+    /// MCP Gateway URL
+    #[schemars(url)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mcp_gateway_base_url: Option<String>,
+    /// 1: own data service
+    #[schemars(schema_with = "flag")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_dataservice_hosted: Option<u8>,
+    /// 1: Playground proxy on
+    #[schemars(schema_with = "flag")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_playground_proxy_allowed: Option<u8>,
+    /// Workspaces (empty: all)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workspaces_allowed: Option<Vec<String>>,
+    /// JWT subs allowed
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jwt_subs_allowed: Option<Vec<String>>,
+    /// {JWT sub: workspace slug}
+    #[schemars(schema_with = "object")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwt_sub_workspace_mapping: Option<Map<String, Value>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct RegisterDeployment {
+    /// Name
+    #[schemars(length(min = 1))]
+    pub name: String,
+    /// Org id
+    pub organisation_id: Option<String>,
+    /// Slug (optional)
+    #[schemars(length(min = 1, max = 50))]
+    pub slug: Option<String>,
+    /// Type
+    #[serde(rename = "type")]
+    pub kind: Option<Kind>,
+    /// Gateway config
+    #[schemars(schema_with = "object")]
+    #[serde(default)]
+    pub deployment_config: Option<Map<String, Value>>,
+    /// Make default
+    pub is_default: Option<bool>,
+    /// Tags; keys A-Za-z0-9_-
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(schema_with = "object")]
+    pub tags: Option<Option<Map<String, Value>>>,
+    #[serde(flatten)]
+    pub auth: Auth,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct GetDeployment {
+    /// Deployment id, or self
+    #[schemars(length(min = 1))]
+    pub id: String,
+    /// Org id
+    pub organisation_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct UpdateDeployment {
+    /// Deployment id
+    #[schemars(length(min = 1))]
+    pub id: String,
+    /// New name
+    pub name: Option<String>,
+    /// New type
+    #[serde(rename = "type")]
+    pub kind: Option<Kind>,
+    /// New status
+    pub status: Option<Status>,
+    /// Gateway config; null clears
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(schema_with = "object")]
+    pub deployment_config: Option<Option<Map<String, Value>>>,
+    /// Make default
+    pub is_default: Option<bool>,
+    /// New auth secret, shown once
+    pub rotate_auth: Option<bool>,
+    /// Replace, not merge
+    pub override_existing: Option<bool>,
+    /// Tags; null clears
+    #[serde(default, deserialize_with = "present")]
+    #[schemars(schema_with = "object")]
+    pub tags: Option<Option<Map<String, Value>>>,
+    #[serde(flatten)]
+    pub auth: Auth,
+    /// Allow every workspace
+    pub allow_all_workspaces: Option<bool>,
+    /// Workspaces to remove
+    pub remove_workspaces_allowed: Option<Vec<String>>,
+    /// JWT subs to remove
+    pub remove_subs_allowed: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct Id {
+    /// Deployment id
+    #[schemars(length(min = 1))]
+    pub id: String,
+}
+
+fn check_id(id: &str) -> Result<(), ApiError> {
+    if id.trim().is_empty() {
+        return Err(bad("`id` must not be blank"));
+    }
+    Ok(())
+}
+
+/// A `{key: string}` map; for `tags` the keys may hold only letters, digits, `_` and `-`.
+fn check_map(field: &str, map: Option<&Map<String, Value>>) -> Result<(), ApiError> {
+    for (k, v) in map.into_iter().flatten() {
+        if !v.is_string() {
+            return Err(bad(format!("`{field}.{k}` must be a string")));
+        }
+        let key_ok = !k.is_empty()
+            && k.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if field == "tags" && !key_ok {
+            return Err(bad(format!(
+                "tag key \"{k}\" in `tags` may only contain letters, digits, _ and -"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The `auth_settings` object, or null when no auth field is given.
+fn auth_settings(auth: &Auth, extra: Vec<(&str, Value)>) -> Result<Value, ApiError> {
+    let mut m = match shape::to_json(auth)? {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    for (k, v) in extra {
+        shape::put(&mut m, k, v);
+    }
+    Ok(if m.is_empty() {
+        Value::Null
+    } else {
+        Value::Object(m)
+    })
+}
+
+/// The answer of a write; one-time credentials get a handling note so they are saved at once.
+fn shape_mutation(v: Value) -> Value {
+    let one_time = v.get("client_auth").is_some() || v.get("credentials").is_some();
+    match v {
+        Value::Object(mut m) if one_time => {
+            m.insert(
+                "handling".into(),
+                json!("These credentials are shown once: save them in a secret manager now."),
+            );
+            Value::Object(m)
+        }
+        Value::Null => json!({"success": true}),
+        other => other,
+    }
+}
+
+async fn list_deployments(api: Api, a: ListDeployments) -> Result<Value, ApiError> {
+    check_map("tags", a.tags.as_ref())?;
+    let mut q: Vec<(String, String)> = Vec::new();
+    let mut add = |k: &str, v: Option<String>| {
+        if let Some(v) = v {
+            q.push((k.to_string(), v));
+        }
+    };
+    add("organisation_id", a.organisation_id);
+    add("status", a.status.map(|s| json_str(&s)));
+    add("type", a.kind.map(|k| json_str(&k)));
+    for w in a.workspace_slug.unwrap_or_default() {
+        add("workspace_slug", Some(w));
+    }
+    add("search", a.search);
+    add("tags", a.tags.map(|t| Value::Object(t).to_string()));
+    let v = api.send(Req::get("/deployments").v2().query(q)).await?;
+    Ok(json!({"total": shape::total(&v), "deployments": shape::items(&v)}))
+}
+
+/// A unit enum's wire name.
+fn json_str<T: Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
+async fn register_deployment(api: Api, a: RegisterDeployment) -> Result<Value, ApiError> {
+    check_map("tags", a.tags.as_ref().and_then(Option::as_ref))?;
+    check_map(
+        "jwt_sub_workspace_mapping",
+        a.auth.jwt_sub_workspace_mapping.as_ref(),
+    )?;
+    let mut body = Map::new();
+    body.insert("name".into(), json!(a.name));
+    shape::put(&mut body, "organisation_id", json!(a.organisation_id));
+    shape::put(&mut body, "slug", json!(a.slug));
+    shape::put(&mut body, "type", json!(a.kind));
+    shape::put(&mut body, "deployment_config", json!(a.deployment_config));
+    shape::put(&mut body, "is_default", json!(a.is_default));
+    if let Some(tags) = a.tags {
+        body.insert("tags".into(), json!(tags));
+    }
+    shape::put(&mut body, "auth_settings", auth_settings(&a.auth, vec![])?);
+    let v = api
+        .send(Req::post("/deployments", Value::Object(body)).v2())
+        .await?;
+    Ok(shape_mutation(v))
+}
+
+async fn get_deployment(api: Api, a: GetDeployment) -> Result<Value, ApiError> {
+    check_id(&a.id)?;
+    let q = a
+        .organisation_id
+        .map(|o| vec![("organisation_id".to_string(), o)])
+        .unwrap_or_default();
+    api.send(
+        Req::get(format!("/deployments/{}", enc(&a.id)))
+            .v2()
+            .query(q),
+    )
+    .await
+}
+
+async fn update_deployment(api: Api, a: UpdateDeployment) -> Result<Value, ApiError> {
+    check_id(&a.id)?;
+    check_map("tags", a.tags.as_ref().and_then(Option::as_ref))?;
+    check_map(
+        "jwt_sub_workspace_mapping",
+        a.auth.jwt_sub_workspace_mapping.as_ref(),
+    )?;
+    let mut body = Map::new();
+    shape::put(&mut body, "name", json!(a.name));
+    shape::put(&mut body, "type", json!(a.kind));
+    shape::put(&mut body, "status", json!(a.status));
+    if let Some(c) = a.deployment_config {
+        body.insert("deployment_config".into(), json!(c));
+    }
+    shape::put(&mut body, "is_default", json!(a.is_default));
+    shape::put(&mut body, "rotate_auth", json!(a.rotate_auth));
+    shape::put(&mut body, "override_existing", json!(a.override_existing));
+    if let Some(tags) = a.tags {
+        body.insert("tags".into(), json!(tags));
+    }
+    let auth = auth_settings(
+        &a.auth,
+        vec![
+            ("allow_all_workspaces", json!(a.allow_all_workspaces)),
+            (
+                "remove_workspaces_allowed",
+                json!(a.remove_workspaces_allowed),
+            ),
+            ("remove_subs_allowed", json!(a.remove_subs_allowed)),
+        ],
+    )?;
+    shape::put(&mut body, "auth_settings", auth);
+    let v = api
+        .send(Req::put(format!("/deployments/{}", enc(&a.id)), Value::Object(body)).v2())
+        .await?;
+    Ok(shape_mutation(v))
+}
+
+async fn archive_deployment(api: Api, a: Id) -> Result<Value, ApiError> {
+    check_id(&a.id)?;
+    api.send(Req::delete(format!("/deployments/{}", enc(&a.id))).v2())
+        .await?;
+    Ok(json!({"success": true, "id": a.id, "status": "archived"}))
+}
 
 /// The tools of this domain, in the reference's order.
 pub fn tools() -> Vec<ToolDef> {
-    Vec::new()
+    vec![
+        tool(
+            "list_deployments",
+            "List self-hosted Gateway deployments with status and health. Returns {total, deployments}.",
+            list_deployments,
+        )
+        .gated()
+        .endpoint("{v2} GET /deployments"),
+        tool(
+            "register_deployment",
+            "Register a self-hosted Gateway. Store any one-time credentials it returns at once.",
+            register_deployment,
+        )
+        .gated()
+        .endpoint("{v2} POST /deployments"),
+        tool(
+            "get_deployment",
+            "Get a Gateway deployment by UUID (or self); credentials masked.",
+            get_deployment,
+        )
+        .gated()
+        .endpoint("{v2} GET /deployments/{id}"),
+        tool(
+            "update_deployment",
+            "Update a Gateway deployment. rotate_auth returns a new secret once: store it now.",
+            update_deployment,
+        )
+        .gated()
+        .endpoint("{v2} PUT /deployments/{id}"),
+        tool(
+            "archive_deployment",
+            "Archive (soft-delete) a Gateway deployment; its history is kept.",
+            archive_deployment,
+        )
+        .gated()
+        .endpoint("{v2} DELETE /deployments/{id}"),
+    ]
 }

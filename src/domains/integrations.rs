@@ -1,8 +1,909 @@
-//! The integrations domain.
+//! Integrations: org-level AI provider connections (credentials, models, workspace access), and
+//! Portkey's public model pricing catalog.
 
-use crate::registry::ToolDef;
+use std::collections::BTreeMap;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value, json};
+
+use crate::client::{Api, Req, enc};
+use crate::error::ApiError;
+use crate::registry::{ToolDef, bad, tool};
+use crate::shape;
+
+/// Any JSON object.
+fn object(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({"type": "object"})
+}
+
+/// A member that may be given as `null` on purpose: `None` absent, `Some(None)` null.
+fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct GetModelPricing {
+    /// Provider id, lowercase: openai, anthropic, bedrock, x-ai...
+    pub provider: String,
+    /// Exact model id, e.g. gpt-4o
+    pub model: String,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    Workspace,
+    Organisation,
+    All,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct ListIntegrations {
+    /// Page index, from 0
+    #[schemars(range(min = 0))]
+    pub current_page: Option<u64>,
+    /// Items per page (1-100)
+    #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
+    pub page_size: Option<u64>,
+    /// Only those usable by this workspace
+    pub workspace_id: Option<String>,
+    /// Scope filter (default all)
+    #[serde(rename = "type")]
+    pub scope: Option<Scope>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct Slug {
+    /// Integration slug
+    pub slug: String,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct Page {
+    /// Integration slug
+    #[serde(skip_serializing)]
+    pub slug: String,
+    /// Page index, from 0
+    #[schemars(range(min = 0))]
+    pub current_page: Option<u64>,
+    /// Items per page (1-100)
+    #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
+    pub page_size: Option<u64>,
+}
+
+/// Provider-specific settings, sent nested under `configurations`.
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+pub struct ProviderFields {
+    /// Azure OpenAI API version
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_version: Option<String>,
+    /// Azure resource name
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource_name: Option<String>,
+    /// Azure deployment name
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deployment_name: Option<String>,
+    /// Bedrock AWS region
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aws_region: Option<String>,
+    /// Bedrock AWS access key id (write-only)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aws_access_key_id: Option<String>,
+    /// Bedrock AWS secret key (write-only)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aws_secret_access_key: Option<String>,
+    /// Vertex GCP project id
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vertex_project_id: Option<String>,
+    /// Vertex GCP region
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vertex_region: Option<String>,
+    /// Custom provider base URL
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub custom_host: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ValueFormat {
+    String,
+    Json,
+}
+
+/// One field filled at runtime from a Secret Reference.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct SecretMapping {
+    /// key, or configurations.<field>
+    pub target_field: String,
+    /// Secret Reference id or slug
+    pub secret_reference_id: String,
+    /// Key inside a multi-value secret
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub secret_key: Option<Option<String>>,
+    /// Read the value as string or json
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub value_format: Option<Option<ValueFormat>>,
+}
+
+/// Negotiated price multipliers.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct PricingAdjustments {
+    /// Multipliers over catalog prices (1 same, 0.8 = 20% off, null unsets), by unit: default, request_token, response_token, reasoning_token, cache_read_input_token, cache_write_input_token, other *_token units, image {default}, additional_units {unit: n}
+    #[schemars(schema_with = "object")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multiplier: Option<Map<String, Value>>,
+}
+
+/// Fields create and update share.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct Common {
+    /// Provider API key (write-only)
+    pub key: Option<String>,
+    /// Description
+    pub description: Option<String>,
+    #[serde(flatten)]
+    pub provider: ProviderFields,
+    /// Secret Reference mappings, one per target_field
+    pub secret_mappings: Option<Vec<SecretMapping>>,
+    /// Price multipliers; null clears
+    #[serde(default, deserialize_with = "present")]
+    pub pricing_adjustments: Option<Option<PricingAdjustments>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct CreateIntegration {
+    /// Display name
+    pub name: String,
+    /// Provider: openai, anthropic, azure-openai, bedrock, vertex-ai...
+    pub ai_provider_id: String,
+    /// Slug (derived from name if omitted)
+    pub slug: Option<String>,
+    /// Workspace id, for a workspace-scoped integration
+    pub workspace_id: Option<String>,
+    /// Auto-create a provider in that workspace (default true)
+    pub create_default_provider: Option<bool>,
+    /// Slug of the auto-created provider
+    #[schemars(length(max = 255), regex(pattern = r"^[a-zA-Z0-9_-]+$"))]
+    pub default_provider_slug: Option<String>,
+    #[serde(flatten)]
+    pub common: Common,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct UpdateIntegration {
+    /// Integration slug
+    pub slug: String,
+    /// New name
+    pub name: Option<String>,
+    #[serde(flatten)]
+    pub common: Common,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PricingType {
+    Static,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct Price {
+    /// Price per token
+    #[schemars(range(min = 0))]
+    pub price: f64,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct PayAsYouGo {
+    /// Input token price
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_token: Option<Price>,
+    /// Output token price
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_token: Option<Price>,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct PricingConfig {
+    /// Always static
+    #[serde(rename = "type")]
+    pub kind: PricingType,
+    /// Per-token rates
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pay_as_you_go: Option<PayAsYouGo>,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct ModelConfigurations {
+    /// Upstream URL for this model only
+    #[schemars(url)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub custom_host: Option<String>,
+    /// Extra headers for this model (write-only)
+    #[schemars(with = "Option<BTreeMap<String, String>>")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub custom_headers: Option<Map<String, Value>>,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct ModelEntry {
+    /// Model slug
+    pub slug: String,
+    /// Display name (custom models)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model_name: Option<String>,
+    /// Enabled or not
+    pub enabled: bool,
+    /// A custom model
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_custom: Option<bool>,
+    /// A fine-tuned model
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_finetune: Option<bool>,
+    /// Base model of a fine-tune
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base_model_slug: Option<String>,
+    /// Per-model host and headers
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub configurations: Option<ModelConfigurations>,
+    /// Static custom pricing
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pricing_config: Option<PricingConfig>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct UpdateIntegrationModels {
+    /// Integration slug
+    pub slug: String,
+    /// Enable newly available models by default
+    pub allow_all_models: Option<bool>,
+    /// Models to set
+    pub models: Vec<ModelEntry>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct DeleteIntegrationModel {
+    /// Integration slug
+    pub slug: String,
+    /// Custom model slug
+    pub model_slug: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct WorkspaceAccess {
+    /// Workspace id
+    pub id: String,
+    /// Access on or off
+    pub enabled: bool,
+    /// Cost cap
+    #[schemars(extend("exclusiveMinimum" = 0))]
+    pub credit_limit: Option<f64>,
+    /// Alert at this % of the cap
+    #[schemars(range(min = 0, max = 100))]
+    pub alert_threshold: Option<f64>,
+    /// Requests per minute
+    #[schemars(extend("exclusiveMinimum" = 0))]
+    pub rate_limit_rpm: Option<f64>,
+    /// Reactivate exhausted usage
+    pub reset_usage: Option<bool>,
+    /// Override: auto-create a provider
+    pub create_default_provider: Option<bool>,
+    /// Override: its slug
+    pub default_provider_slug: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct UpdateIntegrationWorkspaces {
+    /// Integration slug
+    pub slug: String,
+    /// Per-workspace access
+    pub workspaces: Vec<WorkspaceAccess>,
+    /// Access for all current and future workspaces
+    pub global_workspace_access_enabled: Option<bool>,
+    /// Global cost cap (needs global_workspace_access_enabled)
+    #[schemars(extend("exclusiveMinimum" = 0))]
+    pub global_credit_limit: Option<f64>,
+    /// Global alert % (needs global_workspace_access_enabled)
+    #[schemars(range(min = 0, max = 100))]
+    pub global_alert_threshold: Option<f64>,
+    /// Global requests per minute (needs global_workspace_access_enabled)
+    #[schemars(extend("exclusiveMinimum" = 0))]
+    pub global_rate_limit_rpm: Option<f64>,
+    /// Global settings replace per-workspace ones
+    pub override_existing_workspace_access: Option<bool>,
+    /// Auto-create providers on grant
+    pub create_default_provider: Option<bool>,
+    /// Slug for those providers
+    pub default_provider_slug: Option<String>,
+}
+
+// ---- validation ----------------------------------------------------------------------------
+
+/// Unit names a multiplier may carry, beside `image` and `additional_units`.
+const TOKEN_UNITS: &[&str] = &[
+    "default",
+    "request_token",
+    "response_token",
+    "cache_read_input_token",
+    "cache_write_input_token",
+    "cache_read_audio_input_token",
+    "request_audio_token",
+    "response_audio_token",
+    "reasoning_token",
+    "prediction_accepted_token",
+    "prediction_rejected_token",
+    "request_image_token",
+    "response_image_token",
+    "request_text_token",
+    "response_text_token",
+    "cache_read_image_input_token",
+    "cache_read_text_input_token",
+    "cache_write_text_input_token",
+    "cache_write_image_input_token",
+];
+
+fn is_rate(v: &Value) -> bool {
+    v.is_null() || v.as_f64().is_some_and(|f| f >= 0.0)
+}
+
+fn check_multiplier(m: &Map<String, Value>) -> Result<(), ApiError> {
+    for (k, v) in m {
+        let at = format!("`pricing_adjustments.multiplier.{k}`");
+        let ok = match k.as_str() {
+            "image" => {
+                v.is_null()
+                    || v.as_object()
+                        .is_some_and(|o| o.iter().all(|(ik, iv)| ik == "default" && is_rate(iv)))
+            }
+            "additional_units" => {
+                v.is_null() || v.as_object().is_some_and(|o| o.values().all(is_rate))
+            }
+            unit if TOKEN_UNITS.contains(&unit) => is_rate(v),
+            _ => {
+                return Err(bad(format!(
+                    "{at} is not a pricing unit; use one of {}, image or additional_units",
+                    TOKEN_UNITS.join(", ")
+                )));
+            }
+        };
+        if !ok {
+            let form = match k.as_str() {
+                "image" => "an object {default: number >= 0 or null}",
+                "additional_units" => "an object of numbers >= 0 (or null) by unit name",
+                _ => "a number >= 0 or null",
+            };
+            return Err(bad(format!("{at} must be {form}")));
+        }
+    }
+    Ok(())
+}
+
+fn check_common(c: &Common) -> Result<(), ApiError> {
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, m) in c.secret_mappings.iter().flatten().enumerate() {
+        let t = m.target_field.as_str();
+        if t != "key" && !t.starts_with("configurations.") {
+            return Err(bad(format!(
+                "`secret_mappings[{i}].target_field` must be \"key\" or start with \"configurations.\" (e.g. configurations.aws_secret_access_key), got \"{t}\""
+            )));
+        }
+        if let Some(first) = seen.insert(t, i) {
+            return Err(bad(format!(
+                "`secret_mappings[{i}].target_field` \"{t}\" repeats entry {first}; map each field once"
+            )));
+        }
+    }
+    if let Some(Some(PricingAdjustments {
+        multiplier: Some(m),
+    })) = &c.pricing_adjustments
+    {
+        check_multiplier(m)?;
+    }
+    Ok(())
+}
+
+// ---- secrets -------------------------------------------------------------------------------
+
+/// The secret values a call sends, to keep them out of any error text.
+fn secrets_of(c: &Common) -> Vec<String> {
+    [
+        &c.key,
+        &c.provider.aws_access_key_id,
+        &c.provider.aws_secret_access_key,
+    ]
+    .into_iter()
+    .flatten()
+    .cloned()
+    .collect()
+}
+
+fn scrub_text(mut s: String, secrets: &[String]) -> String {
+    for x in secrets.iter().filter(|x| x.chars().count() >= 4) {
+        if s.contains(x.as_str()) {
+            s = s.replace(x.as_str(), "[REDACTED]");
+        }
+    }
+    s
+}
+
+fn scrub_value(v: &mut Value, secrets: &[String]) {
+    match v {
+        Value::String(s) => *s = scrub_text(std::mem::take(s), secrets),
+        Value::Array(a) => a.iter_mut().for_each(|x| scrub_value(x, secrets)),
+        Value::Object(m) => m.values_mut().for_each(|x| scrub_value(x, secrets)),
+        _ => {}
+    }
+}
+
+/// An error with every sent secret masked, in case Portkey echoes one back.
+fn scrub(e: ApiError, secrets: &[String]) -> ApiError {
+    match e {
+        ApiError::Status {
+            status,
+            message,
+            code,
+            slug,
+            mut body,
+            retry_after_seconds,
+        } => {
+            if let Some(b) = body.as_mut() {
+                scrub_value(b, secrets);
+            }
+            ApiError::Status {
+                status,
+                message: scrub_text(message, secrets),
+                code,
+                slug,
+                body,
+                retry_after_seconds,
+            }
+        }
+        ApiError::Decode { status, excerpt } => ApiError::Decode {
+            status,
+            excerpt: scrub_text(excerpt, secrets),
+        },
+        ApiError::Other(m) => ApiError::Other(scrub_text(m, secrets)),
+        other => other,
+    }
+}
+
+/// Masks header values in a model's `configurations`; header names stay visible.
+fn mask_headers(conf: &Value) -> Value {
+    let mut c = conf.clone();
+    if let Some(Value::Object(h)) = c.get_mut("custom_headers") {
+        for v in h.values_mut() {
+            *v = json!("[REDACTED]");
+        }
+    }
+    c
+}
+
+// ---- bodies and shaping ------------------------------------------------------------------
+
+/// Adds key, description, configurations, secret_mappings and pricing_adjustments.
+fn put_common(body: &mut Map<String, Value>, c: &Common) -> Result<(), ApiError> {
+    shape::put(body, "key", json!(c.key));
+    shape::put(body, "description", json!(c.description));
+    if let Value::Object(conf) = shape::to_json(&c.provider)?
+        && !conf.is_empty()
+    {
+        body.insert("configurations".into(), Value::Object(conf));
+    }
+    if let Some(m) = &c.secret_mappings {
+        body.insert("secret_mappings".into(), shape::to_json(m)?);
+    }
+    if let Some(p) = &c.pricing_adjustments {
+        body.insert("pricing_adjustments".into(), shape::to_json(p)?);
+    }
+    Ok(())
+}
+
+const INTEGRATION_FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "slug",
+    "ai_provider_id",
+    "status",
+    "description",
+    "organisation_id",
+    "created_at",
+    "last_updated_at",
+];
+
+fn shape_integration(v: &Value) -> Value {
+    let mut out = shape::pick(
+        v,
+        &[
+            "id",
+            "name",
+            "slug",
+            "ai_provider_id",
+            "status",
+            "description",
+            "organisation_id",
+            "masked_key",
+            "configurations",
+            "global_workspace_access_settings",
+            "allow_all_models",
+            "workspace_count",
+            "secret_mappings",
+            "pricing_adjustments",
+            "created_at",
+            "last_updated_at",
+        ],
+    );
+    if let Some(c) = out.get_mut("configurations") {
+        *c = shape::json_field(Some(c));
+        shape::redact_secrets(c);
+    }
+    out
+}
+
+/// A paged sub-list: rows under `data` (or `alt`), total falling back to the row count.
+fn sub_list(v: &Value, alt: &str) -> (Value, Vec<Value>) {
+    let rows = match v.get("data").or_else(|| v.get(alt)) {
+        Some(Value::Array(a)) => a.clone(),
+        _ => shape::items(v),
+    };
+    let total = match v.get("total") {
+        Some(t) if !t.is_null() => t.clone(),
+        _ => json!(rows.len()),
+    };
+    (total, rows)
+}
+
+/// The first present member of `keys`, or null.
+fn first(v: &Value, keys: &[&str]) -> Value {
+    keys.iter()
+        .find_map(|k| v.get(*k).filter(|x| !x.is_null()))
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+fn shape_model(m: &Value) -> Value {
+    shape::obj(vec![
+        ("id", first(m, &["id"])),
+        ("slug", first(m, &["slug", "model_id"])),
+        ("name", first(m, &["name", "model_name"])),
+        ("enabled", first(m, &["enabled"])),
+        ("is_custom", first(m, &["is_custom", "custom"])),
+        ("is_finetune", first(m, &["is_finetune"])),
+        ("base_model_slug", first(m, &["base_model_slug"])),
+        (
+            "configurations",
+            mask_headers(&first(m, &["configurations"])),
+        ),
+        ("pricing_config", first(m, &["pricing_config"])),
+        ("created_at", first(m, &["created_at"])),
+        ("last_updated_at", first(m, &["last_updated_at"])),
+    ])
+}
+
+fn shape_workspace(w: &Value) -> Value {
+    shape::obj(vec![
+        ("id", first(w, &["id"])),
+        ("workspace_id", first(w, &["workspace_id", "id"])),
+        ("workspace_name", first(w, &["workspace_name"])),
+        ("enabled", first(w, &["enabled"])),
+        ("usage_limits", first(w, &["usage_limits"])),
+        ("rate_limits", first(w, &["rate_limits"])),
+        ("created_at", first(w, &["created_at"])),
+        ("last_updated_at", first(w, &["last_updated_at"])),
+    ])
+}
+
+fn rpm(value: Option<f64>) -> Value {
+    match value {
+        Some(v) => json!([{"type": "requests", "unit": "rpm", "value": v}]),
+        None => Value::Null,
+    }
+}
+
+fn workspace_body(w: &WorkspaceAccess) -> Value {
+    let usage = if w.credit_limit.is_some() || w.alert_threshold.is_some() {
+        json!([shape::obj(vec![
+            ("type", json!("cost")),
+            ("periodic_reset", json!("monthly")),
+            ("credit_limit", json!(w.credit_limit)),
+            ("alert_threshold", json!(w.alert_threshold)),
+        ])])
+    } else {
+        Value::Null
+    };
+    shape::obj(vec![
+        ("id", json!(w.id)),
+        ("enabled", json!(w.enabled)),
+        ("usage_limits", usage),
+        ("rate_limits", rpm(w.rate_limit_rpm)),
+        ("reset_usage", json!(w.reset_usage)),
+        ("create_default_provider", json!(w.create_default_provider)),
+        ("default_provider_slug", json!(w.default_provider_slug)),
+    ])
+}
+
+// ---- handlers ------------------------------------------------------------------------------
+
+async fn get_model_pricing(api: Api, a: GetModelPricing) -> Result<Value, ApiError> {
+    let path = format!(
+        "/model-configs/pricing/{}/{}",
+        enc(&a.provider),
+        enc(&a.model)
+    );
+    api.send(Req::get(path).public()).await
+}
+
+async fn list_integrations(api: Api, a: ListIntegrations) -> Result<Value, ApiError> {
+    let v = api.send(Req::get("/integrations").query_from(&a)).await?;
+    Ok(shape::list(&v, "integrations", INTEGRATION_FIELDS))
+}
+
+async fn create_integration(api: Api, a: CreateIntegration) -> Result<Value, ApiError> {
+    check_common(&a.common)?;
+    if let Some(s) = &a.default_provider_slug
+        && (s.is_empty()
+            || !s
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+    {
+        return Err(bad(
+            "`default_provider_slug` may only contain letters, digits, _ and -",
+        ));
+    }
+    let mut body = Map::new();
+    body.insert("name".into(), json!(a.name));
+    body.insert("ai_provider_id".into(), json!(a.ai_provider_id));
+    shape::put(&mut body, "slug", json!(a.slug));
+    shape::put(&mut body, "workspace_id", json!(a.workspace_id));
+    put_common(&mut body, &a.common)?;
+    shape::put(
+        &mut body,
+        "create_default_provider",
+        json!(a.create_default_provider),
+    );
+    shape::put(
+        &mut body,
+        "default_provider_slug",
+        json!(a.default_provider_slug),
+    );
+    let secrets = secrets_of(&a.common);
+    let v = api
+        .post("/integrations", Value::Object(body))
+        .await
+        .map_err(|e| scrub(e, &secrets))?;
+    Ok(shape::obj(vec![
+        (
+            "message",
+            json!(format!("Integration \"{}\" created.", a.name)),
+        ),
+        ("id", first(&v, &["id"])),
+        ("slug", first(&v, &["slug"])),
+    ]))
+}
+
+async fn get_integration(api: Api, a: Slug) -> Result<Value, ApiError> {
+    let v = api.get(format!("/integrations/{}", enc(&a.slug))).await?;
+    Ok(shape_integration(&v))
+}
+
+async fn update_integration(api: Api, a: UpdateIntegration) -> Result<Value, ApiError> {
+    check_common(&a.common)?;
+    let mut body = Map::new();
+    shape::put(&mut body, "name", json!(a.name));
+    put_common(&mut body, &a.common)?;
+    let secrets = secrets_of(&a.common);
+    api.put(
+        format!("/integrations/{}", enc(&a.slug)),
+        Value::Object(body),
+    )
+    .await
+    .map_err(|e| scrub(e, &secrets))?;
+    Ok(json!({
+        "message": format!("Integration \"{}\" updated.", a.slug),
+        "success": true,
+    }))
+}
+
+async fn delete_integration(api: Api, a: Slug) -> Result<Value, ApiError> {
+    api.delete(format!("/integrations/{}", enc(&a.slug)))
+        .await?;
+    Ok(json!({
+        "message": format!("Integration \"{}\" deleted.", a.slug),
+        "success": true,
+    }))
+}
+
+async fn list_integration_models(api: Api, a: Page) -> Result<Value, ApiError> {
+    let req = Req::get(format!("/integrations/{}/models", enc(&a.slug))).query_from(&a);
+    let v = api.send(req).await?;
+    let (total, rows) = sub_list(&v, "models");
+    let models: Vec<Value> = rows.iter().map(shape_model).collect();
+    Ok(json!({"total": total, "integration_slug": a.slug, "models": models}))
+}
+
+async fn update_integration_models(
+    api: Api,
+    a: UpdateIntegrationModels,
+) -> Result<Value, ApiError> {
+    let mut body = Map::new();
+    body.insert("models".into(), shape::to_json(&a.models)?);
+    shape::put(&mut body, "allow_all_models", json!(a.allow_all_models));
+    let secrets: Vec<String> = a
+        .models
+        .iter()
+        .filter_map(|m| m.configurations.as_ref())
+        .filter_map(|c| c.custom_headers.as_ref())
+        .flat_map(|h| h.values().filter_map(Value::as_str).map(str::to_string))
+        .collect();
+    api.put(
+        format!("/integrations/{}/models", enc(&a.slug)),
+        Value::Object(body),
+    )
+    .await
+    .map_err(|e| scrub(e, &secrets))?;
+    Ok(json!({
+        "message": format!("Models of integration \"{}\" updated.", a.slug),
+        "success": true,
+        "models_updated": a.models.len(),
+    }))
+}
+
+async fn delete_integration_model(api: Api, a: DeleteIntegrationModel) -> Result<Value, ApiError> {
+    let req = Req::delete(format!("/integrations/{}/models", enc(&a.slug)))
+        .query(vec![("slugs".into(), a.model_slug.clone())]);
+    api.send(req).await?;
+    Ok(json!({
+        "message": format!("Model \"{}\" removed from integration \"{}\".", a.model_slug, a.slug),
+        "success": true,
+    }))
+}
+
+async fn list_integration_workspaces(api: Api, a: Page) -> Result<Value, ApiError> {
+    let req = Req::get(format!("/integrations/{}/workspaces", enc(&a.slug))).query_from(&a);
+    let v = api.send(req).await?;
+    let (total, rows) = sub_list(&v, "workspaces");
+    let workspaces: Vec<Value> = rows.iter().map(shape_workspace).collect();
+    Ok(json!({"total": total, "integration_slug": a.slug, "workspaces": workspaces}))
+}
+
+async fn update_integration_workspaces(
+    api: Api,
+    a: UpdateIntegrationWorkspaces,
+) -> Result<Value, ApiError> {
+    let has_global_limits = a.global_credit_limit.is_some()
+        || a.global_alert_threshold.is_some()
+        || a.global_rate_limit_rpm.is_some();
+    if has_global_limits && a.global_workspace_access_enabled.is_none() {
+        return Err(bad(
+            "global_credit_limit, global_alert_threshold and global_rate_limit_rpm need global_workspace_access_enabled (true or false) too",
+        ));
+    }
+    let global = a.global_workspace_access_enabled.map(|enabled| {
+        let usage = if a.global_credit_limit.is_some() || a.global_alert_threshold.is_some() {
+            json!([shape::obj(vec![
+                ("type", json!("cost")),
+                ("credit_limit", json!(a.global_credit_limit)),
+                ("alert_threshold", json!(a.global_alert_threshold)),
+            ])])
+        } else {
+            Value::Null
+        };
+        shape::obj(vec![
+            ("enabled", json!(enabled)),
+            ("usage_limits", usage),
+            ("rate_limits", rpm(a.global_rate_limit_rpm)),
+        ])
+    });
+    let body = shape::obj(vec![
+        (
+            "workspaces",
+            Value::Array(a.workspaces.iter().map(workspace_body).collect()),
+        ),
+        ("global_workspace_access", json!(global)),
+        (
+            "override_existing_workspace_access",
+            json!(a.override_existing_workspace_access),
+        ),
+        ("create_default_provider", json!(a.create_default_provider)),
+        ("default_provider_slug", json!(a.default_provider_slug)),
+    ]);
+    api.put(format!("/integrations/{}/workspaces", enc(&a.slug)), body)
+        .await?;
+    Ok(json!({
+        "message": format!("Workspace access of integration \"{}\" updated.", a.slug),
+        "success": true,
+        "workspaces_updated": a.workspaces.len(),
+    }))
+}
 
 /// The tools of this domain, in the reference's order.
 pub fn tools() -> Vec<ToolDef> {
-    Vec::new()
+    vec![
+        tool(
+            "get_model_pricing",
+            "Get Portkey's public catalog price for one provider/model (USD cents per token or unit; cache, audio, image extras). No API key used. Not your negotiated multipliers.",
+            get_model_pricing,
+        )
+        .endpoint("{public} GET /model-configs/pricing/{provider}/{model}"),
+        tool(
+            "list_integrations",
+            "List org-level AI provider integrations (id, slug, provider, status). Returns {total, integrations}. Workspace instances: list_providers.",
+            list_integrations,
+        )
+        .endpoint("GET /integrations"),
+        tool(
+            "create_integration",
+            "Create an AI provider integration (key, Azure/Bedrock/Vertex fields, custom host, Secret Reference mappings, price multipliers). Secrets are write-only. Returns id and slug.",
+            create_integration,
+        )
+        .endpoint("POST /integrations"),
+        tool(
+            "get_integration",
+            "Get one integration by slug: masked key, configurations, workspace access, model settings, pricing adjustments.",
+            get_integration,
+        )
+        .gated()
+        .endpoint("GET /integrations/{slug}"),
+        tool(
+            "update_integration",
+            "Update an integration; only given fields change. New keys/config apply at once to every provider using it. Models and workspaces: their own update tools.",
+            update_integration,
+        )
+        .destructive(true)
+        .idempotent(true)
+        .endpoint("PUT /integrations/{slug}"),
+        tool(
+            "delete_integration",
+            "Delete an integration. Irreversible; its providers, virtual keys and workspace access stop working.",
+            delete_integration,
+        )
+        .endpoint("DELETE /integrations/{slug}"),
+        tool(
+            "list_integration_models",
+            "List an integration's models (slug, name, enabled, custom, pricing). Returns {total, integration_slug, models}.",
+            list_integration_models,
+        )
+        .gated()
+        .endpoint("GET /integrations/{slug}/models"),
+        tool(
+            "update_integration_models",
+            "Enable/disable models on an integration, add custom or fine-tuned ones, set per-model host, headers and static prices. Affects every workspace using it.",
+            update_integration_models,
+        )
+        .destructive(true)
+        .idempotent(true)
+        .endpoint("PUT /integrations/{slug}/models"),
+        tool(
+            "delete_integration_model",
+            "Delete a custom model from an integration. Irreversible; disable built-in models with update_integration_models instead.",
+            delete_integration_model,
+        )
+        .endpoint("DELETE /integrations/{slug}/models"),
+        tool(
+            "list_integration_workspaces",
+            "List the workspaces that can use an integration, with their usage and rate limits. Returns {total, integration_slug, workspaces}.",
+            list_integration_workspaces,
+        )
+        .gated()
+        .endpoint("GET /integrations/{slug}/workspaces"),
+        tool(
+            "update_integration_workspaces",
+            "Grant or revoke workspaces' access to an integration, with cost caps, rpm limits, usage resets and auto-created providers; global_* fields cover all workspaces.",
+            update_integration_workspaces,
+        )
+        .destructive(true)
+        .idempotent(true)
+        .endpoint("PUT /integrations/{slug}/workspaces"),
+    ]
 }

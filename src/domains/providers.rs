@@ -1,8 +1,276 @@
-//! The providers domain.
+//! Providers: workspace-level instances of an integration, with their own usage and rate limits.
 
-use crate::registry::ToolDef;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use crate::client::{Api, Req, enc};
+use crate::error::ApiError;
+use crate::registry::{ToolDef, bad, tool};
+use crate::shape;
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct ListProviders {
+    /// Page index, from 0
+    #[schemars(range(min = 0))]
+    pub current_page: Option<u64>,
+    /// Items per page (1-100)
+    #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
+    pub page_size: Option<u64>,
+    /// Workspace id (org admin keys)
+    pub workspace_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct SlugWs {
+    /// Provider slug
+    pub slug: String,
+    /// Workspace id (org admin keys)
+    pub workspace_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum LimitType {
+    Cost,
+    Tokens,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Reset {
+    Monthly,
+    Weekly,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RateUnit {
+    Rpm,
+    Rph,
+    Rpd,
+}
+
+/// Limits and expiry shared by create and update.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct Limits {
+    /// Usage cap
+    #[schemars(extend("exclusiveMinimum" = 0))]
+    pub credit_limit: Option<f64>,
+    /// Alert at % of cap
+    #[schemars(range(min = 0, max = 100))]
+    pub alert_threshold: Option<f64>,
+    /// Cap counts (default cost)
+    pub usage_limit_type: Option<LimitType>,
+    /// Cap reset (default monthly)
+    pub periodic_reset: Option<Reset>,
+    /// Requests per unit
+    #[schemars(extend("exclusiveMinimum" = 0))]
+    pub rate_limit_value: Option<f64>,
+    /// Rate unit, with rate_limit_value
+    pub rate_limit_unit: Option<RateUnit>,
+    /// Expiry, ISO 8601
+    pub expires_at: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct CreateProvider {
+    /// Name
+    pub name: String,
+    /// Integration slug
+    pub integration_id: String,
+    /// Workspace id (org admin keys)
+    pub workspace_id: Option<String>,
+    /// Slug (optional)
+    pub slug: Option<String>,
+    /// Note
+    pub note: Option<String>,
+    #[serde(flatten)]
+    pub limits: Limits,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct UpdateProvider {
+    /// Provider slug
+    pub slug: String,
+    /// Workspace id (org admin keys)
+    pub workspace_id: Option<String>,
+    /// New name
+    pub name: Option<String>,
+    /// New note
+    pub note: Option<String>,
+    #[serde(flatten)]
+    pub limits: Limits,
+    /// Zero consumed usage
+    pub reset_usage: Option<bool>,
+}
+
+/// Adds `usage_limits`, `rate_limits` and `expires_at` to a body, after the pairing rules.
+fn put_limits(body: &mut Map<String, Value>, l: &Limits) -> Result<(), ApiError> {
+    if l.rate_limit_value.is_some() != l.rate_limit_unit.is_some() {
+        return Err(bad(
+            "rate_limit_value and rate_limit_unit go together: give both or neither",
+        ));
+    }
+    let capped = l.credit_limit.is_some() || l.alert_threshold.is_some();
+    if !capped && (l.usage_limit_type.is_some() || l.periodic_reset.is_some()) {
+        return Err(bad(
+            "usage_limit_type and periodic_reset describe a usage cap: give credit_limit or alert_threshold with them",
+        ));
+    }
+    if capped {
+        body.insert(
+            "usage_limits".into(),
+            shape::obj(vec![
+                ("type", json!(l.usage_limit_type.unwrap_or(LimitType::Cost))),
+                (
+                    "periodic_reset",
+                    json!(l.periodic_reset.unwrap_or(Reset::Monthly)),
+                ),
+                ("credit_limit", json!(l.credit_limit)),
+                ("alert_threshold", json!(l.alert_threshold)),
+            ]),
+        );
+    }
+    if let (Some(value), Some(unit)) = (l.rate_limit_value, l.rate_limit_unit) {
+        body.insert(
+            "rate_limits".into(),
+            json!([{"type": "requests", "unit": unit, "value": value}]),
+        );
+    }
+    shape::put(body, "expires_at", json!(l.expires_at));
+    Ok(())
+}
+
+/// `?workspace_id=` when one is given and not empty.
+fn ws_query(ws: &Option<String>) -> Vec<(String, String)> {
+    ws.iter()
+        .filter(|w| !w.is_empty())
+        .map(|w| ("workspace_id".to_string(), w.clone()))
+        .collect()
+}
+
+fn shape_provider(p: &Value) -> Value {
+    let mut out = shape::pick(p, &["name", "slug", "integration_id", "status", "note"]);
+    if let Value::Object(m) = &mut out {
+        if let Some(u) = p.get("usage_limits").filter(|u| u.is_object()) {
+            m.insert(
+                "usage_limits".into(),
+                shape::pick(u, &["credit_limit", "alert_threshold", "periodic_reset"]),
+            );
+        }
+        if let Some(Value::Array(rl)) = p.get("rate_limits") {
+            let rows = rl
+                .iter()
+                .map(|r| shape::pick(r, &["type", "unit", "value"]))
+                .collect();
+            m.insert("rate_limits".into(), Value::Array(rows));
+        }
+        for k in ["reset_usage", "expires_at", "created_at"] {
+            shape::put(m, k, p.get(k).cloned().unwrap_or(Value::Null));
+        }
+    }
+    out
+}
+
+fn id_and_slug(message: String, v: &Value) -> Value {
+    shape::obj(vec![
+        ("message", json!(message)),
+        ("id", v.get("id").cloned().unwrap_or(Value::Null)),
+        ("slug", v.get("slug").cloned().unwrap_or(Value::Null)),
+    ])
+}
+
+async fn list_providers(api: Api, a: ListProviders) -> Result<Value, ApiError> {
+    let v = api.send(Req::get("/providers").query_from(&a)).await?;
+    let rows: Vec<Value> = shape::items(&v).iter().map(shape_provider).collect();
+    let mut out = Map::new();
+    out.insert("total".into(), shape::total(&v));
+    out.insert("providers".into(), Value::Array(rows));
+    shape::put(
+        &mut out,
+        "has_more",
+        v.get("has_more").cloned().unwrap_or(Value::Null),
+    );
+    Ok(Value::Object(out))
+}
+
+async fn create_provider(api: Api, a: CreateProvider) -> Result<Value, ApiError> {
+    let mut body = Map::new();
+    body.insert("name".into(), json!(a.name));
+    body.insert("integration_id".into(), json!(a.integration_id));
+    shape::put(&mut body, "workspace_id", json!(a.workspace_id));
+    shape::put(&mut body, "slug", json!(a.slug));
+    shape::put(&mut body, "note", json!(a.note));
+    put_limits(&mut body, &a.limits)?;
+    let v = api.post("/providers", Value::Object(body)).await?;
+    Ok(id_and_slug(format!("Provider \"{}\" created.", a.name), &v))
+}
+
+async fn get_provider(api: Api, a: SlugWs) -> Result<Value, ApiError> {
+    let req = Req::get(format!("/providers/{}", enc(&a.slug))).query(
+        a.workspace_id
+            .iter()
+            .map(|w| ("workspace_id".to_string(), w.clone()))
+            .collect(),
+    );
+    let v = api.send(req).await?;
+    Ok(shape_provider(&v))
+}
+
+async fn update_provider(api: Api, a: UpdateProvider) -> Result<Value, ApiError> {
+    let mut body = Map::new();
+    shape::put(&mut body, "name", json!(a.name));
+    shape::put(&mut body, "note", json!(a.note));
+    put_limits(&mut body, &a.limits)?;
+    shape::put(&mut body, "reset_usage", json!(a.reset_usage));
+    let req = Req::put(format!("/providers/{}", enc(&a.slug)), Value::Object(body))
+        .query(ws_query(&a.workspace_id));
+    let v = api.send(req).await?;
+    Ok(id_and_slug(format!("Provider \"{}\" updated.", a.slug), &v))
+}
+
+async fn delete_provider(api: Api, a: SlugWs) -> Result<Value, ApiError> {
+    let req = Req::delete(format!("/providers/{}", enc(&a.slug))).query(ws_query(&a.workspace_id));
+    api.send(req).await?;
+    Ok(json!({
+        "message": format!("Provider \"{}\" deleted.", a.slug),
+        "success": true,
+    }))
+}
 
 /// The tools of this domain, in the reference's order.
 pub fn tools() -> Vec<ToolDef> {
-    Vec::new()
+    vec![
+        tool(
+            "list_providers",
+            "List a workspace's providers (slug, integration, status, limits). Returns {total, providers}. Org-level: list_integrations.",
+            list_providers,
+        )
+        .endpoint("GET /providers"),
+        tool(
+            "create_provider",
+            "Create a workspace provider on an integration, with optional usage cap and rate limit. Returns id and slug.",
+            create_provider,
+        )
+        .endpoint("POST /providers"),
+        tool(
+            "get_provider",
+            "Get one provider by slug: status, usage cap, rate limits, expiry.",
+            get_provider,
+        )
+        .endpoint("GET /providers/{slug}"),
+        tool(
+            "update_provider",
+            "Update a provider; only given fields change. reset_usage zeroes consumed usage.",
+            update_provider,
+        )
+        .endpoint("PUT /providers/{slug}"),
+        tool(
+            "delete_provider",
+            "Delete a workspace provider. Irreversible; keys, configs and prompts using it break.",
+            delete_provider,
+        )
+        .endpoint("DELETE /providers/{slug}"),
+    ]
 }

@@ -1,0 +1,206 @@
+//! providers domain: each tool through MCP against the stand-in, asserting request and result.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use common::*;
+use serde_json::json;
+
+#[tokio::test]
+async fn list_providers_pages_and_shapes_limits() {
+    let h = Harness::start().await;
+    h.api.reply_json(
+        200,
+        json!({"total": 3, "has_more": true, "data": [{"id": "p1", "name": "P", "slug": "openai-x", "integration_id": "openai",
+            "status": "active", "usage_limits": {"credit_limit": 10, "alert_threshold": 80, "periodic_reset": "monthly", "internal": 1},
+            "rate_limits": [{"type": "requests", "unit": "rpm", "value": 5, "extra": true}], "created_at": "t", "secret_stuff": "x"}]}),
+    );
+    let (env, sent) = h
+        .call(
+            "list_providers",
+            json!({"current_page": 1, "page_size": 20, "workspace_id": "ws-1"}),
+        )
+        .await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        (sent[0].method.as_str(), sent[0].path.as_str()),
+        ("GET", "/v1/providers")
+    );
+    assert_eq!(
+        sent[0].sorted_query(),
+        vec![
+            ("current_page".into(), "1".into()),
+            ("page_size".into(), "20".into()),
+            ("workspace_id".into(), "ws-1".into())
+        ]
+    );
+    assert_eq!(env["ok"], true);
+    let d = &env["data"];
+    assert_eq!(d["total"], 3);
+    assert_eq!(d["has_more"], true);
+    let p = &d["providers"][0];
+    assert_eq!(p["slug"], "openai-x");
+    assert_eq!(p["integration_id"], "openai");
+    assert_eq!(
+        p["usage_limits"],
+        json!({"credit_limit": 10, "alert_threshold": 80, "periodic_reset": "monthly"})
+    );
+    assert_eq!(
+        p["rate_limits"],
+        json!([{"type": "requests", "unit": "rpm", "value": 5}])
+    );
+    assert!(p.get("secret_stuff").is_none());
+}
+
+#[tokio::test]
+async fn create_provider_nests_limits() {
+    let h = Harness::start().await;
+    h.api
+        .reply_json(200, json!({"success": true, "id": "p-9", "slug": "prov-9"}));
+    let (env, sent) = h
+        .call(
+            "create_provider",
+            json!({"name": "Prod", "integration_id": "openai-main", "workspace_id": "ws", "credit_limit": 50,
+                "usage_limit_type": "tokens", "rate_limit_value": 100, "rate_limit_unit": "rph", "expires_at": "2030-01-01T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(
+        (sent[0].method.as_str(), sent[0].path.as_str()),
+        ("POST", "/v1/providers")
+    );
+    assert_eq!(
+        sent[0].body,
+        Some(
+            json!({"name": "Prod", "integration_id": "openai-main", "workspace_id": "ws",
+            "usage_limits": {"type": "tokens", "periodic_reset": "monthly", "credit_limit": 50.0},
+            "rate_limits": [{"type": "requests", "unit": "rph", "value": 100.0}],
+            "expires_at": "2030-01-01T00:00:00Z"})
+        )
+    );
+    assert_eq!(env["data"]["id"], "p-9");
+    assert_eq!(env["data"]["slug"], "prov-9");
+    assert!(env["data"]["message"].as_str().unwrap().contains("Prod"));
+}
+
+#[tokio::test]
+async fn create_provider_refuses_unpaired_limits() {
+    let h = Harness::start().await;
+    let base = json!({"name": "n", "integration_id": "i"});
+    let with = |k: &str, v: serde_json::Value| {
+        let mut a = base.clone();
+        a[k] = v;
+        a
+    };
+    let msg = h
+        .refused("create_provider", with("rate_limit_value", json!(5)))
+        .await;
+    assert!(
+        msg.contains("rate_limit_value") && msg.contains("rate_limit_unit"),
+        "{msg}"
+    );
+    h.refused("create_provider", with("rate_limit_unit", json!("rpm")))
+        .await;
+    let msg = h
+        .refused("create_provider", with("periodic_reset", json!("weekly")))
+        .await;
+    assert!(msg.contains("credit_limit"), "{msg}");
+    h.refused("create_provider", with("alert_threshold", json!(101)))
+        .await;
+    h.refused("create_provider", with("credit_limit", json!(0)))
+        .await;
+    h.refused("create_provider", with("rate_limit_unit", json!("rps")))
+        .await;
+}
+
+#[tokio::test]
+async fn get_provider_encodes_slug_and_passes_workspace() {
+    let h = Harness::start().await;
+    h.api.reply_json(
+        200,
+        json!({"name": "P", "slug": "a/b", "status": "exhausted", "reset_usage": false, "expires_at": null}),
+    );
+    let (env, sent) = h
+        .call(
+            "get_provider",
+            json!({"slug": "a/b c", "workspace_id": "ws 1"}),
+        )
+        .await;
+    assert_eq!(sent[0].path, "/v1/providers/a%2Fb%20c");
+    assert_eq!(
+        sent[0].sorted_query(),
+        vec![("workspace_id".into(), "ws 1".into())]
+    );
+    assert_eq!(env["data"]["status"], "exhausted");
+    assert_eq!(env["data"]["reset_usage"], false);
+    assert!(env["data"].get("expires_at").is_none());
+}
+
+#[tokio::test]
+async fn update_provider_sends_only_given_fields() {
+    let h = Harness::start().await;
+    h.api.reply_json(200, json!({"id": "p1", "slug": "s"}));
+    let (env, sent) = h
+        .call(
+            "update_provider",
+            json!({"slug": "s", "workspace_id": "ws", "alert_threshold": 0, "reset_usage": true}),
+        )
+        .await;
+    assert_eq!(
+        (sent[0].method.as_str(), sent[0].path.as_str()),
+        ("PUT", "/v1/providers/s")
+    );
+    assert_eq!(
+        sent[0].sorted_query(),
+        vec![("workspace_id".into(), "ws".into())]
+    );
+    assert_eq!(
+        sent[0].body,
+        Some(
+            json!({"usage_limits": {"type": "cost", "periodic_reset": "monthly", "alert_threshold": 0.0}, "reset_usage": true})
+        )
+    );
+    assert_eq!(env["data"]["id"], "p1");
+    // Nothing but the slug: an empty body, as the reference sends; an empty workspace_id is left out.
+    let (_, sent) = h
+        .call("update_provider", json!({"slug": "s", "workspace_id": ""}))
+        .await;
+    assert_eq!(sent[0].body, Some(json!({})));
+    assert!(sent[0].query.is_empty());
+}
+
+#[tokio::test]
+async fn update_provider_refuses_unit_without_value() {
+    let h = Harness::start().await;
+    let msg = h
+        .refused(
+            "update_provider",
+            json!({"slug": "s", "rate_limit_unit": "rpd"}),
+        )
+        .await;
+    assert!(msg.contains("rate_limit_value"), "{msg}");
+}
+
+#[tokio::test]
+async fn delete_provider_with_workspace_and_204() {
+    let h = Harness::start().await;
+    h.api
+        .respond(|_| Reply::raw(204, "application/json", Vec::new()));
+    let (env, sent) = h
+        .call("delete_provider", json!({"slug": "s", "workspace_id": "w"}))
+        .await;
+    assert_eq!(
+        (sent[0].method.as_str(), sent[0].path.as_str()),
+        ("DELETE", "/v1/providers/s")
+    );
+    assert_eq!(
+        sent[0].sorted_query(),
+        vec![("workspace_id".into(), "w".into())]
+    );
+    assert_eq!(env["ok"], true);
+    assert_eq!(env["data"]["success"], true);
+}
