@@ -116,6 +116,14 @@ pub fn flatten(v: &mut Value) {
     if let Some(Value::Null) = m.get("default") {
         m.remove("default");
     }
+    // `minimum: 0` beside `exclusiveMinimum: 0` (from an unsigned type) says nothing more.
+    if let (Some(min), Some(xmin)) = (
+        m.get("minimum").and_then(Value::as_f64),
+        m.get("exclusiveMinimum").and_then(Value::as_f64),
+    ) && min <= xmin
+    {
+        m.remove("minimum");
+    }
     // Schema-valued keywords.
     if let Some(Value::Object(props)) = m.get_mut("properties") {
         props.values_mut().for_each(flatten);
