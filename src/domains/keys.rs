@@ -118,7 +118,7 @@ pub struct CreateVirtualKey {
     /// Expiry
     #[schemars(extend("format" = "date-time"))]
     pub expires_at: Option<String>,
-    /// Fields read from secret references
+    /// Fields from secret references
     pub secret_mappings: Option<Vec<SecretMapping>>,
     #[serde(flatten)]
     pub limits: Limits,
@@ -130,7 +130,7 @@ pub struct UpdateVirtualKey {
     pub slug: String,
     /// New name
     pub name: Option<String>,
-    /// New provider API key (sent, never returned)
+    /// New provider API key (never returned)
     pub key: Option<String>,
     /// New note
     pub note: Option<String>,
@@ -211,7 +211,7 @@ pub struct RotationPolicy {
 pub struct ApiKeySettings {
     #[serde(flatten)]
     pub limits: Limits,
-    /// Rate limits (instead of rate_limit_rpm); null clears
+    /// Replaces rate_limit_rpm; null clears
     #[serde(default, deserialize_with = "present")]
     pub rate_limits: Option<Option<Vec<RateLimit>>>,
     /// Default config id
@@ -219,7 +219,7 @@ pub struct ApiKeySettings {
     /// Default metadata
     #[schemars(with = "Option<std::collections::BTreeMap<String, String>>")]
     pub default_metadata: Option<Map<String, Value>>,
-    /// Allow overriding the default config
+    /// Callers may override it
     pub default_allow_config_override: Option<bool>,
     /// Alert emails
     pub alert_emails: Option<Vec<String>>,
@@ -274,7 +274,7 @@ pub struct UpdateApiKey {
     pub description: Option<String>,
     /// Replacement scopes
     pub scopes: Option<Vec<String>>,
-    /// Reset usage (any number >= 0)
+    /// Any value resets usage
     #[schemars(range(min = 0))]
     pub reset_usage: Option<Number>,
     #[serde(flatten)]
@@ -898,7 +898,7 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("PUT /virtual-keys/{slug}"),
         tool(
             "delete_virtual_key",
-            "Delete a virtual key. Irreversible; configs and prompts using the slug break.",
+            "Delete a virtual key. Irreversible; configs and prompts using it break.",
             delete_virtual_key,
         )
         .endpoint("DELETE /virtual-keys/{slug}"),
@@ -928,7 +928,7 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("PUT /api-keys/{id}"),
         tool(
             "delete_api_key",
-            "Revoke a Portkey API key. Irreversible; its callers lose access at once.",
+            "Revoke a Portkey API key. Irreversible; callers lose access at once.",
             delete_api_key,
         )
         .endpoint("DELETE /api-keys/{id}"),
