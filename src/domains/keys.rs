@@ -1,8 +1,943 @@
-//! The keys domain.
+//! Keys: virtual keys (provider credentials stored in Portkey) and Portkey API keys.
+//!
+//! Secrets travel one way. A provider key goes to Portkey and never comes back: list/get results
+//! pick their fields, model_config is redacted, and error texts are scrubbed of the key sent.
+//! Only create_api_key and rotate_api_key return a secret: the new Portkey key, once.
 
-use crate::registry::ToolDef;
+use schemars::JsonSchema;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Number, Value, json};
+
+use crate::client::{Api, Req, enc};
+use crate::error::ApiError;
+use crate::registry::{ToolDef, bad, tool};
+use crate::shape;
+
+// ---------------------------------------------------------------- inputs
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct Page {
+    /// Page index, from 0
+    #[schemars(range(min = 0))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_page: Option<u64>,
+    /// Items per page (1-100)
+    #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page_size: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct Slug {
+    /// Virtual key slug
+    pub slug: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct KeyId {
+    /// API key UUID
+    #[schemars(extend("format" = "uuid"))]
+    pub id: String,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ValueFormat {
+    Json,
+    String,
+}
+
+/// One field of the virtual key filled from a secret reference.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+pub struct SecretMapping {
+    /// `key` or `model_config.<field>`
+    pub target_field: String,
+    /// Secret reference id
+    pub secret_reference_id: String,
+    /// Field of a JSON secret; null = all
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret_key: Option<String>,
+    /// Value format
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_format: Option<ValueFormat>,
+}
+
+/// One Azure OpenAI deployment; Portkey takes it in camelCase.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+pub struct Deployment {
+    /// API version
+    #[serde(rename(serialize = "apiVersion"))]
+    #[schemars(length(min = 1))]
+    pub api_version: String,
+    /// Deployment name
+    #[serde(rename(serialize = "deploymentName"))]
+    #[schemars(length(min = 1))]
+    pub deployment_name: String,
+    /// Alias
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alias: Option<String>,
+    /// Is the default
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_default: Option<bool>,
+}
+
+/// Budget and rate limit shared by both key kinds.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct Limits {
+    /// Monthly spend cap
+    #[schemars(extend("exclusiveMinimum" = 0))]
+    pub credit_limit: Option<Number>,
+    /// Alert at this % of credit_limit
+    #[schemars(range(min = 0, max = 100))]
+    pub alert_threshold: Option<Number>,
+    /// Requests per minute
+    #[schemars(extend("exclusiveMinimum" = 0))]
+    pub rate_limit_rpm: Option<Number>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct CreateVirtualKey {
+    /// Display name
+    pub name: String,
+    /// Provider, e.g. openai, azure-openai
+    pub provider: String,
+    /// Provider API key (never returned); or map `key` in secret_mappings
+    pub key: Option<String>,
+    /// Note
+    pub note: Option<String>,
+    /// Workspace id
+    pub workspace_id: Option<String>,
+    /// Azure API version
+    pub api_version: Option<String>,
+    /// Azure resource name
+    pub resource_name: Option<String>,
+    /// Azure deployment name
+    pub deployment_name: Option<String>,
+    /// Azure deployments
+    pub deployment_configurations: Option<Vec<Deployment>>,
+    /// Expiry
+    #[schemars(extend("format" = "date-time"))]
+    pub expires_at: Option<String>,
+    /// Fields from secret references
+    pub secret_mappings: Option<Vec<SecretMapping>>,
+    #[serde(flatten)]
+    pub limits: Limits,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct UpdateVirtualKey {
+    /// Virtual key slug
+    pub slug: String,
+    /// New name
+    pub name: Option<String>,
+    /// New provider API key (never returned)
+    pub key: Option<String>,
+    /// New note
+    pub note: Option<String>,
+    #[serde(flatten)]
+    pub limits: Limits,
+    /// Replacement Azure deployments
+    pub deployment_configurations: Option<Vec<Deployment>>,
+    /// Replacement secret mappings
+    pub secret_mappings: Option<Vec<SecretMapping>>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyType {
+    Organisation,
+    Workspace,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SubType {
+    User,
+    Service,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RateKind {
+    Requests,
+    Tokens,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RateUnit {
+    Rpd,
+    Rph,
+    Rpm,
+    Rps,
+    Rpw,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+pub struct RateLimit {
+    /// What to count
+    #[serde(rename = "type")]
+    pub kind: RateKind,
+    /// Window
+    pub unit: RateUnit,
+    /// Limit
+    pub value: u64,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RotationPeriod {
+    Weekly,
+    Monthly,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+pub struct RotationPolicy {
+    /// Cadence (or next_rotation_at)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rotation_period: Option<RotationPeriod>,
+    /// Next rotation time
+    #[schemars(extend("format" = "date-time"))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_rotation_at: Option<String>,
+    /// Old key grace period, ms
+    #[schemars(range(min = 1_800_000))]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_transition_period_ms: Option<u64>,
+}
+
+/// Settings create_api_key and update_api_key share.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ApiKeySettings {
+    #[serde(flatten)]
+    pub limits: Limits,
+    /// Replaces rate_limit_rpm; null clears
+    #[serde(default, deserialize_with = "present")]
+    pub rate_limits: Option<Option<Vec<RateLimit>>>,
+    /// Default config id
+    pub default_config_id: Option<String>,
+    /// Default metadata
+    #[schemars(with = "Option<std::collections::BTreeMap<String, String>>")]
+    pub default_metadata: Option<Map<String, Value>>,
+    /// Callers may override it
+    pub default_allow_config_override: Option<bool>,
+    /// Alert emails
+    pub alert_emails: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct CreateApiKey {
+    /// Org-wide, or workspace (needs workspace_id)
+    #[serde(rename = "type")]
+    pub kind: KeyType,
+    /// user (needs user_id) or service
+    pub sub_type: SubType,
+    /// Display name
+    pub name: String,
+    /// Description
+    pub description: Option<String>,
+    /// Organisation UUID
+    pub organisation_id: Option<String>,
+    /// Workspace id
+    pub workspace_id: Option<String>,
+    /// Owner user id
+    pub user_id: Option<String>,
+    /// Permission scopes, e.g. logs.read
+    pub scopes: Vec<String>,
+    #[serde(flatten)]
+    pub settings: ApiKeySettings,
+    /// Expiry
+    #[schemars(extend("format" = "date-time"))]
+    pub expires_at: Option<String>,
+    /// Automatic rotation; null = none
+    #[serde(default, deserialize_with = "present")]
+    pub rotation_policy: Option<Option<RotationPolicy>>,
+}
+
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+pub struct ListApiKeys {
+    #[serde(flatten)]
+    pub page: Page,
+    /// Only keys of this workspace
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workspace_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct UpdateApiKey {
+    /// API key UUID
+    #[schemars(extend("format" = "uuid"))]
+    pub id: String,
+    /// New name
+    pub name: Option<String>,
+    /// New description
+    pub description: Option<String>,
+    /// Replacement scopes
+    pub scopes: Option<Vec<String>>,
+    /// Any value resets usage
+    #[schemars(range(min = 0))]
+    pub reset_usage: Option<Number>,
+    #[serde(flatten)]
+    pub settings: ApiKeySettings,
+    /// Expiry; null removes it
+    #[schemars(extend("format" = "date-time"))]
+    #[serde(default, deserialize_with = "present")]
+    pub expires_at: Option<Option<String>>,
+    /// Replacement rotation policy; null disables
+    #[serde(default, deserialize_with = "present")]
+    pub rotation_policy: Option<Option<RotationPolicy>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct RotateApiKey {
+    /// API key UUID
+    #[schemars(extend("format" = "uuid"))]
+    pub id: String,
+    /// Old key grace period, ms
+    #[schemars(range(min = 1_800_000))]
+    pub key_transition_period_ms: Option<u64>,
+}
+
+/// Tells a given `null` (Some(None)) from an absent member (None).
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+// ---------------------------------------------------------------- checks
+
+/// `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)` with real calendar dates.
+fn is_datetime(s: &str) -> bool {
+    let b = s.as_bytes();
+    let num = |from: usize, len: usize| -> Option<u32> {
+        let part = b.get(from..from + len)?;
+        if !part.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        s.get(from..from + len)?.parse().ok()
+    };
+    let at = |i: usize, c: u8| b.get(i) == Some(&c);
+    let (Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(sec)) = (
+        num(0, 4),
+        num(5, 2),
+        num(8, 2),
+        num(11, 2),
+        num(14, 2),
+        num(17, 2),
+    ) else {
+        return false;
+    };
+    if !(at(4, b'-') && at(7, b'-') && at(10, b'T') && at(13, b':') && at(16, b':')) {
+        return false;
+    }
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match mo {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    if d == 0 || d > days || h > 23 || mi > 59 || sec > 59 {
+        return false;
+    }
+    let mut i = 19;
+    if at(i, b'.') {
+        i += 1;
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == start {
+            return false;
+        }
+    }
+    match b.get(i) {
+        Some(b'Z') => i + 1 == b.len(),
+        Some(b'+' | b'-') => {
+            i + 6 == b.len()
+                && at(i + 3, b':')
+                && num(i + 1, 2).is_some_and(|x| x <= 23)
+                && num(i + 4, 2).is_some_and(|x| x <= 59)
+        }
+        _ => false,
+    }
+}
+
+fn check_datetime(field: &str, v: Option<&str>) -> Result<(), ApiError> {
+    match v {
+        Some(s) if !is_datetime(s) => Err(bad(format!(
+            "{field} must be an ISO 8601 date-time with a timezone, e.g. 2027-01-01T00:00:00Z"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+fn check_mappings(m: Option<&Vec<SecretMapping>>) -> Result<(), ApiError> {
+    let mut seen: Vec<&str> = Vec::new();
+    for (i, x) in m.into_iter().flatten().enumerate() {
+        let t = x.target_field.as_str();
+        if t != "key" && !t.starts_with("model_config.") {
+            return Err(bad(format!(
+                "secret_mappings[{i}].target_field must be `key` or start with `model_config.`"
+            )));
+        }
+        if seen.contains(&t) {
+            return Err(bad(format!(
+                "secret_mappings[{i}].target_field repeats an earlier mapping; each target_field may appear once"
+            )));
+        }
+        seen.push(t);
+    }
+    Ok(())
+}
+
+fn check_rotation(p: Option<&Option<RotationPolicy>>) -> Result<(), ApiError> {
+    let Some(Some(p)) = p else { return Ok(()) };
+    match (&p.rotation_period, &p.next_rotation_at) {
+        (Some(_), Some(_)) => Err(bad(
+            "rotation_policy takes rotation_period or next_rotation_at, not both",
+        )),
+        (None, None) => Err(bad(
+            "rotation_policy needs rotation_period or next_rotation_at (or pass rotation_policy: null to disable rotation)",
+        )),
+        _ => check_datetime(
+            "rotation_policy.next_rotation_at",
+            p.next_rotation_at.as_deref(),
+        ),
+    }
+}
+
+/// Replaces every secret the call sent wherever it reappears in an error text.
+fn scrub(e: ApiError, secrets: &[&str]) -> ApiError {
+    let clean = |s: String| {
+        secrets
+            .iter()
+            .filter(|x| x.len() >= 4)
+            .fold(s, |acc, x| acc.replace(x, "[REDACTED]"))
+    };
+    match e {
+        ApiError::Status {
+            status,
+            message,
+            code,
+            slug,
+            body,
+            retry_after_seconds,
+        } => ApiError::Status {
+            status,
+            message: clean(message),
+            code,
+            slug,
+            body: body.map(|mut b| {
+                clean_value(&mut b, &clean);
+                b
+            }),
+            retry_after_seconds,
+        },
+        ApiError::Decode { status, excerpt } => ApiError::Decode {
+            status,
+            excerpt: clean(excerpt),
+        },
+        ApiError::Transport { target, detail } => ApiError::Transport {
+            target,
+            detail: clean(detail),
+        },
+        ApiError::Other(m) => ApiError::Other(clean(m)),
+        other => other,
+    }
+}
+
+fn clean_value(v: &mut Value, clean: &dyn Fn(String) -> String) {
+    match v {
+        Value::String(s) => *s = clean(std::mem::take(s)),
+        Value::Array(a) => a.iter_mut().for_each(|x| clean_value(x, clean)),
+        Value::Object(m) => m.values_mut().for_each(|x| clean_value(x, clean)),
+        _ => {}
+    }
+}
+
+// ---------------------------------------------------------------- bodies
+
+/// Inserts `v` under `k` when given; a given `null` (`Some(None)`) is sent as null.
+fn put_some<T: Serialize>(
+    m: &mut Map<String, Value>,
+    k: &str,
+    v: &Option<T>,
+) -> Result<(), ApiError> {
+    if let Some(x) = v {
+        m.insert(k.to_string(), shape::to_json(x)?);
+    }
+    Ok(())
+}
+
+fn usage_limits(l: &Limits) -> Option<Value> {
+    if l.credit_limit.is_none() && l.alert_threshold.is_none() {
+        return None;
+    }
+    Some(shape::obj(vec![
+        ("type", json!("cost")),
+        ("periodic_reset", json!("monthly")),
+        ("credit_limit", json!(l.credit_limit)),
+        ("alert_threshold", json!(l.alert_threshold)),
+    ]))
+}
+
+fn rpm(l: &Limits) -> Option<Value> {
+    l.rate_limit_rpm
+        .as_ref()
+        .map(|v| json!([{"type": "requests", "unit": "rpm", "value": v}]))
+}
+
+fn api_key_settings(m: &mut Map<String, Value>, s: &ApiKeySettings) -> Result<(), ApiError> {
+    put_some(m, "usage_limits", &usage_limits(&s.limits))?;
+    match &s.rate_limits {
+        Some(r) => put_some(m, "rate_limits", &Some(r))?,
+        None => put_some(m, "rate_limits", &rpm(&s.limits))?,
+    }
+    Ok(())
+}
+
+/// The `defaults` object from the three default_* fields; none when none is given.
+fn defaults(s: &ApiKeySettings) -> Option<Value> {
+    let d = shape::obj(vec![
+        ("config_id", json!(s.default_config_id)),
+        ("metadata", json!(s.default_metadata)),
+        (
+            "allow_config_override",
+            json!(s.default_allow_config_override),
+        ),
+    ]);
+    match &d {
+        Value::Object(m) if m.is_empty() => None,
+        _ => Some(d),
+    }
+}
+
+// ---------------------------------------------------------------- shaping
+
+/// The document itself, or its `data` when Portkey wraps it.
+fn unwrap(v: &Value) -> &Value {
+    match v.get("data") {
+        Some(d @ Value::Object(_)) => d,
+        _ => v,
+    }
+}
+
+fn shape_usage(v: Option<&Value>) -> Value {
+    match v {
+        Some(u @ Value::Object(_)) => {
+            shape::pick(u, &["credit_limit", "alert_threshold", "periodic_reset"])
+        }
+        _ => Value::Null,
+    }
+}
+
+fn shape_rates(v: Option<&Value>) -> Value {
+    match v {
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|r| shape::pick(r, &["type", "unit", "value"]))
+            .collect(),
+        _ => Value::Null,
+    }
+}
+
+/// camelCase → snake_case, so `awsSecretAccessKey` is judged like `aws_secret_access_key`.
+fn snake(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for c in name.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Redacts secret-named members of a provider model_config (camelCase or snake_case names).
+fn redact_model_config(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m.iter_mut() {
+                let n = snake(k);
+                let secret = shape::is_secret_name(&n) || n.contains("service_account");
+                if secret && !x.is_null() && !x.is_object() && !x.is_array() {
+                    *x = Value::String("[REDACTED]".into());
+                } else {
+                    redact_model_config(x);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(redact_model_config),
+        _ => {}
+    }
+}
+
+/// A virtual key without its secret: fixed fields, limits trimmed, model_config redacted.
+fn shape_virtual_key(v: &Value) -> Value {
+    let mut out = Map::new();
+    for k in ["name", "slug", "status", "note"] {
+        shape::put(&mut out, k, v.get(k).cloned().unwrap_or(Value::Null));
+    }
+    out.insert("usage_limits".into(), shape_usage(v.get("usage_limits")));
+    out.insert("rate_limits".into(), shape_rates(v.get("rate_limits")));
+    for k in [
+        "reset_usage",
+        "created_at",
+        "model_config",
+        "expires_at",
+        "secret_mappings",
+    ] {
+        let mut x = v.get(k).cloned().unwrap_or(Value::Null);
+        if k == "model_config" {
+            redact_model_config(&mut x);
+        }
+        shape::put(&mut out, k, x);
+    }
+    Value::Object(out)
+}
+
+const API_KEY_HEAD: &[&str] = &[
+    "id",
+    "name",
+    "description",
+    "type",
+    "status",
+    "organisation_id",
+    "workspace_id",
+    "user_id",
+    "scopes",
+];
+
+/// An API key without its secret; `full` adds reset_usage (get_api_key).
+fn shape_api_key(v: &Value, full: bool) -> Value {
+    let mut out = match shape::pick(v, API_KEY_HEAD) {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    out.insert("usage_limits".into(), shape_usage(v.get("usage_limits")));
+    out.insert("rate_limits".into(), shape_rates(v.get("rate_limits")));
+    let tail: &[&str] = if full {
+        &[
+            "defaults",
+            "alert_emails",
+            "expires_at",
+            "reset_usage",
+            "created_at",
+            "last_updated_at",
+            "creation_mode",
+        ]
+    } else {
+        &[
+            "defaults",
+            "alert_emails",
+            "expires_at",
+            "created_at",
+            "last_updated_at",
+            "creation_mode",
+        ]
+    };
+    for k in tail {
+        shape::put(&mut out, k, v.get(*k).cloned().unwrap_or(Value::Null));
+    }
+    Value::Object(out)
+}
+
+fn shape_list(v: &Value, key: &str, row: impl Fn(&Value) -> Value) -> Value {
+    let rows: Vec<Value> = shape::items(v).iter().map(row).collect();
+    json!({"total": shape::total(v), key: rows})
+}
+
+fn field(v: &Value, k: &str) -> Value {
+    unwrap(v)
+        .get(k)
+        .or_else(|| v.get(k))
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+fn done(message: String, v: &Value) -> Value {
+    json!({
+        "message": message,
+        "success": v.get("success").cloned().filter(Value::is_boolean).unwrap_or(json!(true)),
+    })
+}
+
+// ---------------------------------------------------------------- handlers
+
+async fn list_virtual_keys(api: Api, a: Page) -> Result<Value, ApiError> {
+    let v = api.send(Req::get("/virtual-keys").query_from(&a)).await?;
+    Ok(shape_list(&v, "virtual_keys", shape_virtual_key))
+}
+
+async fn create_virtual_key(api: Api, a: CreateVirtualKey) -> Result<Value, ApiError> {
+    check_mappings(a.secret_mappings.as_ref())?;
+    let mapped_key = a
+        .secret_mappings
+        .iter()
+        .flatten()
+        .any(|m| m.target_field == "key");
+    if a.key.is_none() && !mapped_key {
+        return Err(bad(
+            "give `key` (the provider API key) or a secret_mappings entry with target_field `key`",
+        ));
+    }
+    check_datetime("expires_at", a.expires_at.as_deref())?;
+    let mut b = Map::new();
+    b.insert("name".into(), json!(a.name));
+    b.insert("provider".into(), json!(a.provider));
+    put_some(&mut b, "key", &a.key)?;
+    put_some(&mut b, "note", &a.note)?;
+    put_some(&mut b, "workspace_id", &a.workspace_id)?;
+    put_some(&mut b, "apiVersion", &a.api_version)?;
+    put_some(&mut b, "resourceName", &a.resource_name)?;
+    put_some(&mut b, "deploymentName", &a.deployment_name)?;
+    put_some(&mut b, "deploymentConfig", &a.deployment_configurations)?;
+    put_some(&mut b, "usage_limits", &usage_limits(&a.limits))?;
+    put_some(&mut b, "rate_limits", &rpm(&a.limits))?;
+    put_some(&mut b, "expires_at", &a.expires_at)?;
+    put_some(&mut b, "secret_mappings", &a.secret_mappings)?;
+    let secret = a.key.as_deref().unwrap_or("");
+    let v = api
+        .post("/virtual-keys", Value::Object(b))
+        .await
+        .map_err(|e| scrub(e, &[secret]))?;
+    Ok(json!({
+        "message": format!("Created virtual key \"{}\"; use its slug in configs and prompts.", a.name),
+        "success": v.get("success").cloned().unwrap_or(json!(true)),
+        "slug": field(&v, "slug"),
+    }))
+}
+
+async fn get_virtual_key(api: Api, a: Slug) -> Result<Value, ApiError> {
+    let v = api.get(format!("/virtual-keys/{}", enc(&a.slug))).await?;
+    Ok(shape_virtual_key(unwrap(&v)))
+}
+
+async fn update_virtual_key(api: Api, a: UpdateVirtualKey) -> Result<Value, ApiError> {
+    check_mappings(a.secret_mappings.as_ref())?;
+    let mut b = Map::new();
+    put_some(&mut b, "name", &a.name)?;
+    put_some(&mut b, "key", &a.key)?;
+    put_some(&mut b, "note", &a.note)?;
+    put_some(&mut b, "usage_limits", &usage_limits(&a.limits))?;
+    put_some(&mut b, "rate_limits", &rpm(&a.limits))?;
+    put_some(&mut b, "deploymentConfig", &a.deployment_configurations)?;
+    put_some(&mut b, "secret_mappings", &a.secret_mappings)?;
+    let secret = a.key.as_deref().unwrap_or("");
+    let v = api
+        .put(format!("/virtual-keys/{}", enc(&a.slug)), Value::Object(b))
+        .await
+        .map_err(|e| scrub(e, &[secret]))?;
+    Ok(done(format!("Updated virtual key \"{}\".", a.slug), &v))
+}
+
+async fn delete_virtual_key(api: Api, a: Slug) -> Result<Value, ApiError> {
+    let v = api
+        .delete(format!("/virtual-keys/{}", enc(&a.slug)))
+        .await?;
+    Ok(done(format!("Deleted virtual key \"{}\".", a.slug), &v))
+}
+
+async fn create_api_key(api: Api, a: CreateApiKey) -> Result<Value, ApiError> {
+    if matches!(a.kind, KeyType::Workspace) && a.workspace_id.as_deref().is_none_or(str::is_empty) {
+        return Err(bad("type `workspace` needs workspace_id"));
+    }
+    if matches!(a.sub_type, SubType::User) && a.user_id.as_deref().is_none_or(str::is_empty) {
+        return Err(bad(
+            "sub_type `user` needs user_id (or use sub_type `service`)",
+        ));
+    }
+    check_datetime("expires_at", a.expires_at.as_deref())?;
+    check_rotation(a.rotation_policy.as_ref())?;
+    let mut b = Map::new();
+    b.insert("name".into(), json!(a.name));
+    put_some(&mut b, "description", &a.description)?;
+    put_some(&mut b, "organisation_id", &a.organisation_id)?;
+    put_some(&mut b, "workspace_id", &a.workspace_id)?;
+    put_some(&mut b, "user_id", &a.user_id)?;
+    b.insert("scopes".into(), json!(a.scopes));
+    api_key_settings(&mut b, &a.settings)?;
+    put_some(&mut b, "defaults", &defaults(&a.settings))?;
+    put_some(&mut b, "alert_emails", &a.settings.alert_emails)?;
+    put_some(&mut b, "expires_at", &a.expires_at)?;
+    put_some(&mut b, "rotation_policy", &a.rotation_policy)?;
+    let path = format!(
+        "/api-keys/{}/{}",
+        enc(key_type(a.kind)),
+        enc(sub_type(a.sub_type))
+    );
+    let v = api.post(path, Value::Object(b)).await?;
+    Ok(shape::obj(vec![
+        (
+            "message",
+            json!(format!(
+                "Created API key \"{}\". `key` is shown only this once: store it now.",
+                a.name
+            )),
+        ),
+        ("id", field(&v, "id")),
+        ("key", field(&v, "key")),
+    ]))
+}
+
+fn key_type(k: KeyType) -> &'static str {
+    match k {
+        KeyType::Organisation => "organisation",
+        KeyType::Workspace => "workspace",
+    }
+}
+
+fn sub_type(s: SubType) -> &'static str {
+    match s {
+        SubType::User => "user",
+        SubType::Service => "service",
+    }
+}
+
+async fn list_api_keys(api: Api, a: ListApiKeys) -> Result<Value, ApiError> {
+    let v = api.send(Req::get("/api-keys").query_from(&a)).await?;
+    Ok(shape_list(&v, "api_keys", |k| shape_api_key(k, false)))
+}
+
+async fn get_api_key(api: Api, a: KeyId) -> Result<Value, ApiError> {
+    let v = api.get(format!("/api-keys/{}", enc(&a.id))).await?;
+    Ok(shape_api_key(unwrap(&v), true))
+}
+
+async fn update_api_key(api: Api, a: UpdateApiKey) -> Result<Value, ApiError> {
+    if let Some(Some(e)) = &a.expires_at {
+        check_datetime("expires_at", Some(e))?;
+    }
+    check_rotation(a.rotation_policy.as_ref())?;
+    let mut b = Map::new();
+    put_some(&mut b, "name", &a.name)?;
+    put_some(&mut b, "description", &a.description)?;
+    put_some(&mut b, "scopes", &a.scopes)?;
+    api_key_settings(&mut b, &a.settings)?;
+    put_some(&mut b, "reset_usage", &a.reset_usage)?;
+    put_some(&mut b, "defaults", &defaults(&a.settings))?;
+    put_some(&mut b, "alert_emails", &a.settings.alert_emails)?;
+    put_some(&mut b, "expires_at", &a.expires_at)?;
+    put_some(&mut b, "rotation_policy", &a.rotation_policy)?;
+    let v = api
+        .put(format!("/api-keys/{}", enc(&a.id)), Value::Object(b))
+        .await?;
+    Ok(done(format!("Updated API key \"{}\".", a.id), &v))
+}
+
+async fn delete_api_key(api: Api, a: KeyId) -> Result<Value, ApiError> {
+    let v = api.delete(format!("/api-keys/{}", enc(&a.id))).await?;
+    Ok(done(
+        format!("Deleted API key \"{}\"; it no longer authenticates.", a.id),
+        &v,
+    ))
+}
+
+async fn rotate_api_key(api: Api, a: RotateApiKey) -> Result<Value, ApiError> {
+    let body = shape::obj(vec![(
+        "key_transition_period_ms",
+        json!(a.key_transition_period_ms),
+    )]);
+    let v = api
+        .post(format!("/api-keys/{}/rotate", enc(&a.id)), body)
+        .await?;
+    let id = match field(&v, "id") {
+        Value::Null => json!(a.id),
+        x => x,
+    };
+    Ok(shape::obj(vec![
+        (
+            "message",
+            json!(format!(
+                "Rotated API key \"{}\". `key` is shown only this once: store it now and move callers over before key_transition_expires_at.",
+                a.id
+            )),
+        ),
+        ("id", id),
+        ("key", field(&v, "key")),
+        (
+            "key_transition_expires_at",
+            field(&v, "key_transition_expires_at"),
+        ),
+    ]))
+}
 
 /// The tools of this domain, in the reference's order.
 pub fn tools() -> Vec<ToolDef> {
-    Vec::new()
+    vec![
+        tool(
+            "list_virtual_keys",
+            "List virtual keys (stored provider credentials): slug, status, limits; never the provider key.",
+            list_virtual_keys,
+        )
+        .endpoint("GET /virtual-keys"),
+        tool(
+            "create_virtual_key",
+            "Store a provider API key as a virtual key; returns the slug to use in configs and prompts. The key is never returned.",
+            create_virtual_key,
+        )
+        .endpoint("POST /virtual-keys"),
+        tool(
+            "get_virtual_key",
+            "Get a virtual key by slug: limits, status, model config (secrets redacted).",
+            get_virtual_key,
+        )
+        .endpoint("GET /virtual-keys/{slug}"),
+        tool(
+            "update_virtual_key",
+            "Update a virtual key; only given fields change, at once wherever the slug is used.",
+            update_virtual_key,
+        )
+        .endpoint("PUT /virtual-keys/{slug}"),
+        tool(
+            "delete_virtual_key",
+            "Delete a virtual key. Irreversible; configs and prompts using it break.",
+            delete_virtual_key,
+        )
+        .endpoint("DELETE /virtual-keys/{slug}"),
+        tool(
+            "create_api_key",
+            "Create a Portkey API key. Returns its id and secret `key`, once: the key lands in this conversation, store it safely.",
+            create_api_key,
+        )
+        .endpoint("POST /api-keys/{type}/{sub_type}"),
+        tool(
+            "list_api_keys",
+            "List Portkey API keys: scopes, limits, expiry, never the secret. Provider keys: list_virtual_keys.",
+            list_api_keys,
+        )
+        .endpoint("GET /api-keys"),
+        tool(
+            "get_api_key",
+            "Get a Portkey API key by UUID: scopes, defaults, limits, expiry; never the secret.",
+            get_api_key,
+        )
+        .endpoint("GET /api-keys/{id}"),
+        tool(
+            "update_api_key",
+            "Update a Portkey API key; only given fields change, at once. Keeps the secret (see rotate_api_key).",
+            update_api_key,
+        )
+        .endpoint("PUT /api-keys/{id}"),
+        tool(
+            "delete_api_key",
+            "Revoke a Portkey API key. Irreversible; callers lose access at once.",
+            delete_api_key,
+        )
+        .endpoint("DELETE /api-keys/{id}"),
+        tool(
+            "rotate_api_key",
+            "Issue a new secret for a Portkey API key; the old one works until key_transition_expires_at. The new `key` is returned once, into this conversation.",
+            rotate_api_key,
+        )
+        .endpoint("POST /api-keys/{id}/rotate")
+        .destructive(true),
+    ]
 }
