@@ -330,11 +330,19 @@ async fn debug_logging_never_shows_arguments_or_key() {
     for (var, level) in [("LOG_LEVEL", "debug"), ("RUST_LOG", "trace")] {
         let h = Harness::start_with(&[(var, level)]).await;
         let secret = "sk-proj-DEBUGLEAKCHECK0123456789";
-        let (env, _) = h.call("create_config", json!({"name": secret, "strategy_mode": "fallback"})).await;
+        let (env, _) = h
+            .call(
+                "create_config",
+                json!({"name": secret, "strategy_mode": "fallback"}),
+            )
+            .await;
         assert_eq!(env["ok"], true);
         tokio::time::sleep(Duration::from_millis(100)).await;
         let err = h.mcp.stderr();
-        assert!(!err.contains("DEBUGLEAKCHECK"), "{var}={level} leaked arguments: {err}");
+        assert!(
+            !err.contains("DEBUGLEAKCHECK"),
+            "{var}={level} leaked arguments: {err}"
+        );
         assert!(!err.contains(TEST_KEY));
     }
 }

@@ -633,10 +633,8 @@ async fn tools_list_says_where_secrets_go() {
     }
 }
 
-/// Shared, not this domain's: at RUST_LOG=debug rmcp's own request log prints tool arguments
-/// (provider keys, credentials) on stderr. Run with --ignored once main.rs caps rmcp's level.
+/// At RUST_LOG=debug the SDK's own request log would print tool arguments; main.rs caps it.
 #[tokio::test]
-#[ignore = "rmcp debug logs echo tool arguments; needs a filter cap in main.rs"]
 async fn debug_logging_keeps_provider_keys_off_stderr() {
     let h = Harness::start_with(&[("RUST_LOG", "debug")]).await;
     h.api.reply_json(200, json!({"success": true, "slug": "s"}));

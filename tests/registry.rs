@@ -191,15 +191,53 @@ async fn domain_selection_narrows_the_list() {
             .iter()
             .all(|t| t["name"].as_str().unwrap().contains("config"))
     );
-    let resp = h
+    let (env, sent) = h.call("list_prompts", serde_json::json!({})).await;
+    assert_eq!(
+        env["ok"], false,
+        "a tool outside the selection is refused: {env}"
+    );
+    assert!(
+        env["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("PORTKEY_TOOL_DOMAINS")
+    );
+    assert!(sent.is_empty());
+    let r = h
         .mcp
         .request(
             "tools/call",
-            serde_json::json!({"name": "list_prompts", "arguments": {}}),
+            serde_json::json!({"name": "no_such_tool", "arguments": {}}),
         )
         .await;
     assert!(
-        resp.get("error").is_some(),
-        "a tool outside the selection is unknown: {resp}"
+        r.get("error").is_some(),
+        "an unknown tool is a protocol error: {r}"
+    );
+}
+
+#[test]
+fn all_181_tools_with_contract_domain_counts() {
+    let contract = contract();
+    let reg = all_tools();
+    assert_eq!(reg.tools().len(), 181);
+    for (domain, names) in contract["domains"].as_object().unwrap() {
+        let n = reg.tools().iter().filter(|t| t.domain == domain).count();
+        assert_eq!(n, names.as_array().unwrap().len(), "{domain}");
+    }
+    let cfg = Config::from_opts(
+        &Opts {
+            tool_domains: Some("prompts,analytics".into()),
+            ..Opts::default()
+        },
+        &portkey_admin_mcp::domain_names(),
+    )
+    .unwrap();
+    assert_eq!(
+        portkey_admin_mcp::build_registry(&cfg)
+            .unwrap()
+            .tools()
+            .len(),
+        36
     );
 }
