@@ -87,6 +87,45 @@ impl ApiError {
         }
     }
 
+    /// Replaces each of `secrets` (values the caller sent) wherever Portkey echoed it back in the
+    /// message or body, so a credential never returns through an error.
+    pub fn redact_values<S: AsRef<str>>(self, secrets: &[S]) -> ApiError {
+        let clean = |text: String| {
+            secrets
+                .iter()
+                .map(AsRef::as_ref)
+                .filter(|s| !s.is_empty())
+                .fold(text, |acc, s| acc.replace(s, "[REDACTED]"))
+        };
+        match self {
+            ApiError::Status {
+                status,
+                message,
+                code,
+                slug,
+                body,
+                retry_after_seconds,
+            } => ApiError::Status {
+                status,
+                message: clean(message),
+                code,
+                slug,
+                body: body.and_then(|b| serde_json::from_str(&clean(b.to_string())).ok()),
+                retry_after_seconds,
+            },
+            ApiError::Decode { status, excerpt } => ApiError::Decode {
+                status,
+                excerpt: clean(excerpt),
+            },
+            ApiError::Transport { target, detail } => ApiError::Transport {
+                target: clean(target),
+                detail: clean(detail),
+            },
+            ApiError::Other(m) => ApiError::Other(clean(m)),
+            other => other,
+        }
+    }
+
     /// HTTP status, when Portkey answered.
     pub fn status(&self) -> Option<u16> {
         match self {

@@ -180,6 +180,10 @@ Enterprise-gated tools answer 403 on other plans. Read the resource portkey-admi
             }
         };
         redact_value(&mut env, &self.client);
+        let sent_secrets = secret_values(&original_args);
+        if !sent_secrets.is_empty() {
+            redact_strings(&mut env, &sent_secrets);
+        }
         if RETURNS_NEW_SECRET.contains(&def.name) {
             scrub_except_new_key(&mut env);
         } else {
@@ -291,6 +295,43 @@ async fn confirm(peer: Option<&Peer<RoleServer>>, def: &ToolDef, args: &Value) -
             "Could not get the user's confirmation for `{}` ({e}); nothing was sent. {how_to_disable}",
             def.name
         ))),
+    }
+}
+
+/// Values the caller passed under secret-looking names (keys, tokens, passwords, headers): they
+/// go to Portkey and must never come back in a result or error.
+fn secret_values(args: &Value) -> Vec<String> {
+    fn walk(v: &Value, under_secret: bool, out: &mut Vec<String>) {
+        match v {
+            Value::String(s) if under_secret && s.chars().count() >= 16 => out.push(s.clone()),
+            Value::Array(a) => a.iter().for_each(|x| walk(x, under_secret, out)),
+            Value::Object(m) => {
+                for (k, x) in m {
+                    let secret =
+                        under_secret || crate::shape::is_secret_name(k) || k.contains("header");
+                    walk(x, secret, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(args, false, &mut out);
+    out
+}
+
+fn redact_strings(v: &mut Value, secrets: &[String]) {
+    match v {
+        Value::String(s) => {
+            for secret in secrets {
+                if s.contains(secret.as_str()) {
+                    *s = s.replace(secret.as_str(), scrub::REDACTED);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| redact_strings(x, secrets)),
+        Value::Object(m) => m.values_mut().for_each(|x| redact_strings(x, secrets)),
+        _ => {}
     }
 }
 

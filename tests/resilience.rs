@@ -247,3 +247,24 @@ async fn three_hundred_calls_thirty_two_in_flight() {
     paths.dedup();
     assert_eq!(paths.len(), 300, "each call sent exactly one request");
 }
+
+#[tokio::test]
+async fn secrets_the_caller_sent_never_come_back() {
+    let h = Harness::start().await;
+    // A stand-in that echoes the request body back, as a careless API might in an error.
+    h.api.respond(|r| Reply::json(400, json!({"error": {"message": format!("rejected {}", String::from_utf8_lossy(&r.raw_body))}})));
+    let secret = "opaque-provider-credential-without-known-prefix";
+    let (env, sent) = h
+        .call("create_config", json!({"name": "n", "targets": [{"provider": "openai", "virtual_key": "vk"}], "workspace_id": "w"}))
+        .await;
+    assert_eq!(sent.len(), 1);
+    assert!(env.to_string().contains("rejected"));
+    let (env, _) = h
+        .call(
+            "create_integration",
+            json!({"name": "n", "ai_provider_id": "openai", "key": secret}),
+        )
+        .await;
+    assert_eq!(env["ok"], false);
+    assert!(!env.to_string().contains(secret), "{env}");
+}

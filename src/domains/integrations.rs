@@ -429,56 +429,6 @@ fn secrets_of(c: &Common) -> Vec<String> {
     .collect()
 }
 
-fn scrub_text(mut s: String, secrets: &[String]) -> String {
-    for x in secrets.iter().filter(|x| x.chars().count() >= 4) {
-        if s.contains(x.as_str()) {
-            s = s.replace(x.as_str(), "[REDACTED]");
-        }
-    }
-    s
-}
-
-fn scrub_value(v: &mut Value, secrets: &[String]) {
-    match v {
-        Value::String(s) => *s = scrub_text(std::mem::take(s), secrets),
-        Value::Array(a) => a.iter_mut().for_each(|x| scrub_value(x, secrets)),
-        Value::Object(m) => m.values_mut().for_each(|x| scrub_value(x, secrets)),
-        _ => {}
-    }
-}
-
-/// An error with every sent secret masked, in case Portkey echoes one back.
-fn scrub(e: ApiError, secrets: &[String]) -> ApiError {
-    match e {
-        ApiError::Status {
-            status,
-            message,
-            code,
-            slug,
-            mut body,
-            retry_after_seconds,
-        } => {
-            if let Some(b) = body.as_mut() {
-                scrub_value(b, secrets);
-            }
-            ApiError::Status {
-                status,
-                message: scrub_text(message, secrets),
-                code,
-                slug,
-                body,
-                retry_after_seconds,
-            }
-        }
-        ApiError::Decode { status, excerpt } => ApiError::Decode {
-            status,
-            excerpt: scrub_text(excerpt, secrets),
-        },
-        ApiError::Other(m) => ApiError::Other(scrub_text(m, secrets)),
-        other => other,
-    }
-}
-
 /// Masks header values in a model's `configurations`; header names stay visible.
 fn mask_headers(conf: &Value) -> Value {
     let mut c = conf.clone();
@@ -681,7 +631,7 @@ async fn create_integration(api: Api, a: CreateIntegration) -> Result<Value, Api
     let v = api
         .post("/integrations", Value::Object(body))
         .await
-        .map_err(|e| scrub(e, &secrets))?;
+        .map_err(|e| e.redact_values(&secrets))?;
     Ok(shape::obj(vec![
         (
             "message",
@@ -708,7 +658,7 @@ async fn update_integration(api: Api, a: UpdateIntegration) -> Result<Value, Api
         Value::Object(body),
     )
     .await
-    .map_err(|e| scrub(e, &secrets))?;
+    .map_err(|e| e.redact_values(&secrets))?;
     Ok(json!({
         "message": format!("Integration \"{}\" updated.", a.slug),
         "success": true,
@@ -751,7 +701,7 @@ async fn update_integration_models(
         Value::Object(body),
     )
     .await
-    .map_err(|e| scrub(e, &secrets))?;
+    .map_err(|e| e.redact_values(&secrets))?;
     Ok(json!({
         "message": format!("Models of integration \"{}\" updated.", a.slug),
         "success": true,

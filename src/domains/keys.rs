@@ -411,55 +411,6 @@ fn check_rotation(p: Option<&Option<RotationPolicy>>) -> Result<(), ApiError> {
     }
 }
 
-/// Replaces every secret the call sent wherever it reappears in an error text.
-fn scrub(e: ApiError, secrets: &[&str]) -> ApiError {
-    let clean = |s: String| {
-        secrets
-            .iter()
-            .filter(|x| x.len() >= 4)
-            .fold(s, |acc, x| acc.replace(x, "[REDACTED]"))
-    };
-    match e {
-        ApiError::Status {
-            status,
-            message,
-            code,
-            slug,
-            body,
-            retry_after_seconds,
-        } => ApiError::Status {
-            status,
-            message: clean(message),
-            code,
-            slug,
-            body: body.map(|mut b| {
-                clean_value(&mut b, &clean);
-                b
-            }),
-            retry_after_seconds,
-        },
-        ApiError::Decode { status, excerpt } => ApiError::Decode {
-            status,
-            excerpt: clean(excerpt),
-        },
-        ApiError::Transport { target, detail } => ApiError::Transport {
-            target,
-            detail: clean(detail),
-        },
-        ApiError::Other(m) => ApiError::Other(clean(m)),
-        other => other,
-    }
-}
-
-fn clean_value(v: &mut Value, clean: &dyn Fn(String) -> String) {
-    match v {
-        Value::String(s) => *s = clean(std::mem::take(s)),
-        Value::Array(a) => a.iter_mut().for_each(|x| clean_value(x, clean)),
-        Value::Object(m) => m.values_mut().for_each(|x| clean_value(x, clean)),
-        _ => {}
-    }
-}
-
 // ---------------------------------------------------------------- bodies
 
 /// Inserts `v` under `k` when given; a given `null` (`Some(None)`) is sent as null.
@@ -707,7 +658,7 @@ async fn create_virtual_key(api: Api, a: CreateVirtualKey) -> Result<Value, ApiE
     let v = api
         .post("/virtual-keys", Value::Object(b))
         .await
-        .map_err(|e| scrub(e, &[secret]))?;
+        .map_err(|e| e.redact_values(&[secret]))?;
     Ok(json!({
         "message": format!("Created virtual key \"{}\"; use its slug in configs and prompts.", a.name),
         "success": v.get("success").cloned().unwrap_or(json!(true)),
@@ -734,7 +685,7 @@ async fn update_virtual_key(api: Api, a: UpdateVirtualKey) -> Result<Value, ApiE
     let v = api
         .put(format!("/virtual-keys/{}", enc(&a.slug)), Value::Object(b))
         .await
-        .map_err(|e| scrub(e, &[secret]))?;
+        .map_err(|e| e.redact_values(&[secret]))?;
     Ok(done(format!("Updated virtual key \"{}\".", a.slug), &v))
 }
 

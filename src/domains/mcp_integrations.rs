@@ -286,36 +286,6 @@ fn header_values(maps: &[&Map<String, Value>]) -> Vec<String> {
         .collect()
 }
 
-fn scrub(e: ApiError, values: &[String]) -> ApiError {
-    let clean = |s: String| {
-        values
-            .iter()
-            .fold(s, |acc, v| acc.replace(v.as_str(), "[REDACTED]"))
-    };
-    match e {
-        ApiError::Status {
-            status,
-            message,
-            code,
-            slug,
-            body,
-            retry_after_seconds,
-        } => ApiError::Status {
-            status,
-            message: clean(message),
-            code,
-            slug,
-            body,
-            retry_after_seconds,
-        },
-        ApiError::Decode { status, excerpt } => ApiError::Decode {
-            status,
-            excerpt: clean(excerpt),
-        },
-        other => other,
-    }
-}
-
 /// An integration as returned: configuration keys and header names, never their values.
 fn shape_integration(v: &Value) -> Value {
     let mut out = shape::pick(
@@ -445,7 +415,7 @@ async fn create_mcp_integration(api: Api, a: CreateMcpIntegration) -> Result<Val
     let v = api
         .post("/mcp-integrations", body)
         .await
-        .map_err(|e| scrub(e, &secrets))?;
+        .map_err(|e| e.redact_values(&secrets))?;
     Ok(shape::obj(vec![
         (
             "message",
@@ -468,7 +438,7 @@ async fn update_mcp_integration(api: Api, a: UpdateMcpIntegration) -> Result<Val
     let body = body_with_configurations(&a, configurations(&a.custom_headers, &a.configurations))?;
     api.put(format!("/mcp-integrations/{}", enc(&a.id)), body)
         .await
-        .map_err(|e| scrub(e, &secrets))?;
+        .map_err(|e| e.redact_values(&secrets))?;
     Ok(done(format!("MCP integration \"{}\" updated.", a.id)))
 }
 

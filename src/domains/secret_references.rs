@@ -328,41 +328,6 @@ fn secrets_of(auth: Option<&Map<String, Value>>) -> Vec<String> {
         .collect()
 }
 
-fn scrub(e: ApiError, secrets: &[String]) -> ApiError {
-    let clean = |s: String| {
-        secrets
-            .iter()
-            .fold(s, |acc, x| acc.replace(x.as_str(), "[REDACTED]"))
-    };
-    match e {
-        ApiError::Status {
-            status,
-            message,
-            code,
-            slug,
-            body,
-            retry_after_seconds,
-        } => ApiError::Status {
-            status,
-            message: clean(message),
-            code,
-            slug,
-            body: body.and_then(|b| serde_json::from_str(&clean(b.to_string())).ok()),
-            retry_after_seconds,
-        },
-        ApiError::Decode { status, excerpt } => ApiError::Decode {
-            status,
-            excerpt: clean(excerpt),
-        },
-        ApiError::Transport { target, detail } => ApiError::Transport {
-            target,
-            detail: clean(detail),
-        },
-        ApiError::Other(m) => ApiError::Other(clean(m)),
-        other => other,
-    }
-}
-
 /// Tells a given `null` (Some(None)) from an absent member (None).
 fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
 where
@@ -538,7 +503,7 @@ async fn create_secret_reference(api: Api, a: CreateSecretReference) -> Result<V
     let v = api
         .post("/secret-references", body)
         .await
-        .map_err(|e| scrub(e, &secrets))?;
+        .map_err(|e| e.redact_values(&secrets))?;
     let slug = v.get("slug").cloned().unwrap_or(Value::Null);
     let label = slug.as_str().unwrap_or(a.name.as_str()).to_owned();
     Ok(shape::obj(vec![
@@ -599,7 +564,7 @@ async fn update_secret_reference(api: Api, a: UpdateSecretReference) -> Result<V
     let v = api
         .put(format!("/secret-references/{}", enc(&a.id)), body)
         .await
-        .map_err(|e| scrub(e, &secrets))?;
+        .map_err(|e| e.redact_values(&secrets))?;
     Ok(json!({
         "message": format!("Updated secret reference \"{}\".", a.id),
         "success": v.get("success").cloned().filter(Value::is_boolean).unwrap_or(json!(true)),
