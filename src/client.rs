@@ -163,7 +163,9 @@ pub fn query_of<T: Serialize>(value: &T) -> Vec<(String, String)> {
 
 /// The shared HTTP client and the configured bases.
 pub struct PortkeyClient {
-    http: reqwest::Client,
+    /// Built on first use: loading the platform's trust roots is the slowest part of start-up,
+    /// and listing tools needs no HTTP at all.
+    http: std::sync::OnceLock<Result<reqwest::Client, String>>,
     base: String,
     v2_base: String,
     public_base: String,
@@ -187,17 +189,6 @@ impl std::fmt::Debug for PortkeyClient {
 impl PortkeyClient {
     pub fn new(config: &Config) -> Result<Self, String> {
         // Installing the process-wide crypto provider twice is harmless; the error is ignored.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let mut headers = HeaderMap::new();
-        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        let http = reqwest::Client::builder()
-            .default_headers(headers)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("portkey-admin-mcp/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(Duration::from_secs(10))
-            .pool_idle_timeout(Duration::from_secs(60))
-            .build()
-            .map_err(|e| format!("could not build the HTTP client: {e}"))?;
         let key = match config.api_key.as_deref() {
             Some(k) => {
                 let mut v = HeaderValue::from_str(k).map_err(|_| {
@@ -209,7 +200,7 @@ impl PortkeyClient {
             None => None,
         };
         Ok(PortkeyClient {
-            http,
+            http: std::sync::OnceLock::new(),
             base: config.base_url.clone(),
             v2_base: config.v2_base_url.clone(),
             public_base: config.public_base_url.clone(),
@@ -218,6 +209,13 @@ impl PortkeyClient {
             timeout: Duration::from_millis(config.timeout_ms),
             max_retries: config.max_retries,
         })
+    }
+
+    fn http(&self) -> Result<&reqwest::Client, ApiError> {
+        self.http
+            .get_or_init(build_http)
+            .as_ref()
+            .map_err(|e| ApiError::Other(e.clone()))
     }
 
     pub fn has_key(&self) -> bool {
@@ -320,7 +318,10 @@ impl PortkeyClient {
 
     async fn send_once(&self, req: &Req, log: &Mutex<Vec<Sent>>) -> Result<Value, Attempt> {
         let url = self.url_for(req);
-        let mut rb = self.http.request(req.method.clone(), &url);
+        let mut rb = self
+            .http()
+            .map_err(Attempt::plain)?
+            .request(req.method.clone(), &url);
         if let (true, Some(k)) = (req.base != Base::Public, &self.key) {
             rb = rb.header("x-portkey-api-key", k.clone());
         }
@@ -512,6 +513,22 @@ impl PortkeyClient {
         }
         self.redact(&cut)
     }
+}
+
+/// The one reqwest client: no redirects, JSON accepted, connection reuse.
+fn build_http() -> Result<reqwest::Client, String> {
+    // Installing the process-wide crypto provider twice is harmless; the error is ignored.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut headers = HeaderMap::new();
+    headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("portkey-admin-mcp/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(Duration::from_secs(10))
+        .pool_idle_timeout(Duration::from_secs(60))
+        .build()
+        .map_err(|e| format!("could not build the HTTP client: {e}"))
 }
 
 /// One attempt's failure and the server's Retry-After, if any.

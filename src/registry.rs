@@ -231,13 +231,7 @@ impl Registry {
     /// Builds the registry over a domain table, applying the selection. Unknown tool names are an error
     /// naming them.
     pub fn build(domains: &[Domain], selection: &Selection) -> Result<Registry, String> {
-        let mut all: Vec<ToolDef> = Vec::new();
-        for (domain, declare) in domains {
-            for mut def in declare() {
-                def.domain = domain;
-                all.push(def);
-            }
-        }
+        let all = declare_all(domains);
         for name in selection.tools.iter().chain(selection.exclude.iter()) {
             if !all.iter().any(|t| t.name == name) {
                 return Err(format!(
@@ -370,6 +364,48 @@ impl Registry {
         let args = self.prepare(def, api.client().has_key(), args)?;
         self.run(def, api, args).await
     }
+}
+
+/// Runs every domain's declarations (schema generation is most of start-up), spread over the
+/// available cores, and returns the tools in table order.
+fn declare_all(domains: &[Domain]) -> Vec<ToolDef> {
+    let workers = std::thread::available_parallelism()
+        .map(usize::from)
+        .unwrap_or(1)
+        .clamp(1, 4);
+    let declare = |(domain, f): &Domain| -> Vec<ToolDef> {
+        f().into_iter()
+            .map(|mut def| {
+                def.domain = domain;
+                def
+            })
+            .collect()
+    };
+    if workers == 1 {
+        return domains.iter().flat_map(declare).collect();
+    }
+    let mut slots: Vec<Vec<ToolDef>> = Vec::new();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                scope.spawn(move || {
+                    domains
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| i % workers == w)
+                        .map(|(i, d)| (i, declare(d)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut indexed: Vec<(usize, Vec<ToolDef>)> = handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect();
+        indexed.sort_by_key(|(i, _)| *i);
+        slots = indexed.into_iter().map(|(_, v)| v).collect();
+    });
+    slots.into_iter().flatten().collect()
 }
 
 /// Marks `workspace_id` as pinned in a schema: described as such and no longer required.
