@@ -241,3 +241,37 @@ fn all_181_tools_with_contract_domain_counts() {
         36
     );
 }
+
+#[test]
+fn readme_names_every_tool_and_variable() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    for t in all_tools().tools() {
+        assert!(
+            readme.contains(&format!("`{}`", t.name)),
+            "README does not list {}",
+            t.name
+        );
+    }
+    for var in [
+        "PORTKEY_API_KEY",
+        "PORTKEY_BASE_URL",
+        "PORTKEY_PUBLIC_BASE_URL",
+        "PORTKEY_ALLOW_INSECURE_HTTP",
+        "PORTKEY_ALLOW_PRIVATE_BASE_URL",
+        "PORTKEY_TOOL_DOMAINS",
+        "MCP_TOOL_DOMAINS",
+        "PORTKEY_READ_ONLY",
+        "PORTKEY_TOOLS",
+        "PORTKEY_EXCLUDE_TOOLS",
+        "PORTKEY_WORKSPACE_ID",
+        "PORTKEY_CONFIRM_DESTRUCTIVE",
+        "PORTKEY_AUDIT_LOG",
+        "PORTKEY_TIMEOUT_MS",
+        "PORTKEY_MAX_RETRIES",
+        "LOG_LEVEL",
+        "RUST_LOG",
+    ] {
+        assert!(readme.contains(var), "README does not document {var}");
+    }
+}
