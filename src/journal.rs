@@ -53,7 +53,7 @@ impl Journal {
             .collect();
         let last = sent.last();
         let mut entry = shape::obj(vec![
-            ("time", json!(now_rfc3339())),
+            ("time", json!(shape::now_iso())),
             ("tool", json!(tool)),
             ("arguments", arguments),
             ("method", json!(last.map(|s| s.method.clone()))),
@@ -75,29 +75,4 @@ impl Journal {
             .and_then(|_| f.flush())
             .map_err(|e| format!("cannot write the audit journal: {e}"))
     }
-}
-
-/// The current UTC time as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
-pub fn now_rfc3339() -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    let secs = now.as_secs() as i64;
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60,
-        now.subsec_millis()
-    )
 }

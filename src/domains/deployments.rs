@@ -1,7 +1,7 @@
 //! Deployments: self-hosted Gateway registrations on the /v2 API (Enterprise).
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::client::{Api, Req, enc};
@@ -17,15 +17,6 @@ fn flag(_: &mut SchemaGenerator) -> Schema {
 /// Any JSON object.
 fn object(_: &mut SchemaGenerator) -> Schema {
     json_schema!({"type": "object"})
-}
-
-/// A member that may be given as `null` on purpose: `None` absent, `Some(None)` null.
-fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    T::deserialize(d).map(Some)
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
@@ -112,7 +103,7 @@ pub struct RegisterDeployment {
     /// Make default
     pub is_default: Option<bool>,
     /// Tags; keys A-Za-z0-9_-
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::shape::nullable")]
     #[schemars(schema_with = "object")]
     pub tags: Option<Option<Map<String, Value>>>,
     #[serde(flatten)]
@@ -141,7 +132,7 @@ pub struct UpdateDeployment {
     /// New status
     pub status: Option<Status>,
     /// Gateway config; null clears
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::shape::nullable")]
     #[schemars(schema_with = "object")]
     pub deployment_config: Option<Option<Map<String, Value>>>,
     /// Make default
@@ -151,7 +142,7 @@ pub struct UpdateDeployment {
     /// Replace, not merge
     pub override_existing: Option<bool>,
     /// Tags; null clears
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::shape::nullable")]
     #[schemars(schema_with = "object")]
     pub tags: Option<Option<Map<String, Value>>>,
     #[serde(flatten)]

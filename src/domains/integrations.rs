@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::client::{Api, Req, enc};
@@ -15,15 +15,6 @@ use crate::shape;
 /// Any JSON object.
 fn object(_: &mut SchemaGenerator) -> Schema {
     json_schema!({"type": "object"})
-}
-
-/// A member that may be given as `null` on purpose: `None` absent, `Some(None)` null.
-fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    T::deserialize(d).map(Some)
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -125,14 +116,14 @@ pub struct SecretMapping {
     /// Key inside a multi-value secret
     #[serde(
         default,
-        deserialize_with = "present",
+        deserialize_with = "crate::shape::nullable",
         skip_serializing_if = "Option::is_none"
     )]
     pub secret_key: Option<Option<String>>,
     /// Read the value as string or json
     #[serde(
         default,
-        deserialize_with = "present",
+        deserialize_with = "crate::shape::nullable",
         skip_serializing_if = "Option::is_none"
     )]
     pub value_format: Option<Option<ValueFormat>>,
@@ -159,7 +150,7 @@ pub struct Common {
     /// Secret Reference mappings, one per target_field
     pub secret_mappings: Option<Vec<SecretMapping>>,
     /// Price multipliers; null clears
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::shape::nullable")]
     pub pricing_adjustments: Option<Option<PricingAdjustments>>,
 }
 

@@ -5,7 +5,7 @@
 //! Only create_api_key and rotate_api_key return a secret: the new Portkey key, once.
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Number, Value, json};
 
 use crate::client::{Api, Req, enc};
@@ -212,7 +212,7 @@ pub struct ApiKeySettings {
     #[serde(flatten)]
     pub limits: Limits,
     /// Replaces rate_limit_rpm; null clears
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::shape::nullable")]
     pub rate_limits: Option<Option<Vec<RateLimit>>>,
     /// Default config id
     pub default_config_id: Option<String>,
@@ -250,7 +250,7 @@ pub struct CreateApiKey {
     #[schemars(extend("format" = "date-time"))]
     pub expires_at: Option<String>,
     /// Automatic rotation; null = none
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::shape::nullable")]
     pub rotation_policy: Option<Option<RotationPolicy>>,
 }
 
@@ -281,10 +281,10 @@ pub struct UpdateApiKey {
     pub settings: ApiKeySettings,
     /// Expiry; null removes it
     #[schemars(extend("format" = "date-time"))]
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::shape::nullable")]
     pub expires_at: Option<Option<String>>,
     /// Replacement rotation policy; null disables
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::shape::nullable")]
     pub rotation_policy: Option<Option<RotationPolicy>>,
 }
 
@@ -296,15 +296,6 @@ pub struct RotateApiKey {
     /// Old key grace period, ms
     #[schemars(range(min = 1_800_000))]
     pub key_transition_period_ms: Option<u64>,
-}
-
-/// Tells a given `null` (Some(None)) from an absent member (None).
-fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(d).map(Some)
 }
 
 // ---------------------------------------------------------------- checks

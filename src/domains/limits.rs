@@ -3,22 +3,13 @@
 
 use reqwest::Method;
 use schemars::JsonSchema;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::{Number, Value, json};
 
 use crate::client::{Api, Req, enc, query_of};
 use crate::error::ApiError;
 use crate::registry::{ToolDef, bad, tool};
 use crate::shape;
-
-/// Keeps an explicit `null` apart from an absent member: absent is `None`, null `Some(None)`.
-fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(d).map(Some)
-}
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -236,14 +227,14 @@ pub struct CreateUsageLimit {
     #[schemars(range(min = 0))]
     #[serde(
         default,
-        deserialize_with = "nullable",
+        deserialize_with = "crate::shape::nullable",
         skip_serializing_if = "Option::is_none"
     )]
     pub alert_threshold: Option<Option<Number>>,
     /// Reset schedule; none = lifetime
     #[serde(
         default,
-        deserialize_with = "nullable",
+        deserialize_with = "crate::shape::nullable",
         skip_serializing_if = "Option::is_none"
     )]
     pub periodic_reset: Option<Option<Reset>>,
@@ -268,7 +259,7 @@ pub struct UpdateUsageLimit {
     #[schemars(length(max = 500))]
     #[serde(
         default,
-        deserialize_with = "nullable",
+        deserialize_with = "crate::shape::nullable",
         skip_serializing_if = "Option::is_none"
     )]
     pub description: Option<Option<String>>,
@@ -284,14 +275,14 @@ pub struct UpdateUsageLimit {
     #[schemars(range(min = 0))]
     #[serde(
         default,
-        deserialize_with = "nullable",
+        deserialize_with = "crate::shape::nullable",
         skip_serializing_if = "Option::is_none"
     )]
     pub alert_threshold: Option<Option<Number>>,
     /// New schedule; null clears
     #[serde(
         default,
-        deserialize_with = "nullable",
+        deserialize_with = "crate::shape::nullable",
         skip_serializing_if = "Option::is_none"
     )]
     pub periodic_reset: Option<Option<Reset>>,
@@ -299,7 +290,7 @@ pub struct UpdateUsageLimit {
     #[schemars(range(min = 1, max = 365))]
     #[serde(
         default,
-        deserialize_with = "nullable",
+        deserialize_with = "crate::shape::nullable",
         skip_serializing_if = "Option::is_none"
     )]
     pub periodic_reset_days: Option<Option<u16>>,
@@ -307,7 +298,7 @@ pub struct UpdateUsageLimit {
     #[schemars(extend("format" = "date-time"))]
     #[serde(
         default,
-        deserialize_with = "nullable",
+        deserialize_with = "crate::shape::nullable",
         skip_serializing_if = "Option::is_none"
     )]
     pub next_usage_reset_at: Option<Option<String>>,

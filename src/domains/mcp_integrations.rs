@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::client::{Api, Req, enc};
@@ -65,15 +65,6 @@ pub enum ValueFormat {
     Json,
 }
 
-/// Present-but-null stays `Some(None)`, so an explicit null reaches Portkey as null.
-fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(d).map(Some)
-}
-
 /// One runtime Secret Reference mapping.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 pub struct SecretMapping {
@@ -84,7 +75,7 @@ pub struct SecretMapping {
     /// Key inside a multi-value secret
     #[serde(
         default,
-        deserialize_with = "nullable",
+        deserialize_with = "crate::shape::nullable",
         skip_serializing_if = "Option::is_none"
     )]
     #[schemars(with = "Option<String>")]
@@ -92,7 +83,7 @@ pub struct SecretMapping {
     /// json to parse the value
     #[serde(
         default,
-        deserialize_with = "nullable",
+        deserialize_with = "crate::shape::nullable",
         skip_serializing_if = "Option::is_none"
     )]
     #[schemars(with = "Option<ValueFormat>")]

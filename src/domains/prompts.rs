@@ -513,31 +513,6 @@ fn get(v: &Value, key: &str) -> Value {
     v.get(key).cloned().unwrap_or(Value::Null)
 }
 
-/// The current UTC time as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
-fn now_iso() -> String {
-    let d = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    let secs = d.as_secs();
-    let z = (secs / 86_400) as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let rem = secs % 86_400;
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        d.subsec_millis()
-    )
-}
-
 /// A stored template as text: a string as is, `{string: ..}` unwrapped, anything else as JSON.
 fn template_of(t: Option<&Value>) -> String {
     let inner = match t {
@@ -1068,7 +1043,7 @@ async fn migrate_prompt(api: Api, a: MigratePrompt) -> Result<Value, ApiError> {
         None => (None, "created"),
     };
 
-    meta.insert("migrated_at".into(), json!(now_iso()));
+    meta.insert("migrated_at".into(), json!(shape::now_iso()));
     let mut body = Map::new();
     if path.is_none() {
         body.insert("name".into(), json!(a.name));
@@ -1185,7 +1160,7 @@ async fn promote_prompt(api: Api, a: PromotePrompt) -> Result<Value, ApiError> {
     meta.insert("env".into(), json!(a.target_env));
     meta.insert("promoted_from".into(), json!(src_slug));
     meta.insert("promoted_from_version".into(), json!(number));
-    meta.insert("promoted_at".into(), json!(now_iso()));
+    meta.insert("promoted_at".into(), json!(shape::now_iso()));
     let virtual_key = match a.virtual_key.as_deref() {
         Some(k) if !k.is_empty() => json!(k),
         _ => get(&src, "virtual_key"),
@@ -1261,7 +1236,7 @@ async fn promote_prompt(api: Api, a: PromotePrompt) -> Result<Value, ApiError> {
             ("version_id", get(&v, version_key)),
             ("action", json!(action)),
         ]),
-        "promoted_at": now_iso(),
+        "promoted_at": shape::now_iso(),
     }))
 }
 

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::client::{Api, Req, enc};
@@ -328,15 +328,6 @@ fn secrets_of(auth: Option<&Map<String, Value>>) -> Vec<String> {
         .collect()
 }
 
-/// Tells a given `null` (Some(None)) from an absent member (None).
-fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(d).map(Some)
-}
-
 fn slug_ok(s: &str) -> bool {
     s.bytes()
         .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
@@ -367,7 +358,7 @@ pub struct CreateSecretReference {
     #[schemars(length(max = 1024))]
     #[serde(
         default,
-        deserialize_with = "present",
+        deserialize_with = "crate::shape::nullable",
         skip_serializing_if = "Option::is_none"
     )]
     pub description: Option<Option<String>>,
@@ -375,7 +366,7 @@ pub struct CreateSecretReference {
     #[schemars(length(max = 255))]
     #[serde(
         default,
-        deserialize_with = "present",
+        deserialize_with = "crate::shape::nullable",
         skip_serializing_if = "Option::is_none"
     )]
     pub secret_key: Option<Option<String>>,
@@ -389,7 +380,7 @@ pub struct CreateSecretReference {
     /// Tags
     #[serde(
         default,
-        deserialize_with = "present",
+        deserialize_with = "crate::shape::nullable",
         skip_serializing_if = "Option::is_none"
     )]
     #[schemars(with = "Option<BTreeMap<String, String>>")]
@@ -445,7 +436,7 @@ pub struct Changes {
     #[schemars(length(max = 1024))]
     #[serde(
         default,
-        deserialize_with = "present",
+        deserialize_with = "crate::shape::nullable",
         skip_serializing_if = "Option::is_none"
     )]
     pub description: Option<Option<String>>,
@@ -461,7 +452,7 @@ pub struct Changes {
     #[schemars(length(max = 255))]
     #[serde(
         default,
-        deserialize_with = "present",
+        deserialize_with = "crate::shape::nullable",
         skip_serializing_if = "Option::is_none"
     )]
     pub secret_key: Option<Option<String>>,
@@ -475,7 +466,7 @@ pub struct Changes {
     /// Replacement tags; null clears
     #[serde(
         default,
-        deserialize_with = "present",
+        deserialize_with = "crate::shape::nullable",
         skip_serializing_if = "Option::is_none"
     )]
     #[schemars(with = "Option<BTreeMap<String, String>>")]

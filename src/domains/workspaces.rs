@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Number, Value, json};
 
 use crate::client::{Api, Req, enc};
@@ -65,15 +65,6 @@ pub enum RateUnit {
     Rpm,
 }
 
-/// Absent stays `None`; an explicit null becomes `Some(None)` and is sent as null.
-fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(d).map(Some)
-}
-
 /// One usage limit.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct UsageLimit {
@@ -91,14 +82,14 @@ pub struct UsageLimit {
     /// Reset cadence
     #[serde(
         default,
-        deserialize_with = "nullable",
+        deserialize_with = "crate::shape::nullable",
         skip_serializing_if = "Option::is_none"
     )]
     pub periodic_reset: Option<Option<ResetPeriod>>,
     /// Reset every N days
     #[serde(
         default,
-        deserialize_with = "nullable",
+        deserialize_with = "crate::shape::nullable",
         skip_serializing_if = "Option::is_none"
     )]
     #[schemars(range(min = 1, max = 365))]
@@ -106,7 +97,7 @@ pub struct UsageLimit {
     /// Next reset, ISO 8601
     #[serde(
         default,
-        deserialize_with = "nullable",
+        deserialize_with = "crate::shape::nullable",
         skip_serializing_if = "Option::is_none"
     )]
     pub next_usage_reset_at: Option<Option<String>>,
@@ -254,7 +245,7 @@ pub struct UpdateWorkspace {
     /// Guardrail ids run on outputs
     pub output_guardrails: Option<Vec<String>>,
     /// Default config slug for user API keys; null clears it
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "crate::shape::nullable")]
     pub user_api_key_config: Option<Option<String>>,
     #[serde(flatten)]
     pub limits: Limits,
