@@ -81,7 +81,7 @@ async fn create_config_builds_nested_body() {
     assert_eq!(
         sent[0].body,
         Some(
-            json!({"name": "n", "config": {"retry": {"attempts": 2.0}, "strategy": {"mode": "fallback"},
+            json!({"name": "n", "config": {"retry": {"attempts": 2}, "strategy": {"mode": "fallback"},
             "targets": [{"virtual_key": "vk1"}, {"virtual_key": "vk2"}]}})
         )
     );

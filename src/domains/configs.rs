@@ -2,7 +2,7 @@
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Number, Value, json};
 
 use crate::client::{Api, Req, enc};
 use crate::error::ApiError;
@@ -65,12 +65,12 @@ pub struct Settings {
     pub cache_mode: Option<CacheMode>,
     /// Cache lifetime in seconds
     #[schemars(extend("exclusiveMinimum" = 0))]
-    pub cache_max_age: Option<f64>,
+    pub cache_max_age: Option<Number>,
     /// Retry attempts (1-5)
     #[schemars(range(max = 5), extend("exclusiveMinimum" = 0))]
-    pub retry_attempts: Option<f64>,
+    pub retry_attempts: Option<Number>,
     /// HTTP status codes that trigger a retry
-    pub retry_on_status_codes: Option<Vec<f64>>,
+    pub retry_on_status_codes: Option<Vec<Number>>,
     /// Routing strategy across targets
     pub strategy_mode: Option<StrategyMode>,
     /// Targets to route to
