@@ -227,6 +227,11 @@ impl PortkeyClient {
         self.timeout
     }
 
+    /// The configured API key, for redaction only.
+    pub fn api_key(&self) -> Option<&str> {
+        self.key_text.as_deref()
+    }
+
     /// Replaces the API key wherever it appears in `text`.
     pub fn redact(&self, text: &str) -> String {
         match self.key_text.as_deref() {

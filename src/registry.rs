@@ -358,12 +358,6 @@ impl Registry {
             other => other,
         }
     }
-
-    /// `prepare` then `run`.
-    pub async fn invoke(&self, def: &ToolDef, api: Api, args: Value) -> Result<Value, ApiError> {
-        let args = self.prepare(def, api.client().has_key(), args)?;
-        self.run(def, api, args).await
-    }
 }
 
 /// Runs every domain's declarations (schema generation is most of start-up), spread over the

@@ -179,8 +179,9 @@ Enterprise-gated tools answer 403 on other plans. Read the resource portkey-admi
                 envelope::failure(&e)
             }
         };
-        redact_value(&mut env, &self.client);
-        let sent_secrets = secret_values(&original_args);
+        // The API key and every secret the caller sent are replaced wherever they came back.
+        let mut sent_secrets = secret_values(&original_args);
+        sent_secrets.extend(self.client.api_key().map(str::to_string));
         if !sent_secrets.is_empty() {
             redact_strings(&mut env, &sent_secrets);
         }
@@ -331,15 +332,6 @@ fn redact_strings(v: &mut Value, secrets: &[String]) {
         }
         Value::Array(a) => a.iter_mut().for_each(|x| redact_strings(x, secrets)),
         Value::Object(m) => m.values_mut().for_each(|x| redact_strings(x, secrets)),
-        _ => {}
-    }
-}
-
-fn redact_value(v: &mut Value, client: &PortkeyClient) {
-    match v {
-        Value::String(s) => *s = client.redact(s),
-        Value::Array(a) => a.iter_mut().for_each(|x| redact_value(x, client)),
-        Value::Object(m) => m.values_mut().for_each(|x| redact_value(x, client)),
         _ => {}
     }
 }

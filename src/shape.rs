@@ -182,3 +182,115 @@ pub fn now_iso() -> String {
         now.subsec_millis()
     )
 }
+
+/// `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)` with real calendar dates.
+pub fn is_datetime(s: &str) -> bool {
+    let b = s.as_bytes();
+    let num = |from: usize, len: usize| -> Option<u32> {
+        let part = b.get(from..from + len)?;
+        if !part.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        s.get(from..from + len)?.parse().ok()
+    };
+    let at = |i: usize, c: u8| b.get(i) == Some(&c);
+    let (Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(sec)) = (
+        num(0, 4),
+        num(5, 2),
+        num(8, 2),
+        num(11, 2),
+        num(14, 2),
+        num(17, 2),
+    ) else {
+        return false;
+    };
+    if !(at(4, b'-') && at(7, b'-') && at(10, b'T') && at(13, b':') && at(16, b':')) {
+        return false;
+    }
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match mo {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    if d == 0 || d > days || h > 23 || mi > 59 || sec > 59 {
+        return false;
+    }
+    let mut i = 19;
+    if at(i, b'.') {
+        i += 1;
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == start {
+            return false;
+        }
+    }
+    match b.get(i) {
+        Some(b'Z') => i + 1 == b.len(),
+        Some(b'+' | b'-') => {
+            i + 6 == b.len()
+                && at(i + 3, b':')
+                && num(i + 1, 2).is_some_and(|x| x <= 23)
+                && num(i + 4, 2).is_some_and(|x| x <= 59)
+        }
+        _ => false,
+    }
+}
+
+/// `a` as a JSON body, less the member that went into the path.
+pub fn body_without<T: serde::Serialize>(a: &T, key: &str) -> Result<Value, ApiError> {
+    let mut v = to_json(a)?;
+    if let Value::Object(m) = &mut v {
+        m.remove(key);
+    }
+    Ok(v)
+}
+
+/// An id or name that must not be blank (spaces only counts as blank).
+pub fn nonblank(field: &str, s: &str) -> Result<(), ApiError> {
+    if s.trim().is_empty() {
+        Err(crate::registry::bad(format!("`{field}` must not be blank")))
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn datetimes_need_seconds_a_zone_and_a_real_date() {
+        for ok in [
+            "2027-01-01T00:00:00Z",
+            "2024-02-29T23:59:59.123+05:30",
+            "2026-12-31T10:00:00-08:00",
+        ] {
+            assert!(is_datetime(ok), "{ok}");
+        }
+        for bad in [
+            "2027-01-01",
+            "2027-01-01T00:00Z",
+            "2027-01-01T00:00:00",
+            "2023-02-29T00:00:00Z",
+            "2027-13-01T00:00:00Z",
+            "2027-01-01T24:00:00Z",
+            "2027-01-01T00:00:00.Z",
+            "2027-01-01T00:00:00+0530",
+        ] {
+            assert!(!is_datetime(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn body_without_drops_the_path_member_and_nonblank_refuses_spaces() {
+        let body = body_without(&json!({"id": "x", "name": "n"}), "id").unwrap();
+        assert_eq!(body, json!({"name": "n"}));
+        assert!(nonblank("id", "  ").is_err());
+        assert!(nonblank("id", "a").is_ok());
+    }
+}

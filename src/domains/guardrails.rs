@@ -276,23 +276,6 @@ fn check_mapping(at: &str, m: &Mapping) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// `a` as a JSON body, less the member that went into the path.
-fn body_without<T: Serialize>(a: &T, key: &str) -> Result<Value, ApiError> {
-    let mut v = shape::to_json(a)?;
-    if let Value::Object(m) = &mut v {
-        m.remove(key);
-    }
-    Ok(v)
-}
-
-fn nonblank(field: &str, s: &str) -> Result<(), ApiError> {
-    if s.trim().is_empty() {
-        Err(bad(format!("`{field}` must not be blank")))
-    } else {
-        Ok(())
-    }
-}
-
 /// Summary row of a guardrail in a list.
 const GUARDRAIL_FIELDS: &[&str] = &[
     "id",
@@ -390,7 +373,7 @@ async fn create_guardrail(api: Api, a: CreateGuardrail) -> Result<Value, ApiErro
 }
 
 async fn list_guardrail_mcp_servers(api: Api, a: MappedGuardrail) -> Result<Value, ApiError> {
-    nonblank("guardrail_id", &a.guardrail_id)?;
+    shape::nonblank("guardrail_id", &a.guardrail_id)?;
     let v = api
         .get(format!("/guardrails/{}/mcp-servers", enc(&a.guardrail_id)))
         .await?;
@@ -398,7 +381,7 @@ async fn list_guardrail_mcp_servers(api: Api, a: MappedGuardrail) -> Result<Valu
 }
 
 async fn replace_guardrail_mcp_servers(api: Api, a: ReplaceMcpServers) -> Result<Value, ApiError> {
-    nonblank("guardrail_id", &a.guardrail_id)?;
+    shape::nonblank("guardrail_id", &a.guardrail_id)?;
     for (server, m) in &a.mcp_servers {
         if !is_uuid(server) {
             return Err(bad(format!(
@@ -416,7 +399,7 @@ async fn replace_guardrail_mcp_servers(api: Api, a: ReplaceMcpServers) -> Result
 }
 
 async fn upsert_guardrail_mcp_server(api: Api, a: UpsertMcpServer) -> Result<Value, ApiError> {
-    nonblank("guardrail_id", &a.guardrail_id)?;
+    shape::nonblank("guardrail_id", &a.guardrail_id)?;
     check_uuid("mcp_server_id", &a.mcp_server_id.0)?;
     check_mapping("", &a.mapping)?;
     api.put(
@@ -434,7 +417,7 @@ async fn update_guardrail(api: Api, a: UpdateGuardrail) -> Result<Value, ApiErro
     let v = api
         .put(
             format!("/guardrails/{}", enc(&a.guardrail_id)),
-            body_without(&a, "guardrail_id")?,
+            shape::body_without(&a, "guardrail_id")?,
         )
         .await?;
     Ok(shape_saved(

@@ -300,67 +300,9 @@ pub struct RotateApiKey {
 
 // ---------------------------------------------------------------- checks
 
-/// `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)` with real calendar dates.
-fn is_datetime(s: &str) -> bool {
-    let b = s.as_bytes();
-    let num = |from: usize, len: usize| -> Option<u32> {
-        let part = b.get(from..from + len)?;
-        if !part.iter().all(u8::is_ascii_digit) {
-            return None;
-        }
-        s.get(from..from + len)?.parse().ok()
-    };
-    let at = |i: usize, c: u8| b.get(i) == Some(&c);
-    let (Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(sec)) = (
-        num(0, 4),
-        num(5, 2),
-        num(8, 2),
-        num(11, 2),
-        num(14, 2),
-        num(17, 2),
-    ) else {
-        return false;
-    };
-    if !(at(4, b'-') && at(7, b'-') && at(10, b'T') && at(13, b':') && at(16, b':')) {
-        return false;
-    }
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let days = match mo {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    if d == 0 || d > days || h > 23 || mi > 59 || sec > 59 {
-        return false;
-    }
-    let mut i = 19;
-    if at(i, b'.') {
-        i += 1;
-        let start = i;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        if i == start {
-            return false;
-        }
-    }
-    match b.get(i) {
-        Some(b'Z') => i + 1 == b.len(),
-        Some(b'+' | b'-') => {
-            i + 6 == b.len()
-                && at(i + 3, b':')
-                && num(i + 1, 2).is_some_and(|x| x <= 23)
-                && num(i + 4, 2).is_some_and(|x| x <= 59)
-        }
-        _ => false,
-    }
-}
-
 fn check_datetime(field: &str, v: Option<&str>) -> Result<(), ApiError> {
     match v {
-        Some(s) if !is_datetime(s) => Err(bad(format!(
+        Some(s) if !shape::is_datetime(s) => Err(bad(format!(
             "{field} must be an ISO 8601 date-time with a timezone, e.g. 2027-01-01T00:00:00Z"
         ))),
         _ => Ok(()),

@@ -330,79 +330,9 @@ pub struct EntityRef {
     pub entity_id: String,
 }
 
-/// `a` as a JSON body, less the member that went into the path.
-fn body_without<T: Serialize>(a: &T, key: &str) -> Result<Value, ApiError> {
-    let mut v = shape::to_json(a)?;
-    if let Value::Object(m) = &mut v {
-        m.remove(key);
-    }
-    Ok(v)
-}
-
 /// `a` as query pairs, less the member that went into the path.
 fn query_without<T: Serialize>(a: &T, key: &str) -> Vec<(String, String)> {
     query_of(a).into_iter().filter(|(k, _)| k != key).collect()
-}
-
-fn nonblank(field: &str, s: &str) -> Result<(), ApiError> {
-    if s.trim().is_empty() {
-        Err(bad(format!("`{field}` must not be blank")))
-    } else {
-        Ok(())
-    }
-}
-
-/// Whether `s` is an ISO 8601 date-time with seconds and a zone (`Z` or `+hh:mm`), with a
-/// real calendar date.
-fn is_datetime(s: &str) -> bool {
-    fn num(s: Option<&str>, lo: u32, hi: u32) -> Option<u32> {
-        let s = s?;
-        if (s.len() != 2 && s.len() != 4) || !s.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        s.parse().ok().filter(|n| (lo..=hi).contains(n))
-    }
-    let Some((date, time)) = s.split_once('T') else {
-        return false;
-    };
-    let d: Vec<&str> = date.split('-').collect();
-    let (Some(y), Some(m)) = (
-        num(d.first().copied().filter(|x| x.len() == 4), 0, 9999),
-        num(d.get(1).copied(), 1, 12),
-    ) else {
-        return false;
-    };
-    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
-    let days = match m {
-        2 if leap => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    };
-    if d.len() != 3 || num(d.get(2).copied(), 1, days).is_none() {
-        return false;
-    }
-    let (clock, zone) = match time.find(['Z', '+', '-']) {
-        Some(i) => time.split_at(i),
-        None => return false,
-    };
-    let (hms, frac) = clock.split_once('.').unwrap_or((clock, "0"));
-    let t: Vec<&str> = hms.split(':').collect();
-    let clock_ok = t.len() == 3
-        && num(t.first().copied(), 0, 23).is_some()
-        && num(t.get(1).copied(), 0, 59).is_some()
-        && num(t.get(2).copied(), 0, 59).is_some()
-        && !frac.is_empty()
-        && frac.bytes().all(|b| b.is_ascii_digit());
-    let zone_ok = zone == "Z"
-        || (zone.len() == 6
-            && zone
-                .get(1..)
-                .and_then(|z| z.split_once(':'))
-                .is_some_and(|(h, mi)| {
-                    num(Some(h), 0, 23).is_some() && num(Some(mi), 0, 59).is_some()
-                }));
-    clock_ok && zone_ok
 }
 
 /// A policy without the `object` tag Portkey adds.
@@ -452,7 +382,7 @@ async fn list_rate_limits(api: Api, a: ListRateLimits) -> Result<Value, ApiError
 }
 
 async fn get_rate_limit(api: Api, a: GetPolicy) -> Result<Value, ApiError> {
-    nonblank("id", &a.id)?;
+    shape::nonblank("id", &a.id)?;
     let v = api
         .send(Req::get(rate_path(&a.id)).query(query_without(&a, "id")))
         .await?;
@@ -467,13 +397,14 @@ async fn create_rate_limit(api: Api, a: CreateRateLimit) -> Result<Value, ApiErr
 }
 
 async fn update_rate_limit(api: Api, a: UpdateRateLimit) -> Result<Value, ApiError> {
-    nonblank("id", &a.id)?;
-    api.put(rate_path(&a.id), body_without(&a, "id")?).await?;
+    shape::nonblank("id", &a.id)?;
+    api.put(rate_path(&a.id), shape::body_without(&a, "id")?)
+        .await?;
     Ok(json!({"success": true, "id": a.id}))
 }
 
 async fn delete_rate_limit(api: Api, a: PolicyId) -> Result<Value, ApiError> {
-    nonblank("id", &a.id)?;
+    shape::nonblank("id", &a.id)?;
     api.delete(rate_path(&a.id)).await?;
     Ok(json!({"success": true, "id": a.id}))
 }
@@ -486,7 +417,7 @@ async fn list_usage_limits(api: Api, a: ListUsageLimits) -> Result<Value, ApiErr
 }
 
 async fn get_usage_limit(api: Api, a: GetUsageLimit) -> Result<Value, ApiError> {
-    nonblank("id", &a.id)?;
+    shape::nonblank("id", &a.id)?;
     let v = api
         .send(Req::get(usage_path(&a.id)).query(query_without(&a, "id")))
         .await?;
@@ -501,31 +432,32 @@ async fn create_usage_limit(api: Api, a: CreateUsageLimit) -> Result<Value, ApiE
 }
 
 async fn update_usage_limit(api: Api, a: UpdateUsageLimit) -> Result<Value, ApiError> {
-    nonblank("id", &a.id)?;
+    shape::nonblank("id", &a.id)?;
     if matches!(a.periodic_reset, Some(Some(_))) && matches!(a.periodic_reset_days, Some(Some(_))) {
         return Err(bad(
             "`periodic_reset` and `periodic_reset_days` exclude each other; give one of them (set the other to null to clear it)",
         ));
     }
     if let Some(Some(at)) = &a.next_usage_reset_at
-        && !is_datetime(at)
+        && !shape::is_datetime(at)
     {
         return Err(bad(format!(
             "`next_usage_reset_at` must be an ISO 8601 date-time with seconds and a zone, e.g. 2026-02-01T00:00:00Z; got \"{at}\""
         )));
     }
-    api.put(usage_path(&a.id), body_without(&a, "id")?).await?;
+    api.put(usage_path(&a.id), shape::body_without(&a, "id")?)
+        .await?;
     Ok(json!({"success": true, "id": a.id}))
 }
 
 async fn delete_usage_limit(api: Api, a: PolicyId) -> Result<Value, ApiError> {
-    nonblank("id", &a.id)?;
+    shape::nonblank("id", &a.id)?;
     api.delete(usage_path(&a.id)).await?;
     Ok(json!({"success": true, "id": a.id, "status": "archived"}))
 }
 
 async fn list_usage_limit_entities(api: Api, a: ListEntities) -> Result<Value, ApiError> {
-    nonblank("limit_id", &a.limit_id)?;
+    shape::nonblank("limit_id", &a.limit_id)?;
     let v = api
         .send(
             Req::get(format!("{}/entities", usage_path(&a.limit_id)))
@@ -536,8 +468,8 @@ async fn list_usage_limit_entities(api: Api, a: ListEntities) -> Result<Value, A
 }
 
 async fn reset_usage_limit_entity(api: Api, a: EntityRef) -> Result<Value, ApiError> {
-    nonblank("limit_id", &a.limit_id)?;
-    nonblank("entity_id", &a.entity_id)?;
+    shape::nonblank("limit_id", &a.limit_id)?;
+    shape::nonblank("entity_id", &a.entity_id)?;
     let path = format!(
         "{}/entities/{}/reset",
         usage_path(&a.limit_id),

@@ -176,44 +176,9 @@ fn num(x: Option<f64>) -> Value {
     }
 }
 
-/// Whether `s` is an ISO 8601 date-time with seconds and a zone (`Z` or `+hh:mm`).
-fn is_datetime(s: &str) -> bool {
-    let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| {
-        b.get(r)
-            .is_some_and(|d| !d.is_empty() && d.iter().all(u8::is_ascii_digit))
-    };
-    let at = |i: usize, c: u8| b.get(i) == Some(&c);
-    let head = digits(0..4)
-        && at(4, b'-')
-        && digits(5..7)
-        && at(7, b'-')
-        && digits(8..10)
-        && at(10, b'T')
-        && digits(11..13)
-        && at(13, b':')
-        && digits(14..16)
-        && at(16, b':')
-        && digits(17..19);
-    let mut i = 19;
-    if at(i, b'.') {
-        i += 1;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-    }
-    let zone = (at(i, b'Z') && b.len() == i + 1)
-        || ((at(i, b'+') || at(i, b'-'))
-            && digits(i + 1..i + 3)
-            && at(i + 3, b':')
-            && digits(i + 4..i + 6)
-            && b.len() == i + 6);
-    head && zone
-}
-
 async fn get_log(api: Api, a: GetLog) -> Result<Value, ApiError> {
     match &a.q.created_at {
-        Some(t) if !is_datetime(t) => {
+        Some(t) if !shape::is_datetime(t) => {
             return Err(bad(
                 "created_at must be an ISO 8601 date-time with a zone, e.g. 2026-01-01T00:00:00Z",
             ));
