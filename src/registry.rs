@@ -59,7 +59,34 @@ pub struct ToolDef {
     /// `METHOD /path` lines for ENDPOINTS.md (`{v2}` marks the /v2 base).
     pub endpoints: Vec<&'static str>,
     overrides: [Option<bool>; 4],
+    /// Facts the call pipeline acts on; set by the domain that declares the tool.
+    pub flags: Flags,
     pub handler: Handler,
+}
+
+/// Per-tool facts the call pipeline needs beyond the MCP hints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flags {
+    /// The tool calls the admin API and so needs `PORTKEY_API_KEY` (false for local checks and the
+    /// key-less public catalog).
+    pub needs_key: bool,
+    /// The result carries a new secret the user asked for (a new API key): it is not redacted.
+    pub returns_new_secret: bool,
+    /// A call can take access away (workspaces, users, capabilities): confirmed like a delete.
+    pub revokes_access: bool,
+    /// The tool acts on the whole organisation, beyond any one workspace: disabled under a pin.
+    pub org_wide: bool,
+}
+
+impl Default for Flags {
+    fn default() -> Self {
+        Flags {
+            needs_key: true,
+            returns_new_secret: false,
+            revokes_access: false,
+            org_wide: false,
+        }
+    }
 }
 
 impl std::fmt::Debug for ToolDef {
@@ -110,6 +137,7 @@ where
         gated: false,
         endpoints: Vec::new(),
         overrides: [None; 4],
+        flags: Flags::default(),
         handler,
     }
 }
@@ -123,6 +151,26 @@ impl ToolDef {
     /// Records a `METHOD /path` the tool calls (for ENDPOINTS.md).
     pub fn endpoint(mut self, e: &'static str) -> Self {
         self.endpoints.push(e);
+        self
+    }
+    /// Marks the tool as sending nothing that needs the API key.
+    pub fn no_key(mut self) -> Self {
+        self.flags.needs_key = false;
+        self
+    }
+    /// Marks the tool's result as carrying a new secret on purpose.
+    pub fn returns_new_secret(mut self) -> Self {
+        self.flags.returns_new_secret = true;
+        self
+    }
+    /// Marks the tool as able to revoke access.
+    pub fn revokes_access(mut self) -> Self {
+        self.flags.revokes_access = true;
+        self
+    }
+    /// Marks the tool as acting on the organisation as a whole.
+    pub fn org_wide(mut self) -> Self {
+        self.flags.org_wide = true;
         self
     }
     pub fn read_only(mut self, v: bool) -> Self {

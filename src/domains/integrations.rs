@@ -776,7 +776,8 @@ pub fn tools() -> Vec<ToolDef> {
             "Get Portkey's public catalog price for one provider/model (USD cents per token or unit; cache, audio, image extras). No API key used. Not your negotiated multipliers.",
             get_model_pricing,
         )
-        .endpoint("{public} GET /model-configs/pricing/{provider}/{model}"),
+        .endpoint("{public} GET /model-configs/pricing/{provider}/{model}")
+        .no_key(),
         tool(
             "list_integrations",
             "List org-level AI provider integrations (id, slug, provider, status). Returns {total, integrations}. Workspace instances: list_providers.",
@@ -824,7 +825,8 @@ pub fn tools() -> Vec<ToolDef> {
         )
         .destructive(true)
         .idempotent(true)
-        .endpoint("PUT /integrations/{slug}/models"),
+        .endpoint("PUT /integrations/{slug}/models")
+        .revokes_access(),
         tool(
             "delete_integration_model",
             "Delete a custom model from an integration. Irreversible; disable built-in models with update_integration_models instead.",
@@ -845,6 +847,7 @@ pub fn tools() -> Vec<ToolDef> {
         )
         .destructive(true)
         .idempotent(true)
-        .endpoint("PUT /integrations/{slug}/workspaces"),
+        .endpoint("PUT /integrations/{slug}/workspaces")
+        .revokes_access(),
     ]
 }

@@ -791,7 +791,8 @@ pub fn tools() -> Vec<ToolDef> {
             "Create a Portkey API key. Returns its id and secret `key`, once: the key lands in this conversation, store it safely.",
             create_api_key,
         )
-        .endpoint("POST /api-keys/{type}/{sub_type}"),
+        .endpoint("POST /api-keys/{type}/{sub_type}")
+        .returns_new_secret(),
         tool(
             "list_api_keys",
             "List Portkey API keys: scopes, limits, expiry, never the secret. Provider keys: list_virtual_keys.",
@@ -822,6 +823,7 @@ pub fn tools() -> Vec<ToolDef> {
             rotate_api_key,
         )
         .endpoint("POST /api-keys/{id}/rotate")
-        .destructive(true),
+        .destructive(true)
+        .returns_new_secret(),
     ]
 }

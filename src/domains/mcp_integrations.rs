@@ -543,7 +543,8 @@ pub fn tools() -> Vec<ToolDef> {
         )
         .endpoint("PUT /mcp-integrations/{id}/capabilities")
         .idempotent(true)
-        .open_world(false),
+        .open_world(false)
+        .revokes_access(),
         tool(
             "list_mcp_integration_workspaces",
             "List which workspaces may use an integration, with the global access setting.",
@@ -557,6 +558,7 @@ pub fn tools() -> Vec<ToolDef> {
         )
         .endpoint("PUT /mcp-integrations/{id}/workspaces")
         .idempotent(true)
-        .open_world(false),
+        .open_world(false)
+        .revokes_access(),
     ]
 }

@@ -359,7 +359,8 @@ pub fn tools() -> Vec<ToolDef> {
             "Enable or disable capabilities on one MCP server, overriding the integration's settings; takes effect at once.",
             update_mcp_server_capabilities,
         )
-        .endpoint("PUT /mcp-servers/{id}/capabilities"),
+        .endpoint("PUT /mcp-servers/{id}/capabilities")
+        .revokes_access(),
         tool(
             "list_mcp_server_user_access",
             "List per-user access to an MCP server: default mode, enabled, override, connection status.",
@@ -371,6 +372,7 @@ pub fn tools() -> Vec<ToolDef> {
             "Grant or revoke access to an MCP server per user, overriding the default; takes effect at once.",
             update_mcp_server_user_access,
         )
-        .endpoint("PUT /mcp-servers/{id}/user-access"),
+        .endpoint("PUT /mcp-servers/{id}/user-access")
+        .revokes_access(),
     ]
 }

@@ -1371,7 +1371,8 @@ pub fn tools() -> Vec<ToolDef> {
             "validate_completion_metadata",
             "Check billing metadata for run_prompt_completion locally (nothing sent): valid, errors, warnings.",
             validate_completion_metadata,
-        ),
+        )
+        .no_key(),
         tool(
             "get_prompt_version",
             "Get one prompt version: template, model, parameters, metadata, function and tool names.",
