@@ -1,6 +1,8 @@
 //! `PortkeyClient`: the only code that speaks HTTP. One reqwest client, reused; one `send`
 //! that turns every answer into data or an [`ApiError`].
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -91,6 +93,42 @@ pub struct Sent {
     pub path: String,
     pub status: Option<u16>,
     pub request_id: Option<String>,
+}
+
+/// Why a built path cannot be sent: a segment that is empty, `.` or `..` (in any spelling) would
+/// make the URL parser drop or climb a segment, so the request would reach another endpoint.
+/// Returns the offending segment, decoded.
+pub fn bad_segment(path: &str) -> Option<String> {
+    let rest = path.strip_prefix('/').unwrap_or(path);
+    if rest.is_empty() {
+        return None;
+    }
+    rest.split('/').find_map(|seg| {
+        let decoded = decode_segment(seg);
+        let bad = decoded.is_empty() || decoded == "." || decoded == "..";
+        bad.then_some(decoded)
+    })
+}
+
+/// A path segment with its percent-escapes decoded (invalid UTF-8 shown as U+FFFD).
+pub fn decode_segment(seg: &str) -> String {
+    let b = seg.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        if c == b'%'
+            && let Some(h) = b.get(i + 1..i + 3)
+            && let Ok(hex) = std::str::from_utf8(h)
+            && let Ok(v) = u8::from_str_radix(hex, 16)
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(c);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Percent-encodes one path segment exactly like JavaScript's `encodeURIComponent`.
@@ -232,20 +270,52 @@ impl PortkeyClient {
         self.key_text.as_deref()
     }
 
-    /// Replaces the API key wherever it appears in `text`.
-    pub fn redact(&self, text: &str) -> String {
-        match self.key_text.as_deref() {
-            Some(k) if !k.is_empty() && text.contains(k) => text.replace(k, "[REDACTED]"),
-            _ => text.to_string(),
-        }
-    }
-
-    fn url_for(&self, req: &Req) -> String {
-        let base = match req.base {
+    fn base_for(&self, req: &Req) -> &str {
+        match req.base {
             Base::V1 => &self.base,
             Base::V2 => &self.v2_base,
             Base::Public => &self.public_base,
-        };
+        }
+    }
+
+    /// The path Portkey will see for `req` (the base URL's path included), exactly as sent.
+    pub fn full_path(&self, req: &Req) -> String {
+        let base = self.base_for(req);
+        let base_path = reqwest::Url::parse(base)
+            .map(|u| u.path().trim_end_matches('/').to_string())
+            .unwrap_or_default();
+        format!("{base_path}{}", req.path)
+    }
+
+    /// Refuses a request whose path would not reach the endpoint it names: an empty, `.` or `..`
+    /// segment, or anything the URL parser would rewrite.
+    pub fn check_path(&self, req: &Req) -> Result<(), ApiError> {
+        if let Some(seg) = bad_segment(&req.path) {
+            return Err(crate::registry::bad(format!(
+                "an id in the request path is {}; an empty, \".\" or \"..\" id would send the request to a different endpoint. Pass the object's real id. Nothing was sent.",
+                if seg.is_empty() {
+                    "empty".to_string()
+                } else {
+                    format!("\"{seg}\"")
+                }
+            )));
+        }
+        let url = self.url_for(req);
+        let parsed = reqwest::Url::parse(&url).map_err(|e| {
+            crate::registry::bad(format!(
+                "the request URL could not be built ({e}); check the ids passed. Nothing was sent."
+            ))
+        })?;
+        if parsed.path() != self.full_path(req) {
+            return Err(crate::registry::bad(
+                "an id in the request path would be rewritten by URL parsing and reach a different endpoint; pass the object's real id. Nothing was sent.",
+            ));
+        }
+        Ok(())
+    }
+
+    fn url_for(&self, req: &Req) -> String {
+        let base = self.base_for(req);
         let mut url = format!("{base}{}", req.path);
         if !req.query.is_empty() {
             let mut ser = url::form_urlencoded::Serializer::new(String::new());
@@ -336,10 +406,11 @@ impl PortkeyClient {
                 .body(body.to_string());
         }
         tracing::debug!(method = %req.method, path = %req.path, "sending");
-        let target = format!("{} {}", req.method, self.redact(&strip_query(&url)));
+        let target = format!("{} {}", req.method, strip_query(&url));
+        let full_path = self.full_path(req);
         let entry = |status: Option<u16>, request_id: Option<String>| Sent {
             method: req.method.to_string(),
-            path: req.path.clone(),
+            path: full_path.clone(),
             status,
             request_id,
         };
@@ -351,7 +422,7 @@ impl PortkeyClient {
                 }
                 return Err(Attempt::plain(ApiError::Transport {
                     target,
-                    detail: self.redact(&describe_reqwest(&e)),
+                    detail: describe_reqwest(&e),
                 }));
             }
         };
@@ -371,7 +442,7 @@ impl PortkeyClient {
                 .headers()
                 .get(reqwest::header::LOCATION)
                 .and_then(|v| v.to_str().ok())
-                .map(|s| self.redact(&strip_query(s)));
+                .map(strip_query);
             return Err(Attempt::plain(ApiError::Redirect {
                 status: status.as_u16(),
                 location,
@@ -396,7 +467,7 @@ impl PortkeyClient {
                         target,
                         detail: format!(
                             "the answer broke off while reading its body ({})",
-                            self.redact(&describe_reqwest(&e))
+                            describe_reqwest(&e)
                         ),
                     }));
                 }
@@ -498,7 +569,7 @@ impl PortkeyClient {
         let slug = text(err, &["slug"]).or_else(|| text(&body, &["slug"]));
         ApiError::Status {
             status: code_u16,
-            message: self.redact(&message),
+            message,
             code,
             slug,
             body: None,
@@ -516,7 +587,7 @@ impl PortkeyClient {
         if squashed.chars().count() > 160 {
             cut.push('…');
         }
-        self.redact(&cut)
+        cut
     }
 }
 
@@ -604,12 +675,26 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(base + jitter)
 }
 
-/// A handle for one tool call: the shared client, the call's deadline, and what it sent.
+/// What the call pipeline does right before a request leaves: check, confirm, journal. The
+/// client calls it and knows nothing of what it does.
+pub trait SendHook: Send + Sync {
+    /// Runs before `req` (to `full_path`) is sent; an error means it is not sent. `Ok(true)`
+    /// restarts the call's time budget (the user was asked, and time spent waiting does not count).
+    fn before_send<'a>(
+        &'a self,
+        req: &'a Req,
+        full_path: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Result<bool, ApiError>> + Send + 'a>>;
+}
+
+/// A handle for one tool call: the shared client, the call's deadline, what it sent, and the
+/// pipeline's hook.
 #[derive(Clone)]
 pub struct Api {
     client: Arc<PortkeyClient>,
-    deadline: Instant,
+    deadline: Arc<Mutex<Instant>>,
     sent: Arc<Mutex<Vec<Sent>>>,
+    hook: Option<Arc<dyn SendHook>>,
 }
 
 impl Api {
@@ -617,13 +702,39 @@ impl Api {
         let deadline = Instant::now() + client.timeout();
         Api {
             client,
-            deadline,
+            deadline: Arc::new(Mutex::new(deadline)),
             sent: Arc::new(Mutex::new(Vec::new())),
+            hook: None,
         }
     }
 
+    /// The same handle with the pipeline's hook run before every request.
+    pub fn with_hook(mut self, hook: Arc<dyn SendHook>) -> Self {
+        self.hook = Some(hook);
+        self
+    }
+
+    fn deadline(&self) -> Instant {
+        self.deadline
+            .lock()
+            .map(|d| *d)
+            .unwrap_or_else(|_| Instant::now())
+    }
+
     pub async fn send(&self, req: Req) -> Result<Value, ApiError> {
-        self.client.send(&req, self.deadline, &self.sent).await
+        if req.base != Base::Public && !self.client.has_key() {
+            return Err(ApiError::MissingApiKey);
+        }
+        self.client.check_path(&req)?;
+        if let Some(hook) = &self.hook {
+            let full = self.client.full_path(&req);
+            if hook.before_send(&req, &full).await?
+                && let Ok(mut d) = self.deadline.lock()
+            {
+                *d = Instant::now() + self.client.timeout();
+            }
+        }
+        self.client.send(&req, self.deadline(), &self.sent).await
     }
     pub async fn get(&self, path: impl Into<String>) -> Result<Value, ApiError> {
         self.send(Req::get(path)).await
@@ -660,6 +771,19 @@ mod tests {
         assert_eq!(enc("é"), "%C3%A9");
         assert_eq!(enc("A-z_0.9!~*'()"), "A-z_0.9!~*'()");
         assert_eq!(enc("?#&=+"), "%3F%23%26%3D%2B");
+    }
+
+    #[test]
+    fn dot_and_empty_segments_are_found() {
+        assert_eq!(bad_segment("/admin/workspaces/../users/u"), Some("..".into()));
+        assert_eq!(bad_segment("/admin/workspaces/./users"), Some(".".into()));
+        assert_eq!(bad_segment("/admin/workspaces//users"), Some(String::new()));
+        assert_eq!(bad_segment("/admin/users/"), Some(String::new()));
+        assert_eq!(bad_segment("/a/%2e%2E/b"), Some("..".into()));
+        assert_eq!(bad_segment("/a/.%2e"), Some("..".into()));
+        assert_eq!(bad_segment("/a/..x/b"), None);
+        assert_eq!(bad_segment("/a/%2E%2E%2Fx"), None);
+        assert_eq!(bad_segment("/admin/users/u-1"), None);
     }
 
     #[test]

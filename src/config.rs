@@ -79,6 +79,9 @@ pub struct Opts {
     /// Ask the user (MCP elicitation) before any destructive call (true|1|yes).
     #[arg(long, env = "PORTKEY_CONFIRM_DESTRUCTIVE", global = true, num_args = 0..=1, default_missing_value = "true")]
     pub confirm_destructive: Option<String>,
+    /// How long the user has to answer a confirmation, in milliseconds (default 120000).
+    #[arg(long, env = "PORTKEY_CONFIRM_TIMEOUT_MS", global = true)]
+    pub confirm_timeout_ms: Option<u64>,
     /// Append one JSON line per write-tool call to this file.
     #[arg(long, env = "PORTKEY_AUDIT_LOG", global = true)]
     pub audit_log: Option<String>,
@@ -100,6 +103,7 @@ pub struct Config {
     pub exclude_tools: Vec<String>,
     pub workspace_id: Option<String>,
     pub confirm_destructive: bool,
+    pub confirm_timeout_ms: u64,
     pub audit_log: Option<std::path::PathBuf>,
 }
 
@@ -187,6 +191,10 @@ impl Config {
                 .filter(|w| !w.is_empty())
                 .map(str::to_string),
             confirm_destructive: truthy(opts.confirm_destructive.as_deref()),
+            confirm_timeout_ms: opts
+                .confirm_timeout_ms
+                .filter(|t| *t > 0)
+                .unwrap_or(crate::pipeline::DEFAULT_CONFIRM_TIMEOUT_MS),
             audit_log: opts
                 .audit_log
                 .as_deref()

@@ -54,6 +54,12 @@ pub enum ApiError {
     /// A call refused by the server's own policy (read-only, workspace pin, confirmation).
     #[error("{0}")]
     Refused(String),
+    /// The client cancelled the call.
+    #[error(
+        "The call was cancelled by the client. {}",
+        if *sent { "A request had already been sent, so the change may have been made: check with the matching get_ or list_ tool before retrying." } else { "Nothing was sent." }
+    )]
+    Cancelled { sent: bool },
     /// Anything else the tool itself detected.
     #[error("{0}")]
     Other(String),
@@ -84,45 +90,6 @@ impl ApiError {
         ApiError::InvalidArguments {
             tool: tool.to_string(),
             message: message.into(),
-        }
-    }
-
-    /// Replaces each of `secrets` (values the caller sent) wherever Portkey echoed it back in the
-    /// message or body, so a credential never returns through an error.
-    pub fn redact_values<S: AsRef<str>>(self, secrets: &[S]) -> ApiError {
-        let clean = |text: String| {
-            secrets
-                .iter()
-                .map(AsRef::as_ref)
-                .filter(|s| !s.is_empty())
-                .fold(text, |acc, s| acc.replace(s, "[REDACTED]"))
-        };
-        match self {
-            ApiError::Status {
-                status,
-                message,
-                code,
-                slug,
-                body,
-                retry_after_seconds,
-            } => ApiError::Status {
-                status,
-                message: clean(message),
-                code,
-                slug,
-                body: body.and_then(|b| serde_json::from_str(&clean(b.to_string())).ok()),
-                retry_after_seconds,
-            },
-            ApiError::Decode { status, excerpt } => ApiError::Decode {
-                status,
-                excerpt: clean(excerpt),
-            },
-            ApiError::Transport { target, detail } => ApiError::Transport {
-                target: clean(target),
-                detail: clean(detail),
-            },
-            ApiError::Other(m) => ApiError::Other(clean(m)),
-            other => other,
         }
     }
 
@@ -193,6 +160,7 @@ impl ApiError {
             ApiError::InvalidArguments { .. } => "invalid_arguments",
             ApiError::MissingApiKey => "missing_api_key",
             ApiError::Refused(_) => "refused",
+            ApiError::Cancelled { .. } => "cancelled",
             ApiError::Other(_) => "tool_error",
         }
     }

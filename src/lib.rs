@@ -7,6 +7,8 @@ pub mod domains;
 pub mod envelope;
 pub mod error;
 pub mod journal;
+pub mod pipeline;
+pub mod redact;
 pub mod registry;
 pub mod schema;
 pub mod scrub;

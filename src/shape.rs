@@ -111,42 +111,6 @@ pub fn to_json<T: serde::Serialize>(v: &T) -> Result<Value, ApiError> {
         .map_err(|e| ApiError::Other(format!("could not encode the request: {e}")))
 }
 
-/// Whether a member name says it carries a secret.
-pub fn is_secret_name(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    [
-        "secret",
-        "token",
-        "password",
-        "credential",
-        "api_key",
-        "apikey",
-        "private_key",
-        "access_key",
-        "key_id",
-    ]
-    .iter()
-    .any(|s| n.contains(s))
-        || n == "key"
-}
-
-/// Replaces the value of every member whose name says secret with `[REDACTED]`.
-pub fn redact_secrets(v: &mut Value) {
-    match v {
-        Value::Object(m) => {
-            for (k, x) in m.iter_mut() {
-                if is_secret_name(k) && !x.is_null() && !x.is_object() && !x.is_array() {
-                    *x = Value::String("[REDACTED]".into());
-                } else {
-                    redact_secrets(x);
-                }
-            }
-        }
-        Value::Array(a) => a.iter_mut().for_each(redact_secrets),
-        _ => {}
-    }
-}
-
 /// For `Option<Option<T>>` fields: an absent member stays `None`, an explicit `null` becomes
 /// `Some(None)`, so a given null reaches Portkey as null (it clears the value there).
 /// Use with `#[serde(default, deserialize_with = "crate::shape::nullable")]`.

@@ -70,7 +70,7 @@ fn shape_events(v: &Value) -> Value {
         .iter()
         .map(|e| {
             let mut row = shape::pick(e, EVENT_FIELDS);
-            shape::redact_secrets(&mut row);
+            crate::redact::mask_secret_fields(&mut row);
             row
         })
         .collect();

@@ -407,19 +407,6 @@ fn check_common(c: &Common) -> Result<(), ApiError> {
 
 // ---- secrets -------------------------------------------------------------------------------
 
-/// The secret values a call sends, to keep them out of any error text.
-fn secrets_of(c: &Common) -> Vec<String> {
-    [
-        &c.key,
-        &c.provider.aws_access_key_id,
-        &c.provider.aws_secret_access_key,
-    ]
-    .into_iter()
-    .flatten()
-    .cloned()
-    .collect()
-}
-
 /// Masks header values in a model's `configurations`; header names stay visible.
 fn mask_headers(conf: &Value) -> Value {
     let mut c = conf.clone();
@@ -487,7 +474,7 @@ fn shape_integration(v: &Value) -> Value {
     );
     if let Some(c) = out.get_mut("configurations") {
         *c = shape::json_field(Some(c));
-        shape::redact_secrets(c);
+        crate::redact::mask_secret_fields(c);
     }
     out
 }
@@ -618,11 +605,9 @@ async fn create_integration(api: Api, a: CreateIntegration) -> Result<Value, Api
         "default_provider_slug",
         json!(a.default_provider_slug),
     );
-    let secrets = secrets_of(&a.common);
     let v = api
         .post("/integrations", Value::Object(body))
-        .await
-        .map_err(|e| e.redact_values(&secrets))?;
+        .await?;
     Ok(shape::obj(vec![
         (
             "message",
@@ -643,13 +628,11 @@ async fn update_integration(api: Api, a: UpdateIntegration) -> Result<Value, Api
     let mut body = Map::new();
     shape::put(&mut body, "name", json!(a.name));
     put_common(&mut body, &a.common)?;
-    let secrets = secrets_of(&a.common);
     api.put(
         format!("/integrations/{}", enc(&a.slug)),
         Value::Object(body),
     )
-    .await
-    .map_err(|e| e.redact_values(&secrets))?;
+    .await?;
     Ok(json!({
         "message": format!("Integration \"{}\" updated.", a.slug),
         "success": true,
@@ -680,19 +663,11 @@ async fn update_integration_models(
     let mut body = Map::new();
     body.insert("models".into(), shape::to_json(&a.models)?);
     shape::put(&mut body, "allow_all_models", json!(a.allow_all_models));
-    let secrets: Vec<String> = a
-        .models
-        .iter()
-        .filter_map(|m| m.configurations.as_ref())
-        .filter_map(|c| c.custom_headers.as_ref())
-        .flat_map(|h| h.values().filter_map(Value::as_str).map(str::to_string))
-        .collect();
     api.put(
         format!("/integrations/{}/models", enc(&a.slug)),
         Value::Object(body),
     )
-    .await
-    .map_err(|e| e.redact_values(&secrets))?;
+    .await?;
     Ok(json!({
         "message": format!("Models of integration \"{}\" updated.", a.slug),
         "success": true,

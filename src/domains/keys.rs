@@ -450,7 +450,7 @@ fn redact_model_config(v: &mut Value) {
         Value::Object(m) => {
             for (k, x) in m.iter_mut() {
                 let n = snake(k);
-                let secret = shape::is_secret_name(&n) || n.contains("service_account");
+                let secret = crate::redact::is_secret_name(&n) || n.contains("service_account");
                 if secret && !x.is_null() && !x.is_object() && !x.is_array() {
                     *x = Value::String("[REDACTED]".into());
                 } else {
@@ -587,11 +587,9 @@ async fn create_virtual_key(api: Api, a: CreateVirtualKey) -> Result<Value, ApiE
     put_some(&mut b, "rate_limits", &rpm(&a.limits))?;
     put_some(&mut b, "expires_at", &a.expires_at)?;
     put_some(&mut b, "secret_mappings", &a.secret_mappings)?;
-    let secret = a.key.as_deref().unwrap_or("");
     let v = api
         .post("/virtual-keys", Value::Object(b))
-        .await
-        .map_err(|e| e.redact_values(&[secret]))?;
+        .await?;
     Ok(json!({
         "message": format!("Created virtual key \"{}\"; use its slug in configs and prompts.", a.name),
         "success": v.get("success").cloned().unwrap_or(json!(true)),
@@ -614,11 +612,9 @@ async fn update_virtual_key(api: Api, a: UpdateVirtualKey) -> Result<Value, ApiE
     put_some(&mut b, "rate_limits", &rpm(&a.limits))?;
     put_some(&mut b, "deploymentConfig", &a.deployment_configurations)?;
     put_some(&mut b, "secret_mappings", &a.secret_mappings)?;
-    let secret = a.key.as_deref().unwrap_or("");
     let v = api
         .put(format!("/virtual-keys/{}", enc(&a.slug)), Value::Object(b))
-        .await
-        .map_err(|e| e.redact_values(&[secret]))?;
+        .await?;
     Ok(done(format!("Updated virtual key \"{}\".", a.slug), &v))
 }
 

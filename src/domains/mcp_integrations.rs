@@ -267,16 +267,6 @@ fn body_with_configurations<T: Serialize>(a: &T, config: Option<Value>) -> Resul
     Ok(Value::Object(body))
 }
 
-/// Header values in play, to blank out of anything Portkey echoes back.
-fn header_values(maps: &[&Map<String, Value>]) -> Vec<String> {
-    maps.iter()
-        .flat_map(|m| m.values())
-        .filter_map(Value::as_str)
-        .filter(|s| s.len() >= 4)
-        .map(str::to_string)
-        .collect()
-}
-
 /// An integration as returned: configuration keys and header names, never their values.
 fn shape_integration(v: &Value) -> Value {
     let mut out = shape::pick(
@@ -401,12 +391,10 @@ async fn create_mcp_integration(api: Api, a: CreateMcpIntegration) -> Result<Val
             "auth_type \"headers\" needs the headers: give custom_headers, configurations.custom_headers, or a secret_mappings entry with target_field \"{HEADERS_TARGET}\""
         )));
     }
-    let secrets = header_values(&maps);
     let body = body_with_configurations(&a, configurations(&a.custom_headers, &a.configurations))?;
     let v = api
         .post("/mcp-integrations", body)
-        .await
-        .map_err(|e| e.redact_values(&secrets))?;
+        .await?;
     Ok(shape::obj(vec![
         (
             "message",
@@ -423,13 +411,11 @@ async fn get_mcp_integration(api: Api, a: Id) -> Result<Value, ApiError> {
 }
 
 async fn update_mcp_integration(api: Api, a: UpdateMcpIntegration) -> Result<Value, ApiError> {
-    let maps = header_map(a.custom_headers.as_ref(), a.configurations.as_ref())?;
+    header_map(a.custom_headers.as_ref(), a.configurations.as_ref())?;
     check_mappings(a.secret_mappings.as_ref())?;
-    let secrets = header_values(&maps);
     let body = body_with_configurations(&a, configurations(&a.custom_headers, &a.configurations))?;
     api.put(format!("/mcp-integrations/{}", enc(&a.id)), body)
-        .await
-        .map_err(|e| e.redact_values(&secrets))?;
+        .await?;
     Ok(done(format!("MCP integration \"{}\" updated.", a.id)))
 }
 

@@ -318,16 +318,6 @@ fn check_workspaces(all: Option<bool>, allowed: &Option<Vec<String>>) -> Result<
     Ok(())
 }
 
-/// The credential values a call sends (members whose name says secret), to scrub from errors.
-fn secrets_of(auth: Option<&Map<String, Value>>) -> Vec<String> {
-    auth.into_iter()
-        .flatten()
-        .filter(|(k, _)| shape::is_secret_name(k))
-        .filter_map(|(_, v)| v.as_str().map(str::to_owned))
-        .filter(|s| s.len() >= 4)
-        .collect()
-}
-
 fn slug_ok(s: &str) -> bool {
     s.bytes()
         .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
@@ -489,12 +479,10 @@ async fn create_secret_reference(api: Api, a: CreateSecretReference) -> Result<V
     if a.slug.as_deref().is_some_and(|s| !slug_ok(s)) {
         return Err(bad("slug may hold only letters, digits, _ and -"));
     }
-    let secrets = secrets_of(Some(&a.auth_config));
     let body = shape::to_json(&a)?;
     let v = api
         .post("/secret-references", body)
-        .await
-        .map_err(|e| e.redact_values(&secrets))?;
+        .await?;
     let slug = v.get("slug").cloned().unwrap_or(Value::Null);
     let label = slug.as_str().unwrap_or(a.name.as_str()).to_owned();
     Ok(shape::obj(vec![
@@ -529,7 +517,7 @@ async fn get_secret_reference(api: Api, a: Id) -> Result<Value, ApiError> {
     let mut out = v;
     if let Value::Object(m) = &mut out {
         let mut auth = shape::json_field(m.get("auth_config"));
-        shape::redact_secrets(&mut auth);
+        crate::redact::mask_secret_fields(&mut auth);
         if let Value::String(_) = auth {
             // An auth_config that is neither object nor JSON text is withheld whole.
             auth = Value::String("[REDACTED]".into());
@@ -551,11 +539,9 @@ async fn update_secret_reference(api: Api, a: UpdateSecretReference) -> Result<V
     if let Some(auth) = &c.auth_config {
         check_auth_update(auth)?;
     }
-    let secrets = secrets_of(c.auth_config.as_ref());
     let v = api
         .put(format!("/secret-references/{}", enc(&a.id)), body)
-        .await
-        .map_err(|e| e.redact_values(&secrets))?;
+        .await?;
     Ok(json!({
         "message": format!("Updated secret reference \"{}\".", a.id),
         "success": v.get("success").cloned().filter(Value::is_boolean).unwrap_or(json!(true)),
