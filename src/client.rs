@@ -414,12 +414,15 @@ impl PortkeyClient {
             status,
             request_id,
         };
+        // Recorded before it leaves, so a call cut short (timeout, cancellation) still knows
+        // what it sent; the status is filled in when the answer comes.
+        let slot = log.lock().ok().map(|mut l| {
+            l.push(entry(None, None));
+            l.len() - 1
+        });
         let mut resp = match rb.send().await {
             Ok(r) => r,
             Err(e) => {
-                if let Ok(mut l) = log.lock() {
-                    l.push(entry(None, None));
-                }
                 return Err(Attempt::plain(ApiError::Transport {
                     target,
                     detail: describe_reqwest(&e),
@@ -433,8 +436,10 @@ impl PortkeyClient {
             .or_else(|| resp.headers().get("x-request-id"))
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        if let Ok(mut l) = log.lock() {
-            l.push(entry(Some(status.as_u16()), request_id));
+        if let (Ok(mut l), Some(i)) = (log.lock(), slot)
+            && let Some(e) = l.get_mut(i)
+        {
+            *e = entry(Some(status.as_u16()), request_id);
         }
         let retry_after = resp.headers().get(RETRY_AFTER).and_then(parse_retry_after);
         if status.is_redirection() {
@@ -775,7 +780,10 @@ mod tests {
 
     #[test]
     fn dot_and_empty_segments_are_found() {
-        assert_eq!(bad_segment("/admin/workspaces/../users/u"), Some("..".into()));
+        assert_eq!(
+            bad_segment("/admin/workspaces/../users/u"),
+            Some("..".into())
+        );
         assert_eq!(bad_segment("/admin/workspaces/./users"), Some(".".into()));
         assert_eq!(bad_segment("/admin/workspaces//users"), Some(String::new()));
         assert_eq!(bad_segment("/admin/users/"), Some(String::new()));

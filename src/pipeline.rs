@@ -140,11 +140,9 @@ impl Pipeline {
 
         let run = async {
             self.admit(&def, writes)?;
-            let args = self.registry.prepare(
-                &def,
-                self.client.has_key() || !def.flags.needs_key,
-                args,
-            )?;
+            let args =
+                self.registry
+                    .prepare(&def, self.client.has_key() || !def.flags.needs_key, args)?;
             check_path_ids(&def, &args)?;
             if let Ok(mut a) = gate.args.lock() {
                 *a = args.clone();
@@ -382,16 +380,18 @@ impl SendHook for Gate {
 
 /// Control and direction-changing characters written visibly, and long values cut.
 pub fn escape(s: &str) -> String {
-    const MAX: usize = 120;
+    escape_within(s, 120)
+}
+
+/// The same escaping with a chosen length limit (a request path is never cut).
+fn escape_within(s: &str, max: usize) -> String {
     let mut out = String::new();
-    let mut n = 0;
-    for c in s.chars() {
-        if n == MAX {
-            let rest = s.chars().count() - MAX;
+    for (n, c) in s.chars().enumerate() {
+        if n == max {
+            let rest = s.chars().count() - max;
             out.push_str(&format!("…(+{rest} characters)"));
             break;
         }
-        n += 1;
         match c {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
@@ -488,7 +488,7 @@ fn confirmation_text(def: &ToolDef, req: &Req, full_path: &str, args: &Value) ->
         "Allow `{}` to send {} {}",
         def.name,
         req.method,
-        escape(full_path)
+        escape_within(full_path, usize::MAX)
     )];
     let ids = path_ids(def, req);
     if !ids.is_empty() {

@@ -111,9 +111,7 @@ pub fn mask_secret_fields(v: &mut Value) {
                 .cloned()
                 .collect();
             for (k, x) in m.iter_mut() {
-                if is_secret_container(k) {
-                    mask_all(x);
-                } else if secret_keys.contains(k) {
+                if is_secret_container(k) || secret_keys.contains(k) {
                     mask_all(x);
                 } else {
                     mask_secret_fields(x);
@@ -216,11 +214,7 @@ impl Redactor {
     /// Redacts every string (and member name) of a JSON value in place.
     pub fn value(&self, v: &mut Value) {
         match v {
-            Value::String(s) => {
-                if self.needs(s) {
-                    *s = self.text(s);
-                }
-            }
+            Value::String(s) if self.needs(s) => *s = self.text(s),
             Value::Array(a) => a.iter_mut().for_each(|x| self.value(x)),
             Value::Object(m) => {
                 if m.keys().any(|k| self.needs(k)) {
@@ -354,7 +348,8 @@ mod tests {
 
     #[test]
     fn new_key_is_kept_only_where_asked() {
-        let mut env = json!({"ok": true, "data": {"id": "k1", "key": "pk-NEWkey0123456789abcdefXYZ"}});
+        let mut env =
+            json!({"ok": true, "data": {"id": "k1", "key": "pk-NEWkey0123456789abcdefXYZ"}});
         let r = Redactor::new(Some("pk-configured-key-0000"), &json!({}));
         let mut spared = env.clone();
         r.envelope(&mut spared, true);

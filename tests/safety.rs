@@ -329,20 +329,24 @@ async fn journal_records_writes_not_reads() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len(), 2, "{text}");
+    // Two write calls: each an intent line before its request and an outcome line after.
+    assert_eq!(lines.len(), 4, "{text}");
+    assert_eq!(lines[0]["event"], "intent");
     assert_eq!(lines[0]["tool"], "create_config");
     assert_eq!(lines[0]["method"], "POST");
-    assert_eq!(lines[0]["path"], "/configs");
-    assert_eq!(lines[0]["status"], 200);
-    assert_eq!(lines[0]["request_id"], "req-123");
-    assert_eq!(lines[0]["ok"], true);
-    assert!(lines[0]["time"].as_str().unwrap().ends_with('Z'));
-    assert!(
-        !text.contains("sk-abcdefghijklmnopqrstuvwx"),
-        "secret in journal: {text}"
-    );
-    assert_eq!(lines[1]["tool"], "delete_config");
-    assert_eq!(lines[1]["arguments"]["slug"], "gone");
+    assert_eq!(lines[0]["path"], "/v1/configs");
+    assert_eq!(lines[1]["event"], "outcome");
+    assert_eq!(lines[1]["call"], lines[0]["call"]);
+    assert_eq!(lines[1]["path"], "/v1/configs");
+    assert_eq!(lines[1]["status"], 200);
+    assert_eq!(lines[1]["request_id"], "req-123");
+    assert_eq!(lines[1]["ok"], true);
+    assert!(lines[1]["time"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(lines[2]["tool"], "delete_config");
+    assert_eq!(lines[2]["method"], "DELETE");
+    assert_eq!(lines[2]["path"], "/v1/configs/gone");
+    assert_eq!(lines[3]["arguments"]["slug"], "gone");
+    assert_ne!(lines[0]["call"], lines[2]["call"]);
     assert!(!text.contains(TEST_KEY));
     let _ = std::fs::remove_dir_all(&dir);
 }

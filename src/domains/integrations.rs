@@ -605,9 +605,7 @@ async fn create_integration(api: Api, a: CreateIntegration) -> Result<Value, Api
         "default_provider_slug",
         json!(a.default_provider_slug),
     );
-    let v = api
-        .post("/integrations", Value::Object(body))
-        .await?;
+    let v = api.post("/integrations", Value::Object(body)).await?;
     Ok(shape::obj(vec![
         (
             "message",

@@ -587,9 +587,7 @@ async fn create_virtual_key(api: Api, a: CreateVirtualKey) -> Result<Value, ApiE
     put_some(&mut b, "rate_limits", &rpm(&a.limits))?;
     put_some(&mut b, "expires_at", &a.expires_at)?;
     put_some(&mut b, "secret_mappings", &a.secret_mappings)?;
-    let v = api
-        .post("/virtual-keys", Value::Object(b))
-        .await?;
+    let v = api.post("/virtual-keys", Value::Object(b)).await?;
     Ok(json!({
         "message": format!("Created virtual key \"{}\"; use its slug in configs and prompts.", a.name),
         "success": v.get("success").cloned().unwrap_or(json!(true)),

@@ -392,9 +392,7 @@ async fn create_mcp_integration(api: Api, a: CreateMcpIntegration) -> Result<Val
         )));
     }
     let body = body_with_configurations(&a, configurations(&a.custom_headers, &a.configurations))?;
-    let v = api
-        .post("/mcp-integrations", body)
-        .await?;
+    let v = api.post("/mcp-integrations", body).await?;
     Ok(shape::obj(vec![
         (
             "message",

@@ -480,9 +480,7 @@ async fn create_secret_reference(api: Api, a: CreateSecretReference) -> Result<V
         return Err(bad("slug may hold only letters, digits, _ and -"));
     }
     let body = shape::to_json(&a)?;
-    let v = api
-        .post("/secret-references", body)
-        .await?;
+    let v = api.post("/secret-references", body).await?;
     let slug = v.get("slug").cloned().unwrap_or(Value::Null);
     let label = slug.as_str().unwrap_or(a.name.as_str()).to_owned();
     Ok(shape::obj(vec![
