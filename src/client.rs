@@ -211,6 +211,8 @@ pub struct PortkeyClient {
     key_text: Option<String>,
     timeout: Duration,
     max_retries: u32,
+    /// PORTKEY_ALLOW_PRIVATE_BASE_URL, for the connect-time address check.
+    allow_private: bool,
 }
 
 impl std::fmt::Debug for PortkeyClient {
@@ -246,12 +248,13 @@ impl PortkeyClient {
             key_text: config.api_key.clone(),
             timeout: Duration::from_millis(config.timeout_ms),
             max_retries: config.max_retries,
+            allow_private: config.allow_private_base_url,
         })
     }
 
     fn http(&self) -> Result<&reqwest::Client, ApiError> {
         self.http
-            .get_or_init(build_http)
+            .get_or_init(|| build_http(self.allow_private))
             .as_ref()
             .map_err(|e| ApiError::Other(e.clone()))
     }
@@ -596,8 +599,9 @@ impl PortkeyClient {
     }
 }
 
-/// The one reqwest client: no redirects, JSON accepted, connection reuse.
-fn build_http() -> Result<reqwest::Client, String> {
+/// The one reqwest client: no redirects, JSON accepted, connection reuse, and a resolver that
+/// refuses loopback and private-network addresses unless `allow_private`.
+fn build_http(allow_private: bool) -> Result<reqwest::Client, String> {
     // Installing the process-wide crypto provider twice is harmless; the error is ignored.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let mut headers = HeaderMap::new();
@@ -608,6 +612,7 @@ fn build_http() -> Result<reqwest::Client, String> {
         .user_agent(concat!("portkey-admin-mcp/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(Duration::from_secs(10))
         .pool_idle_timeout(Duration::from_secs(60))
+        .dns_resolver(crate::netguard::GuardedResolver::new(allow_private))
         .build()
         .map_err(|e| format!("could not build the HTTP client: {e}"))
 }

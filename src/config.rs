@@ -94,6 +94,9 @@ pub struct Config {
     pub base_url: String,
     pub v2_base_url: String,
     pub public_base_url: String,
+    /// PORTKEY_ALLOW_PRIVATE_BASE_URL: loopback and private-network addresses may be used,
+    /// both as literal hosts and as the addresses a name resolves to at connect time.
+    pub allow_private_base_url: bool,
     /// Selected domains, lower-case; empty means every domain.
     pub domains: Vec<String>,
     pub timeout_ms: u64,
@@ -114,6 +117,7 @@ impl std::fmt::Debug for Config {
             .field("base_url", &self.base_url)
             .field("v2_base_url", &self.v2_base_url)
             .field("public_base_url", &self.public_base_url)
+            .field("allow_private_base_url", &self.allow_private_base_url)
             .field("domains", &self.domains)
             .field("timeout_ms", &self.timeout_ms)
             .field("max_retries", &self.max_retries)
@@ -175,6 +179,7 @@ impl Config {
             base_url,
             v2_base_url,
             public_base_url,
+            allow_private_base_url: private,
             domains,
             timeout_ms: opts
                 .timeout_ms
@@ -274,33 +279,70 @@ pub fn check_base_url(
 
 fn is_private_host(host: &url::Host<&str>) -> bool {
     match host {
-        url::Host::Domain(d) => {
-            let d = d.trim_end_matches('.').to_ascii_lowercase();
-            d == "localhost" || d.ends_with(".localhost")
-        }
+        url::Host::Domain(d) => is_private_name(d),
         url::Host::Ipv4(ip) => is_private_v4(*ip),
         url::Host::Ipv6(ip) => is_private_v6(*ip),
     }
 }
 
-fn is_private_v4(ip: Ipv4Addr) -> bool {
-    let [a, b, _, _] = ip.octets();
-    ip.is_loopback()
-        || ip.is_private()
-        || ip.is_link_local()
-        || ip.is_unspecified()
-        || (a == 100 && (64..=127).contains(&b))
+/// Names that always mean this machine or an internal network, whatever DNS says today.
+pub fn is_private_name(name: &str) -> bool {
+    let d = name.trim_end_matches('.').to_ascii_lowercase();
+    let under = |zone: &str| d == zone || d.ends_with(&format!(".{zone}"));
+    under("localhost") || under("internal") || under("local") || under("localtest.me")
 }
 
+/// IPv4 ranges that are not a public internet host: this machine, private and shared networks,
+/// link-local, benchmarking, IETF protocol assignments, documentation, multicast, reserved and
+/// broadcast.
+fn is_private_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, c, _] = ip.octets();
+    a == 0 // "this network"
+        || a == 127 // loopback
+        || a == 10
+        || (a == 172 && (16..=31).contains(&b))
+        || (a == 192 && b == 168)
+        || (a == 169 && b == 254) // link-local
+        || (a == 100 && (64..=127).contains(&b)) // CGNAT shared space
+        || (a == 198 && (b == 18 || b == 19)) // benchmarking
+        || (a == 192 && b == 0 && c == 0) // IETF protocol assignments
+        || (a == 192 && b == 0 && c == 2) // TEST-NET-1
+        || (a == 198 && b == 51 && c == 100) // TEST-NET-2
+        || (a == 203 && b == 0 && c == 113) // TEST-NET-3
+        || a >= 224 // multicast 224/4, reserved 240/4, broadcast
+}
+
+/// The IPv4 address carried in the last 32 bits of `ip`.
+fn low_v4(ip: Ipv6Addr) -> Ipv4Addr {
+    let [.., w, x, y, z] = ip.octets();
+    Ipv4Addr::new(w, x, y, z)
+}
+
+/// IPv6 ranges that are not a public internet host, including the forms that carry an IPv4
+/// address (mapped, compatible, NAT64, 6to4), judged by that address.
 fn is_private_v6(ip: Ipv6Addr) -> bool {
-    if let Some(v4) = ip.to_ipv4_mapped() {
-        return is_private_v4(v4);
+    let s = ip.segments();
+    let [s0, s1, s2, s3, s4, s5, ..] = s;
+    if s0 == 0 && s1 == 0 && s2 == 0 && s3 == 0 && s4 == 0 {
+        // ::ffff:a.b.c.d (mapped) is judged by its IPv4 address; the rest of ::/80 (loopback,
+        // unspecified, the deprecated IPv4-compatible ::a.b.c.d, unassigned) is refused.
+        return s5 != 0xffff || is_private_v4(low_v4(ip));
     }
-    let first = ip.segments().first().copied().unwrap_or(0);
-    ip.is_loopback()
-        || ip.is_unspecified()
-        || (first & 0xfe00) == 0xfc00
-        || (first & 0xffc0) == 0xfe80
+    if s0 == 0x64 && s1 == 0xff9b && (s2 == 1 || (s2 == 0 && s3 == 0 && s4 == 0 && s5 == 0)) {
+        // NAT64: 64:ff9b::/96 (well-known) and 64:ff9b:1::/48 (local use).
+        return is_private_v4(low_v4(ip));
+    }
+    if s0 == 0x2002 {
+        // 6to4: the IPv4 address is in the second and third groups.
+        let [hi_a, hi_b] = s1.to_be_bytes();
+        let [lo_a, lo_b] = s2.to_be_bytes();
+        return is_private_v4(Ipv4Addr::new(hi_a, hi_b, lo_a, lo_b));
+    }
+    (s0 == 0x2001 && s1 == 0) // Teredo: tunnels to an address that cannot be checked here
+        || (s0 & 0xfe00) == 0xfc00 // unique local
+        || (s0 & 0xffc0) == 0xfe80 // link-local
+        || (s0 & 0xffc0) == 0xfec0 // site-local (deprecated)
+        || (s0 & 0xff00) == 0xff00 // multicast
 }
 
 /// True when `ip` is an address the base-URL rules treat as private.
@@ -372,6 +414,49 @@ mod tests {
             "https://[fd00::1]",
             "https://[fe80::1]",
             "https://[::ffff:10.0.0.1]",
+            // Names that always mean this machine or an internal network.
+            "https://LOCALHOST.",
+            "https://metadata.google.internal/v1",
+            "https://internal",
+            "https://printer.local",
+            "https://localtest.me:8443/v1",
+            "https://api.localtest.me",
+            // IPv4 ranges beyond RFC 1918.
+            "https://127.1.2.3",
+            "https://0.1.2.3",
+            "https://100.127.255.254",
+            "https://169.254.0.1",
+            "https://198.18.0.1",
+            "https://198.19.255.255",
+            "https://192.0.0.8",
+            "https://192.0.2.1",
+            "https://198.51.100.7",
+            "https://203.0.113.9",
+            "https://224.0.0.1",
+            "https://239.255.255.250",
+            "https://240.0.0.1",
+            "https://255.255.255.255",
+            "https://2130706433", // 127.0.0.1 written as one number
+            "https://0x7f.1",
+            // IPv6 ranges and the forms that carry an IPv4 address.
+            "https://[::]",
+            "https://[::127.0.0.1]",
+            "https://[::8.8.8.8]",
+            "https://[::ffff:127.0.0.1]",
+            "https://[::ffff:7f00:1]",
+            "https://[64:ff9b::7f00:1]",
+            "https://[64:ff9b::10.0.0.1]",
+            "https://[64:ff9b:1::a9fe:a9fe]",
+            "https://[2002:7f00:1::1]",
+            "https://[2002:c0a8:101::]",
+            "https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]",
+            "https://[2001::1]",
+            "https://[fc00::1]",
+            "https://[fdff:ffff::1]",
+            "https://[febf::1]",
+            "https://[fec0::1]",
+            "https://[ff02::1]",
+            "https://[ff0e::1]",
         ] {
             let e = Config::from_opts(&opts(host), D).unwrap_err();
             assert!(e.contains("PORTKEY_ALLOW_PRIVATE_BASE_URL"), "{host}: {e}");
@@ -384,9 +469,60 @@ mod tests {
             "https://100.128.0.1",
             "https://[2001:db8::1]",
             "https://8.8.8.8",
+            "https://1.1.1.1/v1",
+            "https://[2606:4700::1111]",
+            "https://api.portkey.ai/v1",
+            "https://[::ffff:8.8.8.8]",
+            "https://[64:ff9b::808:808]",
+            "https://[2002:808:808::1]",
+            "https://[2001:4860::8888]",
+            "https://172.15.255.255",
+            "https://198.17.0.1",
+            "https://198.20.0.1",
+            "https://192.0.1.1",
+            "https://223.255.255.254",
+            "https://local.example.com",
+            "https://internal.example.com",
+            "https://notlocaltest.me",
         ] {
             assert!(Config::from_opts(&opts(host), D).is_ok(), "{host}");
         }
+    }
+
+    #[test]
+    fn private_ip_classification() {
+        for ip in [
+            "127.0.0.1",
+            "::1",
+            "::127.0.0.1",
+            "64:ff9b::7f00:1",
+            "198.18.0.1",
+            "2001::",
+        ] {
+            assert!(is_private_ip(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in [
+            "8.8.8.8",
+            "2606:4700::1111",
+            "64:ff9b::808:808",
+            "2a00:1450::1",
+        ] {
+            assert!(!is_private_ip(ip.parse().unwrap()), "{ip}");
+        }
+    }
+
+    #[test]
+    fn allow_private_switch_reaches_config() {
+        assert!(
+            !Config::from_opts(&Opts::default(), D)
+                .unwrap()
+                .allow_private_base_url
+        );
+        let o = Opts {
+            allow_private_base_url: Some("true".into()),
+            ..Opts::default()
+        };
+        assert!(Config::from_opts(&o, D).unwrap().allow_private_base_url);
     }
 
     #[test]
@@ -396,6 +532,12 @@ mod tests {
             ..Opts::default()
         };
         assert!(Config::from_opts(&o, D).is_err());
+        let o = Opts {
+            public_base_url: Some("https://[64:ff9b::7f00:1]".into()),
+            ..Opts::default()
+        };
+        let e = Config::from_opts(&o, D).unwrap_err();
+        assert!(e.contains("PORTKEY_PUBLIC_BASE_URL"), "{e}");
     }
 
     #[test]

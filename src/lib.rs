@@ -7,6 +7,7 @@ pub mod domains;
 pub mod envelope;
 pub mod error;
 pub mod journal;
+pub mod netguard;
 pub mod pipeline;
 pub mod redact;
 pub mod registry;
