@@ -46,11 +46,11 @@ pub struct Opts {
     /// Base of Portkey's public catalog (model pricing), called without the key.
     #[arg(long, env = "PORTKEY_PUBLIC_BASE_URL", global = true)]
     pub public_base_url: Option<String>,
-    /// Allow an http:// base URL (true|1|yes).
-    #[arg(long, env = "PORTKEY_ALLOW_INSECURE_HTTP", global = true)]
+    /// Allow an http:// base URL (bare flag or =true|false|1|0|yes|no|on|off).
+    #[arg(long, env = "PORTKEY_ALLOW_INSECURE_HTTP", global = true, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub allow_insecure_http: Option<String>,
-    /// Allow a loopback or private-network base URL (true|1|yes).
-    #[arg(long, env = "PORTKEY_ALLOW_PRIVATE_BASE_URL", global = true)]
+    /// Allow a loopback or private-network base URL (bare flag or =true|false|1|0|yes|no|on|off).
+    #[arg(long, env = "PORTKEY_ALLOW_PRIVATE_BASE_URL", global = true, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub allow_private_base_url: Option<String>,
     /// Comma list of tool domains to expose (default: all).
     #[arg(long, env = "PORTKEY_TOOL_DOMAINS", global = true)]
@@ -59,13 +59,13 @@ pub struct Opts {
     #[arg(long, env = "LOG_LEVEL", global = true)]
     pub log_level: Option<String>,
     /// Time budget of one tool call in milliseconds, retries included.
-    #[arg(long, env = "PORTKEY_TIMEOUT_MS", global = true)]
+    #[arg(long, env = "PORTKEY_TIMEOUT_MS", global = true, value_parser = parse_timeout_ms)]
     pub timeout_ms: Option<u64>,
     /// Retries of a GET on 429/502/503/504 or a connection error.
-    #[arg(long, env = "PORTKEY_MAX_RETRIES", global = true)]
+    #[arg(long, env = "PORTKEY_MAX_RETRIES", global = true, value_parser = parse_max_retries)]
     pub max_retries: Option<u32>,
-    /// Expose only read-only tools (true|1|yes).
-    #[arg(long, env = "PORTKEY_READ_ONLY", global = true, num_args = 0..=1, default_missing_value = "true")]
+    /// Expose only read-only tools (bare flag or =true|false|1|0|yes|no|on|off).
+    #[arg(long, env = "PORTKEY_READ_ONLY", global = true, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub read_only: Option<String>,
     /// Comma list of tool names to enable (added to the selected domains).
     #[arg(long, env = "PORTKEY_TOOLS", global = true)]
@@ -76,11 +76,11 @@ pub struct Opts {
     /// Pin every workspace_id to this workspace.
     #[arg(long, env = "PORTKEY_WORKSPACE_ID", global = true)]
     pub workspace_id: Option<String>,
-    /// Ask the user (MCP elicitation) before any destructive call (true|1|yes).
-    #[arg(long, env = "PORTKEY_CONFIRM_DESTRUCTIVE", global = true, num_args = 0..=1, default_missing_value = "true")]
+    /// Ask the user (MCP elicitation) before any destructive call (bare flag or =true|false|1|0|yes|no|on|off).
+    #[arg(long, env = "PORTKEY_CONFIRM_DESTRUCTIVE", global = true, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub confirm_destructive: Option<String>,
     /// How long the user has to answer a confirmation, in milliseconds (default 120000).
-    #[arg(long, env = "PORTKEY_CONFIRM_TIMEOUT_MS", global = true)]
+    #[arg(long, env = "PORTKEY_CONFIRM_TIMEOUT_MS", global = true, value_parser = parse_confirm_timeout_ms)]
     pub confirm_timeout_ms: Option<u64>,
     /// Append one JSON line per write-tool call to this file.
     #[arg(long, env = "PORTKEY_AUDIT_LOG", global = true)]
@@ -131,19 +131,108 @@ impl std::fmt::Debug for Config {
     }
 }
 
-/// `true|1|yes` (any case, trimmed) turns a switch on; anything else leaves it off.
-pub fn truthy(v: Option<&str>) -> bool {
-    matches!(
-        v.map(|s| s.trim().to_ascii_lowercase()).as_deref(),
-        Some("true" | "1" | "yes")
+/// The spellings a switch accepts, for error messages.
+pub const SWITCH_VALUES: &str = "true/false, 1/0, yes/no or on/off";
+
+/// Reads one on/off switch. `true|1|yes|on` and `false|0|no|off` in any case, trimmed; unset or
+/// empty is off. Anything else is an error naming the variable and its flag, so a typo stops
+/// start-up instead of quietly leaving a safety control off.
+pub fn parse_switch(var: &str, flag: &str, raw: Option<&str>) -> Result<bool, String> {
+    let Some(value) = raw.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(false);
+    };
+    const ON: [&str; 4] = ["true", "1", "yes", "on"];
+    const OFF: [&str; 4] = ["false", "0", "no", "off"];
+    if ON.iter().any(|w| value.eq_ignore_ascii_case(w)) {
+        return Ok(true);
+    }
+    if OFF.iter().any(|w| value.eq_ignore_ascii_case(w)) {
+        return Ok(false);
+    }
+    Err(format!(
+        "{var} (--{flag}) must be one of {SWITCH_VALUES} (any case), not \"{}\"",
+        shown(value)
+    ))
+}
+
+/// A value as quoted back in an error: at most 40 characters, control characters escaped.
+fn shown(value: &str) -> String {
+    let mut out: String = value
+        .chars()
+        .take(40)
+        .flat_map(char::escape_debug)
+        .collect();
+    if value.chars().nth(40).is_some() {
+        out.push_str("...");
+    }
+    out
+}
+
+/// A whole number as a variable's value; empty (or blank) means the default.
+fn parse_number<T: std::str::FromStr>(
+    raw: &str,
+    default: T,
+    var: &str,
+    what: &str,
+) -> Result<T, String> {
+    let value = raw.trim();
+    if value.is_empty() {
+        return Ok(default);
+    }
+    value
+        .parse()
+        .map_err(|_| format!("{var} takes {what}, not \"{}\"", shown(value)))
+}
+
+/// clap parser of `PORTKEY_TIMEOUT_MS` / `--timeout-ms`.
+fn parse_timeout_ms(raw: &str) -> Result<u64, String> {
+    parse_number(
+        raw,
+        DEFAULT_TIMEOUT_MS,
+        "PORTKEY_TIMEOUT_MS",
+        "a whole number of milliseconds (e.g. 30000)",
+    )
+}
+
+/// clap parser of `PORTKEY_CONFIRM_TIMEOUT_MS` / `--confirm-timeout-ms`.
+fn parse_confirm_timeout_ms(raw: &str) -> Result<u64, String> {
+    parse_number(
+        raw,
+        crate::pipeline::DEFAULT_CONFIRM_TIMEOUT_MS,
+        "PORTKEY_CONFIRM_TIMEOUT_MS",
+        "a whole number of milliseconds (e.g. 120000)",
+    )
+}
+
+/// clap parser of `PORTKEY_MAX_RETRIES` / `--max-retries`.
+fn parse_max_retries(raw: &str) -> Result<u32, String> {
+    parse_number(
+        raw,
+        DEFAULT_MAX_RETRIES,
+        "PORTKEY_MAX_RETRIES",
+        "a whole number of retries (e.g. 2)",
     )
 }
 
 impl Config {
     /// Validates the options. `valid_domains` is the registry's domain table, in order.
     pub fn from_opts(opts: &Opts, valid_domains: &[&str]) -> Result<Config, String> {
-        let insecure = truthy(opts.allow_insecure_http.as_deref());
-        let private = truthy(opts.allow_private_base_url.as_deref());
+        let insecure = parse_switch(
+            "PORTKEY_ALLOW_INSECURE_HTTP",
+            "allow-insecure-http",
+            opts.allow_insecure_http.as_deref(),
+        )?;
+        let private = parse_switch(
+            "PORTKEY_ALLOW_PRIVATE_BASE_URL",
+            "allow-private-base-url",
+            opts.allow_private_base_url.as_deref(),
+        )?;
+        let read_only = parse_switch("PORTKEY_READ_ONLY", "read-only", opts.read_only.as_deref())?;
+        let confirm_destructive = parse_switch(
+            "PORTKEY_CONFIRM_DESTRUCTIVE",
+            "confirm-destructive",
+            opts.confirm_destructive.as_deref(),
+        )?;
         let base = opts
             .base_url
             .as_deref()
@@ -186,7 +275,7 @@ impl Config {
                 .filter(|t| *t > 0)
                 .unwrap_or(DEFAULT_TIMEOUT_MS),
             max_retries: opts.max_retries.unwrap_or(DEFAULT_MAX_RETRIES).min(10),
-            read_only: truthy(opts.read_only.as_deref()),
+            read_only,
             tools: name_list(opts.tools.as_deref()),
             exclude_tools: name_list(opts.exclude_tools.as_deref()),
             workspace_id: opts
@@ -195,7 +284,7 @@ impl Config {
                 .map(str::trim)
                 .filter(|w| !w.is_empty())
                 .map(str::to_string),
-            confirm_destructive: truthy(opts.confirm_destructive.as_deref()),
+            confirm_destructive,
             confirm_timeout_ms: opts
                 .confirm_timeout_ms
                 .filter(|t| *t > 0)
@@ -559,6 +648,112 @@ mod tests {
             e.contains("nope") && e.contains("users, prompts, analytics"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn switches_take_the_usual_spellings() {
+        for on in ["true", "TRUE", " True ", "1", "yes", "YES", "on", "On\t"] {
+            assert_eq!(parse_switch("V", "v", Some(on)), Ok(true), "{on:?}");
+        }
+        for off in ["false", "FALSE", "0", "no", "No", "off", " OFF ", "", "   "] {
+            assert_eq!(parse_switch("V", "v", Some(off)), Ok(false), "{off:?}");
+        }
+        assert_eq!(parse_switch("V", "v", None), Ok(false));
+    }
+
+    #[test]
+    fn a_switch_with_any_other_value_stops_start_up() {
+        for bad in [
+            "enabled",
+            "y",
+            "n",
+            "tru",
+            "2",
+            "-1",
+            "yes please",
+            "on\u{7}",
+        ] {
+            let e = parse_switch("PORTKEY_X", "x", Some(bad)).unwrap_err();
+            assert!(e.contains("PORTKEY_X") && e.contains("--x"), "{e}");
+            assert!(e.contains(SWITCH_VALUES), "{e}");
+        }
+        let long = "z".repeat(500);
+        let e = parse_switch("PORTKEY_X", "x", Some(&long)).unwrap_err();
+        assert!(e.len() < 200, "{e}");
+    }
+
+    #[test]
+    fn every_switch_is_strict_and_named() {
+        type Set = fn(&mut Opts, String);
+        let cases: [(&str, Set); 4] = [
+            ("PORTKEY_READ_ONLY", |o, v| o.read_only = Some(v)),
+            ("PORTKEY_CONFIRM_DESTRUCTIVE", |o, v| {
+                o.confirm_destructive = Some(v)
+            }),
+            ("PORTKEY_ALLOW_INSECURE_HTTP", |o, v| {
+                o.allow_insecure_http = Some(v)
+            }),
+            ("PORTKEY_ALLOW_PRIVATE_BASE_URL", |o, v| {
+                o.allow_private_base_url = Some(v)
+            }),
+        ];
+        for (var, set) in cases {
+            let mut o = Opts::default();
+            set(&mut o, "enabled".into());
+            let e = Config::from_opts(&o, D).unwrap_err();
+            assert!(e.starts_with(var) && e.contains("on/off"), "{var}: {e}");
+            let mut o = Opts::default();
+            set(&mut o, "On".into());
+            assert!(Config::from_opts(&o, D).is_ok(), "{var}");
+        }
+        let o = Opts {
+            read_only: Some("on".into()),
+            confirm_destructive: Some("YES".into()),
+            ..Opts::default()
+        };
+        let c = Config::from_opts(&o, D).unwrap();
+        assert!(c.read_only && c.confirm_destructive);
+        let o = Opts {
+            read_only: Some("off".into()),
+            ..Opts::default()
+        };
+        assert!(!Config::from_opts(&o, D).unwrap().read_only);
+    }
+
+    #[test]
+    fn numbers_name_their_variable() {
+        assert_eq!(parse_timeout_ms(" 5000 "), Ok(5000));
+        assert_eq!(parse_timeout_ms(""), Ok(DEFAULT_TIMEOUT_MS));
+        assert_eq!(parse_max_retries("  "), Ok(DEFAULT_MAX_RETRIES));
+        assert_eq!(parse_max_retries("3"), Ok(3));
+        let e = parse_timeout_ms("30s").unwrap_err();
+        assert!(e.contains("PORTKEY_TIMEOUT_MS") && e.contains("30s"), "{e}");
+        let e = parse_max_retries("-1").unwrap_err();
+        assert!(e.contains("PORTKEY_MAX_RETRIES"), "{e}");
+    }
+
+    #[test]
+    fn a_bare_switch_flag_takes_no_value_from_the_next_word() {
+        let cli =
+            Cli::try_parse_from(["portkey-admin-mcp", "--read-only", "tools", "--json"]).unwrap();
+        assert_eq!(cli.opts.read_only.as_deref(), Some("true"));
+        assert!(matches!(
+            cli.command,
+            Some(Command::Tools { json: true, .. })
+        ));
+        let cli = Cli::try_parse_from(["portkey-admin-mcp", "--read-only=false"]).unwrap();
+        assert_eq!(cli.opts.read_only.as_deref(), Some("false"));
+        assert!(cli.command.is_none());
+        let cli = Cli::try_parse_from([
+            "portkey-admin-mcp",
+            "tools",
+            "--confirm-destructive",
+            "--allow-insecure-http=on",
+        ])
+        .unwrap();
+        assert_eq!(cli.opts.confirm_destructive.as_deref(), Some("true"));
+        assert_eq!(cli.opts.allow_insecure_http.as_deref(), Some("on"));
+        assert!(Cli::try_parse_from(["portkey-admin-mcp", "--timeout-ms", "soon"]).is_err());
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod schema;
 pub mod scrub;
 pub mod server;
 pub mod shape;
+pub mod stdio;
 
 use std::sync::Arc;
 

@@ -7,25 +7,39 @@ use std::process::ExitCode;
 use clap::Parser;
 use portkey_admin_mcp::config::{Cli, Command, Config};
 use portkey_admin_mcp::{build_registry, build_server, domain_names};
-use rmcp::ServiceExt;
 
 fn init_logging(level: Option<&str>) {
-    let filter = std::env::var("RUST_LOG")
+    use tracing_subscriber::filter::{FilterExt, filter_fn};
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::{EnvFilter, Layer};
+
+    let wanted = std::env::var("RUST_LOG")
         .ok()
         .filter(|s| !s.trim().is_empty())
         .or_else(|| level.map(str::to_string))
         .unwrap_or_else(|| "warn".to_string());
-    // rmcp logs whole requests (tool arguments, which may hold credentials) at debug level:
-    // keep it at warn whatever the user asks for.
-    let filter = format!("{filter},rmcp=warn");
-    let filter = tracing_subscriber::EnvFilter::try_new(&filter)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let wanted = EnvFilter::try_new(&wanted).unwrap_or_else(|_| EnvFilter::new("warn"));
+    // Whatever the filter asks for, only this crate may log below warn: rmcp logs whole JSON-RPC
+    // messages at debug (tool arguments with provider keys, results with new API keys), and the
+    // HTTP and TLS crates may log payloads too. A second filter on the same layer cannot be
+    // outvoted by a more specific directive, as an added `rmcp=warn` directive could.
+    let layer = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(false)
         .with_target(false)
-        .try_init();
+        .with_filter(wanted.and(filter_fn(|meta| log_allowed(meta.target(), *meta.level()))));
+    let _ = tracing_subscriber::registry().with(layer).try_init();
+}
+
+/// True when an event or span of `target` at `level` may be logged at all: anything at warn or
+/// above, and this crate's own records at any level.
+fn log_allowed(target: &str, level: tracing::Level) -> bool {
+    const OWN: &str = env!("CARGO_CRATE_NAME");
+    level <= tracing::Level::WARN
+        || target
+            .strip_prefix(OWN)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
 }
 
 fn main() -> ExitCode {
@@ -91,7 +105,7 @@ fn serve(config: Config) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    runtime.block_on(async move {
+    let code = runtime.block_on(async move {
         let server = match build_server(&config) {
             Ok(s) => s,
             Err(e) => {
@@ -103,19 +117,44 @@ fn serve(config: Config) -> ExitCode {
             tools = server.registry().tools().len(),
             "serving MCP on stdio"
         );
-        let running = match server.serve(rmcp::transport::stdio()).await {
-            Ok(r) => r,
+        match portkey_admin_mcp::stdio::serve_stdio(server).await {
+            Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
-                tracing::error!("MCP initialisation failed: {e}");
-                return ExitCode::from(1);
-            }
-        };
-        match running.waiting().await {
-            Ok(_) => ExitCode::SUCCESS,
-            Err(e) => {
-                tracing::error!("MCP session ended with an error: {e}");
+                tracing::error!("{e}");
                 ExitCode::from(1)
             }
         }
-    })
+    });
+    // A blocking stdin read (when stdin is not a pipe) cannot be cancelled; everything that
+    // matters has been awaited, so do not wait for it.
+    runtime.shutdown_background();
+    code
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log_allowed;
+    use tracing::Level;
+
+    #[test]
+    fn only_this_crate_logs_below_warn() {
+        for target in [
+            "rmcp",
+            "rmcp::service",
+            "reqwest::connect",
+            "hyper",
+            "rustls::conn",
+            "h2",
+        ] {
+            assert!(!log_allowed(target, Level::DEBUG), "{target}");
+            assert!(!log_allowed(target, Level::TRACE), "{target}");
+            assert!(!log_allowed(target, Level::INFO), "{target}");
+            assert!(log_allowed(target, Level::WARN), "{target}");
+            assert!(log_allowed(target, Level::ERROR), "{target}");
+        }
+        for target in ["portkey_admin_mcp", "portkey_admin_mcp::client"] {
+            assert!(log_allowed(target, Level::TRACE), "{target}");
+        }
+        assert!(!log_allowed("portkey_admin_mcp_evil", Level::DEBUG));
+    }
 }

@@ -66,3 +66,100 @@ fn version_and_help() {
     assert_eq!(code, 0);
     assert!(out.contains("tools") && out.contains("--base-url"));
 }
+
+/// The names of the tools a `tools --json` listing shows, with their read-only flags.
+fn catalog(args: &[&str], env: &[(&str, &str)]) -> Vec<(String, bool)> {
+    let (code, out, err) = run(args, env);
+    assert_eq!(code, 0, "{args:?} {env:?}: {err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    v["domains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|d| d["tools"].as_array().unwrap().iter())
+        .map(|t| {
+            (
+                t["name"].as_str().unwrap().to_string(),
+                t["read_only"].as_bool().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn read_only_takes_the_usual_spellings() {
+    let all = catalog(&["tools", "--json"], &[]);
+    assert!(
+        all.iter().any(|(_, ro)| !ro),
+        "the full catalog has write tools"
+    );
+    for value in ["on", "ON", " yes ", "1", "True"] {
+        let tools = catalog(&["tools", "--json"], &[("PORTKEY_READ_ONLY", value)]);
+        assert!(!tools.is_empty());
+        assert!(
+            tools.iter().all(|(_, ro)| *ro),
+            "PORTKEY_READ_ONLY={value:?} left write tools in"
+        );
+    }
+    for value in ["off", "0", "No", "false", ""] {
+        let tools = catalog(&["tools", "--json"], &[("PORTKEY_READ_ONLY", value)]);
+        assert_eq!(tools, all, "PORTKEY_READ_ONLY={value:?}");
+    }
+}
+
+#[test]
+fn an_unknown_switch_value_stops_start_up() {
+    for (var, value) in [
+        ("PORTKEY_READ_ONLY", "enabled"),
+        ("PORTKEY_READ_ONLY", "y"),
+        ("PORTKEY_CONFIRM_DESTRUCTIVE", "sure"),
+        ("PORTKEY_ALLOW_INSECURE_HTTP", "tru"),
+        ("PORTKEY_ALLOW_PRIVATE_BASE_URL", "2"),
+    ] {
+        for args in [&["tools", "--json"][..], &[][..]] {
+            let (code, out, err) = run(args, &[(var, value)]);
+            assert_eq!(code, 2, "{var}={value} {args:?}: {err}");
+            assert!(out.is_empty(), "{out}");
+            assert!(err.contains(var) && err.contains("on/off"), "{err}");
+        }
+    }
+}
+
+#[test]
+fn a_bare_read_only_flag_leaves_the_subcommand_alone() {
+    let tools = catalog(&["--read-only", "tools", "--json"], &[]);
+    assert!(!tools.is_empty() && tools.iter().all(|(_, ro)| *ro));
+    let tools = catalog(&["tools", "--read-only", "--json"], &[]);
+    assert!(!tools.is_empty() && tools.iter().all(|(_, ro)| *ro));
+    // The flag beats the variable, both ways.
+    let all = catalog(&["tools", "--json"], &[]);
+    let tools = catalog(
+        &["--read-only=false", "tools", "--json"],
+        &[("PORTKEY_READ_ONLY", "true")],
+    );
+    assert_eq!(tools, all);
+    let tools = catalog(&["--read-only=on", "tools", "--json"], &[]);
+    assert!(tools.iter().all(|(_, ro)| *ro));
+    let (code, _, err) = run(&["--read-only=maybe", "tools"], &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("PORTKEY_READ_ONLY"), "{err}");
+}
+
+#[test]
+fn a_bad_number_names_its_variable() {
+    for (var, value) in [
+        ("PORTKEY_TIMEOUT_MS", "30s"),
+        ("PORTKEY_TIMEOUT_MS", "-5"),
+        ("PORTKEY_MAX_RETRIES", "lots"),
+    ] {
+        let (code, out, err) = run(&["tools"], &[(var, value)]);
+        assert_eq!(code, 2, "{var}={value}: {err}");
+        assert!(out.is_empty());
+        assert!(err.contains(var), "{err}");
+    }
+    let (code, _, err) = run(
+        &["tools"],
+        &[("PORTKEY_TIMEOUT_MS", ""), ("PORTKEY_MAX_RETRIES", " 3 ")],
+    );
+    assert_eq!(code, 0, "{err}");
+}

@@ -269,6 +269,9 @@ pub struct Mcp {
     next_id: AtomicI64,
     stderr: Arc<Mutex<String>>,
     pub server_requests: Arc<Mutex<Vec<Value>>>,
+    /// Every JSON stdout message that is neither a server request nor the answer to a pending
+    /// request of ours (notifications, answers with an unknown or null id), in arrival order.
+    pub unmatched: Arc<Mutex<Vec<Value>>>,
     pub init: Value,
 }
 
@@ -325,6 +328,7 @@ impl Mcp {
             Arc::new(Mutex::new(HashMap::new()));
         let stderr = Arc::new(Mutex::new(String::new()));
         let server_requests = Arc::new(Mutex::new(Vec::new()));
+        let unmatched = Arc::new(Mutex::new(Vec::new()));
         {
             let stderr = stderr.clone();
             tokio::spawn(async move {
@@ -339,6 +343,7 @@ impl Mcp {
         {
             let pending = pending.clone();
             let server_requests = server_requests.clone();
+            let unmatched = unmatched.clone();
             let stdin = stdin.clone();
             tokio::spawn(async move {
                 let mut lines = BufReader::new(stdout).lines();
@@ -364,10 +369,15 @@ impl Mcp {
                         server_requests.lock().unwrap().push(msg.clone());
                         continue;
                     }
-                    if let Some(id) = msg.get("id").and_then(Value::as_i64)
-                        && let Some(tx) = pending.lock().unwrap().remove(&id)
-                    {
-                        let _ = tx.send(msg);
+                    let waiting = msg
+                        .get("id")
+                        .and_then(Value::as_i64)
+                        .and_then(|id| pending.lock().unwrap().remove(&id));
+                    match waiting {
+                        Some(tx) => {
+                            let _ = tx.send(msg);
+                        }
+                        None => unmatched.lock().unwrap().push(msg),
                     }
                 }
             });
@@ -379,6 +389,7 @@ impl Mcp {
             next_id: AtomicI64::new(1),
             stderr,
             server_requests,
+            unmatched,
             init: Value::Null,
         };
         let init = mcp
@@ -391,6 +402,30 @@ impl Mcp {
         mcp.init = init;
         mcp.notify("notifications/initialized", json!({})).await;
         mcp
+    }
+
+    /// Writes raw bytes to the server's stdin (no newline added).
+    pub async fn write_bytes(&self, bytes: &[u8]) {
+        let mut w = self.stdin.lock().await;
+        w.write_all(bytes).await.unwrap();
+        w.flush().await.unwrap();
+    }
+
+    /// Waits (up to 30 s) for the next message in `unmatched` and takes it out.
+    pub async fn next_unmatched(&self) -> Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            {
+                let mut u = self.unmatched.lock().unwrap();
+                if !u.is_empty() {
+                    return u.remove(0);
+                }
+            }
+            if tokio::time::Instant::now() > deadline {
+                panic!("no unmatched message (stderr: {})", self.stderr());
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 
     pub async fn write_line(&self, line: &str) {

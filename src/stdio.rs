@@ -1,0 +1,682 @@
+//! The stdio transport, framed and checked before rmcp sees a byte.
+//!
+//! One task reads stdin line by line with a hard size cap and checks each line cheaply (UTF-8, JSON
+//! within serde_json's nesting limit, the JSON-RPC 2.0 envelope). A good line goes on to rmcp
+//! unchanged through an in-memory pipe; a bad one is answered here with a JSON-RPC error (-32700
+//! or -32600), so a client never waits forever on a line nobody read. One writer task owns stdout
+//! and writes whole lines only, rmcp's and ours, so the two never interleave.
+
+use std::io;
+
+use rmcp::service::{RoleServer, Service, ServiceExt};
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::sync::mpsc;
+
+/// The longest line accepted on stdin, newline excluded: 4 MiB. The rest of a longer line is read
+/// and thrown away without being kept, and the line is answered with a parse error.
+pub const MAX_LINE_BYTES: usize = 4 * 1024 * 1024;
+
+/// JSON-RPC "Parse error".
+pub const PARSE_ERROR: i64 = -32700;
+/// JSON-RPC "Invalid Request".
+pub const INVALID_REQUEST: i64 = -32600;
+
+/// Size of the in-memory pipes between this module and rmcp, and of the stdin read buffer.
+const PIPE_BYTES: usize = 64 * 1024;
+/// A line buffer that grew past this for one large message is given back afterwards.
+const KEEP_LINE_CAPACITY: usize = 256 * 1024;
+/// How long the writer may take to flush rmcp's last answers once the session has ended.
+const DRAIN_SECS: u64 = 5;
+
+/// What to do with one line read from stdin.
+#[derive(Debug, PartialEq)]
+pub enum Verdict {
+    /// A JSON-RPC message for rmcp, passed on unchanged.
+    Pass,
+    /// Nothing to do: a blank line, or a response without an id that nobody could match.
+    Skip,
+    /// Answered here with this error.
+    Reject(Rejection),
+}
+
+/// A JSON-RPC error answer to one bad line.
+#[derive(Debug, PartialEq)]
+pub struct Rejection {
+    /// [`PARSE_ERROR`] or [`INVALID_REQUEST`].
+    pub code: i64,
+    /// The message's id when it could be read and is a string or a number, else `null`.
+    pub id: Value,
+    /// Why, in a few words (never a copy of the input).
+    pub reason: String,
+}
+
+impl Rejection {
+    fn parse(reason: impl Into<String>) -> Rejection {
+        Rejection {
+            code: PARSE_ERROR,
+            id: Value::Null,
+            reason: reason.into(),
+        }
+    }
+
+    fn invalid(id: Value, reason: &str) -> Rejection {
+        Rejection {
+            code: INVALID_REQUEST,
+            id,
+            reason: reason.to_string(),
+        }
+    }
+
+    /// The answer as one line of JSON, newline included.
+    pub fn to_line(&self) -> Vec<u8> {
+        let message = if self.code == PARSE_ERROR {
+            "Parse error"
+        } else {
+            "Invalid Request"
+        };
+        let answer = serde_json::json!({
+            "jsonrpc": "2.0",
+            "id": self.id,
+            "error": {"code": self.code, "message": message, "data": self.reason},
+        });
+        let mut line = serde_json::to_vec(&answer).unwrap_or_default();
+        line.push(b'\n');
+        line
+    }
+}
+
+/// Checks one line (newline and a trailing `\r` allowed, and a leading UTF-8 byte-order mark, as
+/// rmcp allows them). One parse, no copy of the line.
+pub fn check_line(line: &[u8]) -> Verdict {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+    if line.iter().all(u8::is_ascii_whitespace) {
+        return Verdict::Skip;
+    }
+    let Ok(text) = std::str::from_utf8(line) else {
+        return Verdict::Reject(Rejection::parse("the line is not valid UTF-8"));
+    };
+    let shape = match serde_json::from_str::<Shape>(text) {
+        Ok(shape) => shape,
+        Err(e) if e.is_data() => {
+            return Verdict::Reject(Rejection::invalid(Value::Null, "not a JSON-RPC message"));
+        }
+        // Syntax, end of input, or nesting deeper than serde_json's limit of 128.
+        Err(e) => return Verdict::Reject(Rejection::parse(format!("not valid JSON: {e}"))),
+    };
+    match shape {
+        Shape::Batch => Verdict::Pass,
+        Shape::EmptyArray => Verdict::Reject(Rejection::invalid(Value::Null, "an empty batch")),
+        Shape::Other => Verdict::Reject(Rejection::invalid(
+            Value::Null,
+            "a message must be a JSON object",
+        )),
+        Shape::Object(facts) => facts.verdict(),
+    }
+}
+
+/// The top-level shape of a line, as far as the envelope check needs it.
+enum Shape {
+    Object(Facts),
+    Batch,
+    EmptyArray,
+    Other,
+}
+
+/// What an object says about itself.
+#[derive(Default)]
+struct Facts {
+    version_2: bool,
+    id: Option<Value>,
+    method_is_string: Option<bool>,
+    outcome: bool,
+}
+
+impl Facts {
+    fn verdict(self) -> Verdict {
+        let id_usable = matches!(self.id, Some(Value::String(_) | Value::Number(_)));
+        let echo = if id_usable {
+            self.id.clone().unwrap_or(Value::Null)
+        } else {
+            Value::Null
+        };
+        if !self.version_2 {
+            return Verdict::Reject(Rejection::invalid(echo, "\"jsonrpc\" must be \"2.0\""));
+        }
+        match self.method_is_string {
+            Some(true) if self.id.is_none() || id_usable => Verdict::Pass,
+            Some(true) => Verdict::Reject(Rejection::invalid(
+                Value::Null,
+                "\"id\" must be a string or a number",
+            )),
+            Some(false) => Verdict::Reject(Rejection::invalid(echo, "\"method\" must be a string")),
+            // A response to a request of ours (elicitation). One without a usable id can be matched
+            // to nothing and is never answered, so two peers cannot bounce errors forever.
+            None if self.outcome && id_usable => Verdict::Pass,
+            None if self.outcome => Verdict::Skip,
+            None => Verdict::Reject(Rejection::invalid(
+                echo,
+                "neither a request (\"method\") nor a response (\"result\" or \"error\")",
+            )),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Shape {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Shape, D::Error> {
+        d.deserialize_any(ShapeVisitor)
+    }
+}
+
+struct ShapeVisitor;
+
+impl<'de> Visitor<'de> for ShapeVisitor {
+    type Value = Shape;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Shape, E> {
+        Ok(Shape::Other)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Shape, E> {
+        Ok(Shape::Other)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Shape, E> {
+        Ok(Shape::Other)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Shape, E> {
+        Ok(Shape::Other)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Shape, E> {
+        Ok(Shape::Other)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Shape, E> {
+        Ok(Shape::Other)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Shape, A::Error> {
+        if seq.next_element::<Skip>()?.is_none() {
+            return Ok(Shape::EmptyArray);
+        }
+        while seq.next_element::<Skip>()?.is_some() {}
+        Ok(Shape::Batch)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Shape, A::Error> {
+        let mut facts = Facts::default();
+        while let Some(key) = map.next_key::<Key>()? {
+            match key {
+                Key::Jsonrpc => facts.version_2 = map.next_value::<IsVersion2>()?.0,
+                Key::Id => facts.id = Some(map.next_value::<Value>()?),
+                Key::Method => facts.method_is_string = Some(map.next_value::<IsString>()?.0),
+                Key::Outcome => {
+                    map.next_value::<Skip>()?;
+                    facts.outcome = true;
+                }
+                Key::Other => {
+                    map.next_value::<Skip>()?;
+                }
+            }
+        }
+        Ok(Shape::Object(facts))
+    }
+}
+
+/// The envelope keys the check looks at.
+enum Key {
+    Jsonrpc,
+    Id,
+    Method,
+    Outcome,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Key, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Key;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_str<E: de::Error>(self, k: &str) -> Result<Key, E> {
+                Ok(match k {
+                    "jsonrpc" => Key::Jsonrpc,
+                    "id" => Key::Id,
+                    "method" => Key::Method,
+                    "result" | "error" => Key::Outcome,
+                    _ => Key::Other,
+                })
+            }
+        }
+        d.deserialize_identifier(V)
+    }
+}
+
+/// Any JSON value, skipped. Unlike [`IgnoredAny`], it goes through `deserialize_any`, so
+/// serde_json counts its nesting against the recursion limit (serde_json skips ignored values
+/// without counting).
+struct Skip;
+
+impl<'de> Deserialize<'de> for Skip {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Skip, D::Error> {
+        d.deserialize_any(Kind(|_: Option<&str>| ())).map(|()| Skip)
+    }
+}
+
+/// `true` when the value is exactly the string "2.0".
+struct IsVersion2(bool);
+
+impl<'de> Deserialize<'de> for IsVersion2 {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<IsVersion2, D::Error> {
+        d.deserialize_any(Kind(|s: Option<&str>| s == Some("2.0")))
+            .map(IsVersion2)
+    }
+}
+
+/// `true` when the value is a string.
+struct IsString(bool);
+
+impl<'de> Deserialize<'de> for IsString {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<IsString, D::Error> {
+        d.deserialize_any(Kind(|s: Option<&str>| s.is_some()))
+            .map(IsString)
+    }
+}
+
+/// Visits any value and reports `f(Some(text))` for a string, `f(None)` for anything else,
+/// skipping (and depth-counting) the insides of arrays and objects.
+struct Kind<F>(F);
+
+impl<'de, T, F: FnOnce(Option<&str>) -> T> Visitor<'de> for Kind<F> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<T, E> {
+        Ok((self.0)(None))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<T, E> {
+        Ok((self.0)(None))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<T, E> {
+        Ok((self.0)(None))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<T, E> {
+        Ok((self.0)(None))
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<T, E> {
+        Ok((self.0)(Some(s)))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<T, E> {
+        Ok((self.0)(None))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<T, A::Error> {
+        while seq.next_element::<Skip>()?.is_some() {}
+        Ok((self.0)(None))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+        while map.next_entry::<IgnoredAny, Skip>()?.is_some() {}
+        Ok((self.0)(None))
+    }
+}
+
+/// Serves `service` over stdin and stdout until stdin ends (or stdout is closed).
+pub async fn serve_stdio<S: Service<RoleServer>>(service: S) -> Result<(), String> {
+    let (input, output) = rmcp::transport::stdio_pipes();
+    serve_lines(service, input, output).await
+}
+
+/// Serves `service` over any line-oriented pair of streams, with the checks described above.
+pub async fn serve_lines<S, R, W>(service: S, input: R, output: W) -> Result<(), String>
+where
+    S: Service<RoleServer>,
+    R: AsyncRead + Unpin + Send + 'static,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    let (service_input, feed) = tokio::io::duplex(PIPE_BYTES);
+    let (service_output, from_service) = tokio::io::duplex(PIPE_BYTES);
+    let (answers, answers_rx) = mpsc::channel::<Vec<u8>>(16);
+    let reader = tokio::spawn(read_lines(input, feed, answers));
+    let mut writer = tokio::spawn(write_lines(from_service, answers_rx, output));
+
+    let running = match service.serve((service_input, service_output)).await {
+        Ok(r) => r,
+        Err(e) => {
+            reader.abort();
+            writer.abort();
+            return Err(format!("MCP initialisation failed: {e}"));
+        }
+    };
+    let outcome = tokio::select! {
+        quit = running.waiting() => match quit {
+            Ok(_) => Ok(()),
+            Err(e) => Err(format!("MCP session ended with an error: {e}")),
+        },
+        // stdout failed first: dropping the running service (with the other branch) cancels it.
+        written = &mut writer => {
+            reader.abort();
+            return finished_writer(written);
+        }
+    };
+    // The service has closed its output; let the writer send what is left.
+    reader.abort();
+    match tokio::time::timeout(std::time::Duration::from_secs(DRAIN_SECS), &mut writer).await {
+        Ok(written) => finished_writer(written)?,
+        Err(_) => writer.abort(),
+    }
+    outcome
+}
+
+fn finished_writer(written: Result<io::Result<()>, tokio::task::JoinError>) -> Result<(), String> {
+    match written {
+        Ok(Ok(())) => Ok(()),
+        // The client went away: nothing left to answer, not an error of ours.
+        Ok(Err(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Ok(Err(e)) => Err(format!("writing to stdout failed: {e}")),
+        Err(e) if e.is_cancelled() => Ok(()),
+        Err(e) => Err(format!("the stdout writer stopped: {e}")),
+    }
+}
+
+/// Reads `input` line by line, never keeping more than [`MAX_LINE_BYTES`] of a line: good lines go
+/// to `feed` (rmcp), answers to bad ones to the writer. Ends at end of input (a last line without
+/// a newline is dropped, as rmcp does), closing `feed` so rmcp sees the end too.
+async fn read_lines<R, F>(input: R, mut feed: F, answers: mpsc::Sender<Vec<u8>>) -> io::Result<()>
+where
+    R: AsyncRead + Unpin,
+    F: AsyncWrite + Unpin,
+{
+    let mut input = BufReader::with_capacity(PIPE_BYTES, input);
+    let mut line: Vec<u8> = Vec::new();
+    let mut too_long = false;
+    loop {
+        let (used, complete) = {
+            let chunk = input.fill_buf().await?;
+            if chunk.is_empty() {
+                break;
+            }
+            let newline = chunk.iter().position(|b| *b == b'\n');
+            let (part, used) = match newline {
+                Some(at) => (chunk.split_at(at).0, at.saturating_add(1)),
+                None => (chunk, chunk.len()),
+            };
+            if !too_long {
+                if line.len().saturating_add(part.len()) > MAX_LINE_BYTES {
+                    too_long = true;
+                    line.clear();
+                } else {
+                    line.extend_from_slice(chunk.split_at(used).0);
+                }
+            }
+            (used, newline.is_some())
+        };
+        input.consume(used);
+        if !complete {
+            continue;
+        }
+        let verdict = if too_long {
+            too_long = false;
+            tracing::debug!(limit = MAX_LINE_BYTES, "stdin line over the size limit");
+            Verdict::Reject(Rejection::parse(format!(
+                "the line is longer than {MAX_LINE_BYTES} bytes"
+            )))
+        } else {
+            check_line(&line)
+        };
+        match verdict {
+            Verdict::Pass => {
+                if feed.write_all(&line).await.is_err() {
+                    break; // rmcp has stopped reading: the session is over.
+                }
+            }
+            Verdict::Skip => {}
+            Verdict::Reject(r) => {
+                tracing::debug!(code = r.code, reason = %r.reason, "answering a bad stdin line");
+                if answers.send(r.to_line()).await.is_err() {
+                    break;
+                }
+            }
+        }
+        line.clear();
+        if line.capacity() > KEEP_LINE_CAPACITY {
+            line.shrink_to(PIPE_BYTES);
+        }
+    }
+    feed.shutdown().await
+}
+
+/// The only writer of `output`: whole lines from rmcp and from the line checks, each flushed.
+/// Ends when rmcp closes its side, after the answers still queued.
+async fn write_lines<R, W>(
+    from_service: R,
+    mut answers: mpsc::Receiver<Vec<u8>>,
+    mut output: W,
+) -> io::Result<()>
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let mut from_service = BufReader::with_capacity(PIPE_BYTES, from_service);
+    let mut line: Vec<u8> = Vec::new();
+    let mut answers_open = true;
+    loop {
+        tokio::select! {
+            // read_until keeps a partial line in `line` when the other branch wins, so nothing
+            // is lost and only whole lines are written.
+            read = from_service.read_until(b'\n', &mut line) => {
+                if read? == 0 {
+                    break;
+                }
+                if line.ends_with(b"\n") {
+                    output.write_all(&line).await?;
+                    output.flush().await?;
+                }
+                line.clear();
+                if line.capacity() > KEEP_LINE_CAPACITY {
+                    line.shrink_to(PIPE_BYTES);
+                }
+            }
+            answer = answers.recv(), if answers_open => match answer {
+                Some(answer) => {
+                    output.write_all(&answer).await?;
+                    output.flush().await?;
+                }
+                None => answers_open = false,
+            },
+        }
+    }
+    while let Ok(answer) = answers.try_recv() {
+        output.write_all(&answer).await?;
+    }
+    output.flush().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn rejected(line: &[u8]) -> Rejection {
+        match check_line(line) {
+            Verdict::Reject(r) => r,
+            other => panic!("{:?} gave {other:?}", String::from_utf8_lossy(line)),
+        }
+    }
+
+    #[test]
+    fn good_messages_pass() {
+        for line in [
+            r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#,
+            r#"{"jsonrpc":"2.0","id":"a","method":"tools/call","params":{"x":[1,{"y":null}]}}"#,
+            r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+            r#"{"id":3,"result":{},"jsonrpc":"2.0"}"#,
+            r#"{"jsonrpc":"2.0","id":4,"error":{"code":1,"message":"m"}}"#,
+            "\u{feff}{\"jsonrpc\":\"2.0\",\"method\":\"ping\",\"id\":5}\r\n",
+            r#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#,
+            r#"{"json\u0072pc":"2.0","id":1,"method":"ping"}"#,
+        ] {
+            assert_eq!(check_line(line.as_bytes()), Verdict::Pass, "{line}");
+        }
+    }
+
+    #[test]
+    fn blank_lines_and_unmatchable_responses_are_skipped() {
+        for line in [
+            "",
+            "\n",
+            "  \t\r\n",
+            r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error"}}"#,
+        ] {
+            assert_eq!(check_line(line.as_bytes()), Verdict::Skip, "{line}");
+        }
+    }
+
+    #[test]
+    fn broken_json_is_a_parse_error_with_a_null_id() {
+        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        let deep_in_params = format!(
+            r#"{{"jsonrpc":"2.0","id":1,"method":"x","params":{}1{}}}"#,
+            "[".repeat(200),
+            "]".repeat(200)
+        );
+        let deep_id = format!(
+            r#"{{"jsonrpc":"2.0","id":{}1{},"method":"x"}}"#,
+            "[".repeat(200),
+            "]".repeat(200)
+        );
+        for line in [
+            b"{not json".as_slice(),
+            br#"{"jsonrpc":"2.0","id":1"#,
+            br#"{"jsonrpc":"2.0","id":1} {"#,
+            b"\xff\xfe{}",
+            b"{\"jsonrpc\":\"2.0\",\"method\":\"\xc3\x28\",\"id\":1}",
+            b"{\"jsonrpc\":\"2.0\",\"method\":\"x\",\"id\":1,\"params\":\"\xed\xa0\x80\"}",
+            deep.as_bytes(),
+            deep_in_params.as_bytes(),
+            deep_id.as_bytes(),
+        ] {
+            let r = rejected(line);
+            assert_eq!((r.code, &r.id), (PARSE_ERROR, &Value::Null));
+        }
+        let shallow = format!(
+            r#"{{"jsonrpc":"2.0","id":1,"method":"x","params":{{"a":{}1{}}}}}"#,
+            "[".repeat(100),
+            "]".repeat(100)
+        );
+        assert_eq!(check_line(shallow.as_bytes()), Verdict::Pass);
+        // serde_json's limit: 127 levels pass, 128 do not (the same limit rmcp parses with).
+        let at = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        assert_eq!(check_line(at(127).as_bytes()), Verdict::Pass);
+        assert_eq!(rejected(at(128).as_bytes()).code, PARSE_ERROR);
+    }
+
+    #[test]
+    fn json_that_is_not_a_message_is_an_invalid_request() {
+        for (line, id) in [
+            ("42", Value::Null),
+            ("\"hi\"", Value::Null),
+            ("null", Value::Null),
+            ("[]", Value::Null),
+            (r#"{"foo":1}"#, Value::Null),
+            (r#"{"jsonrpc":"2.0","id":7}"#, json!(7)),
+            (r#"{"jsonrpc":"2.0","id":"s-1","params":{}}"#, json!("s-1")),
+            (r#"{"jsonrpc":"1.0","id":8,"method":"ping"}"#, json!(8)),
+            (r#"{"id":9,"method":"ping"}"#, json!(9)),
+            (r#"{"jsonrpc":2.0,"id":10,"method":"ping"}"#, json!(10)),
+            (r#"{"jsonrpc":"2.0","id":11,"method":["ping"]}"#, json!(11)),
+            (
+                r#"{"jsonrpc":"2.0","id":{"a":1},"method":"ping"}"#,
+                Value::Null,
+            ),
+            (
+                r#"{"jsonrpc":"2.0","id":null,"method":"ping"}"#,
+                Value::Null,
+            ),
+            (r#"{"jsonrpc":"2.0","id":true}"#, Value::Null),
+        ] {
+            let r = rejected(line.as_bytes());
+            assert_eq!((r.code, &r.id), (INVALID_REQUEST, &id), "{line}");
+        }
+    }
+
+    #[test]
+    fn answers_are_one_json_rpc_line() {
+        let line = rejected(br#"{"jsonrpc":"2.0","id":"q"}"#).to_line();
+        assert_eq!(line.last(), Some(&b'\n'));
+        assert_eq!(line.iter().filter(|b| **b == b'\n').count(), 1);
+        let v: Value = serde_json::from_slice(&line).unwrap();
+        assert_eq!(v["jsonrpc"], "2.0");
+        assert_eq!(v["id"], "q");
+        assert_eq!(v["error"]["code"], INVALID_REQUEST);
+        assert_eq!(v["error"]["message"], "Invalid Request");
+        let v: Value = serde_json::from_slice(&Rejection::parse("x").to_line()).unwrap();
+        assert_eq!(v["error"]["message"], "Parse error");
+        assert_eq!(v["id"], Value::Null);
+    }
+
+    /// Runs the reader over `input`; returns (bytes passed to rmcp, answers).
+    async fn read_all(input: Vec<u8>) -> (Vec<u8>, Vec<Value>) {
+        let (feed, mut passed) = tokio::io::duplex(PIPE_BYTES);
+        let (tx, mut rx) = mpsc::channel(64);
+        let reader = tokio::spawn(read_lines(std::io::Cursor::new(input), feed, tx));
+        let mut out = Vec::new();
+        tokio::io::AsyncReadExt::read_to_end(&mut passed, &mut out)
+            .await
+            .unwrap();
+        reader.await.unwrap().unwrap();
+        let mut answers = Vec::new();
+        while let Some(a) = rx.recv().await {
+            answers.push(serde_json::from_slice(&a).unwrap());
+        }
+        (out, answers)
+    }
+
+    #[tokio::test]
+    async fn the_reader_passes_good_lines_unchanged_and_answers_bad_ones() {
+        let good = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}\r\n";
+        let mut input = Vec::new();
+        input.extend_from_slice(b"\n{oops\n");
+        input.extend_from_slice(good.as_bytes());
+        input.extend(std::iter::repeat_n(b'x', MAX_LINE_BYTES + 10));
+        input.extend_from_slice(b"\n42\n");
+        input.extend_from_slice(good.as_bytes());
+        input.extend_from_slice(b"{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}");
+        let (passed, answers) = read_all(input).await;
+        assert_eq!(passed, format!("{good}{good}").into_bytes());
+        let codes: Vec<_> = answers.iter().map(|a| a["error"]["code"].clone()).collect();
+        assert_eq!(
+            codes,
+            vec![
+                json!(PARSE_ERROR),
+                json!(PARSE_ERROR),
+                json!(INVALID_REQUEST)
+            ]
+        );
+        assert!(
+            answers[1]["error"]["data"]
+                .as_str()
+                .unwrap()
+                .contains("longer than")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_line_of_exactly_the_limit_is_accepted() {
+        let pad = MAX_LINE_BYTES - r#"{"jsonrpc":"2.0","method":"ping","p":""}"#.len();
+        let line = format!(
+            r#"{{"jsonrpc":"2.0","method":"ping","p":"{}"}}"#,
+            "a".repeat(pad)
+        );
+        assert_eq!(line.len(), MAX_LINE_BYTES);
+        let (passed, answers) = read_all(format!("{line}\n").into_bytes()).await;
+        assert!(answers.is_empty());
+        assert_eq!(passed.len(), MAX_LINE_BYTES + 1);
+        let (passed, answers) = read_all(format!("{line} \n").into_bytes()).await;
+        assert!(passed.is_empty());
+        assert_eq!(answers.len(), 1);
+    }
+}
