@@ -7,6 +7,7 @@ pub mod domains;
 pub mod envelope;
 pub mod error;
 pub mod journal;
+pub mod pin;
 pub mod registry;
 pub mod schema;
 pub mod scrub;

@@ -74,9 +74,7 @@ Enterprise-gated tools answer 403 on other plans. Read the resource portkey-admi
             text.push_str(" This server is READ-ONLY: only tools that read are available; nothing can be created, changed or deleted.");
         }
         if let Some(ws) = registry.workspace_pin() {
-            text.push_str(&format!(
-                " Every workspace_id is pinned to {ws}; leave workspace_id out and the server fills it in."
-            ));
+            text.push_str(&crate::pin::instructions(ws));
         }
         if config.confirm_destructive {
             text.push_str(" Destructive tools ask the user to confirm before anything is sent.");
@@ -142,6 +140,7 @@ Enterprise-gated tools answer 403 on other plans. Read the resource portkey-admi
                         "The audit journal (PORTKEY_AUDIT_LOG) cannot be written ({e}), so tools that change data are refused. Fix the path or unset PORTKEY_AUDIT_LOG. Nothing was sent."
                     )));
                 }
+            crate::pin::ready(self.registry.pin(), &def, &args, &api).await?;
             let args = self.registry.prepare(&def, self.client.has_key(), args)?;
             if hints.destructive && self.confirm_destructive
                 && let Confirmation::Refused(e) = confirm(peer, &def, &args).await {
