@@ -8,6 +8,7 @@ pub mod envelope;
 pub mod error;
 pub mod journal;
 pub mod netguard;
+pub mod pin;
 pub mod pipeline;
 pub mod redact;
 pub mod registry;

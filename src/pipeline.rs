@@ -140,6 +140,7 @@ impl Pipeline {
 
         let run = async {
             self.admit(&def, writes)?;
+            crate::pin::ready(self.registry.pin(), &def, &args, &api).await?;
             let args =
                 self.registry
                     .prepare(&def, self.client.has_key() || !def.flags.needs_key, args)?;

@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 use crate::client::Api;
 use crate::envelope;
 use crate::error::ApiError;
+use crate::pin;
 use crate::schema;
 
 /// The suffix every Enterprise-gated tool's description ends with.
@@ -61,6 +62,9 @@ pub struct ToolDef {
     overrides: [Option<bool>; 4],
     /// Facts the call pipeline acts on; set by the domain that declares the tool.
     pub flags: Flags,
+    /// Where the tool's arguments name workspaces, and how the workspace pin treats each
+    /// (`pin::rules` adds the default for a top-level `workspace_id` / `workspace_slug`).
+    pub workspace_params: Vec<(&'static str, pin::Rule)>,
     pub handler: Handler,
 }
 
@@ -138,6 +142,7 @@ where
         endpoints: Vec::new(),
         overrides: [None; 4],
         flags: Flags::default(),
+        workspace_params: Vec::new(),
         handler,
     }
 }
@@ -171,6 +176,11 @@ impl ToolDef {
     /// Marks the tool as acting on the organisation as a whole.
     pub fn org_wide(mut self) -> Self {
         self.flags.org_wide = true;
+        self
+    }
+    /// Declares how the workspace pin treats the parameter at `path` (`workspaces[].id`).
+    pub fn workspace_param(mut self, path: &'static str, rule: pin::Rule) -> Self {
+        self.workspace_params.push((path, rule));
         self
     }
     pub fn read_only(mut self, v: bool) -> Self {
@@ -239,7 +249,7 @@ pub struct Selection {
     pub exclude: Vec<String>,
     /// Only read-only tools (`PORTKEY_READ_ONLY`).
     pub read_only: bool,
-    /// The workspace every `workspace_id` is pinned to (`PORTKEY_WORKSPACE_ID`).
+    /// The workspace the server is pinned to (`PORTKEY_WORKSPACE_ID`); see `pin`.
     pub workspace_pin: Option<String>,
 }
 
@@ -250,6 +260,7 @@ pub enum Hidden {
     NotAllowed,
     Excluded,
     ReadOnly,
+    Pinned,
 }
 
 impl Hidden {
@@ -261,6 +272,9 @@ impl Hidden {
             Hidden::ReadOnly => {
                 "the server is read-only (PORTKEY_READ_ONLY) and this tool changes data"
             }
+            Hidden::Pinned => {
+                "it acts on the whole organisation and this server is pinned to one workspace (PORTKEY_WORKSPACE_ID)"
+            }
         }
     }
 }
@@ -271,7 +285,7 @@ pub struct Registry {
     listed: Arc<Vec<rmcp::model::Tool>>,
     index: HashMap<&'static str, usize>,
     hidden: HashMap<&'static str, Hidden>,
-    pin: Option<String>,
+    pin: Option<pin::Pin>,
     read_only: bool,
 }
 
@@ -303,7 +317,7 @@ impl Registry {
             } else if selection.exclude.iter().any(|t| t == def.name) {
                 Some(Hidden::Excluded)
             } else if in_domain || allowed {
-                None
+                (selection.workspace_pin.is_some() && def.flags.org_wide).then_some(Hidden::Pinned)
             } else if tools_given && !domains_given {
                 Some(Hidden::NotAllowed)
             } else {
@@ -315,7 +329,7 @@ impl Registry {
                 }
                 None => {
                     if let Some(ws) = &selection.workspace_pin {
-                        pin_schema(&mut def.input_schema, ws);
+                        pin::pin_schema(&mut def, ws);
                     }
                     tools.push(Arc::new(def));
                 }
@@ -328,7 +342,7 @@ impl Registry {
             listed,
             index,
             hidden,
-            pin: selection.workspace_pin.clone(),
+            pin: selection.workspace_pin.as_deref().map(pin::Pin::new),
             read_only: selection.read_only,
         })
     }
@@ -351,7 +365,12 @@ impl Registry {
     }
 
     pub fn workspace_pin(&self) -> Option<&str> {
-        self.pin.as_deref()
+        self.pin.as_ref().map(pin::Pin::value)
+    }
+
+    /// The workspace pin, when one is configured.
+    pub fn pin(&self) -> Option<&pin::Pin> {
+        self.pin.as_ref()
     }
 
     /// The decorated tool list, built once.
@@ -370,26 +389,8 @@ impl Registry {
         if !has_key {
             return Err(ApiError::MissingApiKey);
         }
-        if let (Some(pin), Some(map)) = (&self.pin, args.as_object_mut()) {
-            let takes_workspace = def
-                .input_schema
-                .get("properties")
-                .and_then(Value::as_object)
-                .is_some_and(|p| p.contains_key("workspace_id"));
-            if takes_workspace {
-                match map.get("workspace_id") {
-                    None | Some(Value::Null) => {
-                        map.insert("workspace_id".into(), Value::String(pin.clone()));
-                    }
-                    Some(Value::String(w)) if w == pin => {}
-                    Some(other) => {
-                        return Err(ApiError::Refused(format!(
-                            "This server is pinned to workspace {pin} (PORTKEY_WORKSPACE_ID); `{}` was refused because it names workspace {other}. Leave workspace_id out or use {pin}.",
-                            def.name
-                        )));
-                    }
-                }
-            }
+        if let Some(pin) = &self.pin {
+            pin::apply(def, &mut args, &pin.current())?;
         }
         if let Err(msg) = schema::check_args(&def.input_schema, &args) {
             return Err(ApiError::invalid(def.name, msg));
@@ -448,28 +449,6 @@ fn declare_all(domains: &[Domain]) -> Vec<ToolDef> {
         slots = indexed.into_iter().map(|(_, v)| v).collect();
     });
     slots.into_iter().flatten().collect()
-}
-
-/// Marks `workspace_id` as pinned in a schema: described as such and no longer required.
-fn pin_schema(schema: &mut Map<String, Value>, ws: &str) {
-    let Some(prop) = schema
-        .get_mut("properties")
-        .and_then(Value::as_object_mut)
-        .and_then(|p| p.get_mut("workspace_id"))
-        .and_then(Value::as_object_mut)
-    else {
-        return;
-    };
-    prop.insert(
-        "description".into(),
-        Value::String(format!("Pinned to {ws} by the server; leave it out")),
-    );
-    if let Some(Value::Array(req)) = schema.get_mut("required") {
-        req.retain(|r| r.as_str() != Some("workspace_id"));
-        if req.is_empty() {
-            schema.remove("required");
-        }
-    }
 }
 
 /// Names of the domains in a table, in order.

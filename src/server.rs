@@ -55,9 +55,7 @@ Enterprise-gated tools answer 403 on other plans. Read the resource portkey-admi
             text.push_str(" This server is READ-ONLY: only tools that read are available; nothing can be created, changed or deleted.");
         }
         if let Some(ws) = registry.workspace_pin() {
-            text.push_str(&format!(
-                " Every workspace_id is pinned to {ws}; leave workspace_id out and the server fills it in."
-            ));
+            text.push_str(&crate::pin::instructions(ws));
         }
         if config.confirm_destructive {
             text.push_str(" Deletes and other destructive or access-revoking requests ask the user to confirm before they are sent.");

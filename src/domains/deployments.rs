@@ -338,34 +338,39 @@ pub fn tools() -> Vec<ToolDef> {
             list_deployments,
         )
         .gated()
-        .endpoint("{v2} GET /deployments"),
+        .endpoint("{v2} GET /deployments")
+        .org_wide(),
         tool(
             "register_deployment",
             "Register a self-hosted Gateway. Store any one-time credentials it returns at once.",
             register_deployment,
         )
         .gated()
-        .endpoint("{v2} POST /deployments"),
+        .endpoint("{v2} POST /deployments")
+        .org_wide(),
         tool(
             "get_deployment",
             "Get a Gateway deployment by UUID (or self); credentials masked.",
             get_deployment,
         )
         .gated()
-        .endpoint("{v2} GET /deployments/{id}"),
+        .endpoint("{v2} GET /deployments/{id}")
+        .org_wide(),
         tool(
             "update_deployment",
             "Update a Gateway deployment. rotate_auth returns a new secret once: store it now.",
             update_deployment,
         )
         .gated()
-        .endpoint("{v2} PUT /deployments/{id}"),
+        .endpoint("{v2} PUT /deployments/{id}")
+        .org_wide(),
         tool(
             "archive_deployment",
             "Archive (soft-delete) a Gateway deployment; its history is kept.",
             archive_deployment,
         )
         .gated()
-        .endpoint("{v2} DELETE /deployments/{id}"),
+        .endpoint("{v2} DELETE /deployments/{id}")
+        .org_wide(),
     ]
 }

@@ -10,6 +10,7 @@ use serde_json::{Map, Number, Value, json};
 
 use crate::client::{Api, Req, enc};
 use crate::error::ApiError;
+use crate::pin::{Rule, Widens};
 use crate::registry::{ToolDef, bad, tool};
 use crate::shape;
 
@@ -447,7 +448,8 @@ pub fn tools() -> Vec<ToolDef> {
             get_organisation_defaults,
         )
         .gated()
-        .endpoint("{v2} GET /admin/organisation/defaults"),
+        .endpoint("{v2} GET /admin/organisation/defaults")
+        .org_wide(),
         tool(
             "update_organisation_defaults",
             "Replace the organisation's default input and/or output guardrail lists (only those given). Enforced at once in non-excluded workspaces.",
@@ -455,14 +457,16 @@ pub fn tools() -> Vec<ToolDef> {
         )
         .gated()
         .endpoint("{v2} PUT /admin/organisation/defaults")
-        .idempotent(true),
+        .idempotent(true)
+        .org_wide(),
         tool(
             "list_input_guardrail_workspace_exclusions",
             "List workspaces excluded from the organisation's default input guardrails.",
             |api, a: OrgId| list_exclusions(api, "input", a),
         )
         .gated()
-        .endpoint("GET /workspace-exclusions/input-guardrails"),
+        .endpoint("GET /workspace-exclusions/input-guardrails")
+        .org_wide(),
         tool(
             "update_input_guardrail_workspace_exclusions",
             "Exclude workspaces from (or restore them to) the default input guardrails; merges unless override_existing. Takes effect at once.",
@@ -471,14 +475,17 @@ pub fn tools() -> Vec<ToolDef> {
         .gated()
         .endpoint("PUT /workspace-exclusions/input-guardrails")
         .destructive(true)
-        .idempotent(true),
+        .idempotent(true)
+        .workspace_param("workspaces[].workspace_id", Rule::Match)
+        .workspace_param("override_existing", Rule::Refuse(Widens::WhenTrue)),
         tool(
             "list_output_guardrail_workspace_exclusions",
             "List workspaces excluded from the organisation's default output guardrails.",
             |api, a: OrgId| list_exclusions(api, "output", a),
         )
         .gated()
-        .endpoint("GET /workspace-exclusions/output-guardrails"),
+        .endpoint("GET /workspace-exclusions/output-guardrails")
+        .org_wide(),
         tool(
             "update_output_guardrail_workspace_exclusions",
             "Exclude workspaces from (or restore them to) the default output guardrails; merges unless override_existing. Takes effect at once.",
@@ -487,7 +494,9 @@ pub fn tools() -> Vec<ToolDef> {
         .gated()
         .endpoint("PUT /workspace-exclusions/output-guardrails")
         .destructive(true)
-        .idempotent(true),
+        .idempotent(true)
+        .workspace_param("workspaces[].workspace_id", Rule::Match)
+        .workspace_param("override_existing", Rule::Refuse(Widens::WhenTrue)),
         tool(
             "list_guardrails",
             "List guardrails (id, slug, name, status, target). Returns {total, guardrails}; get_guardrail has the checks.",
@@ -505,7 +514,8 @@ pub fn tools() -> Vec<ToolDef> {
             "Create a guardrail; target llm (default) needs checks and actions, mcp_tools is mapped to servers later. Returns id, slug, version_id.",
             create_guardrail,
         )
-        .endpoint("POST /guardrails"),
+        .endpoint("POST /guardrails")
+        .workspace_param("organisation_id", Rule::Refuse(Widens::WhenGiven)),
         tool(
             "list_guardrail_mcp_servers",
             "List a guardrail's MCP-server mappings (phases, capability ids). Returns {mappings}.",

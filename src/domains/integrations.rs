@@ -9,6 +9,7 @@ use serde_json::{Map, Value, json};
 
 use crate::client::{Api, Req, enc};
 use crate::error::ApiError;
+use crate::pin::{Rule, Widens};
 use crate::registry::{ToolDef, bad, tool};
 use crate::shape;
 
@@ -812,7 +813,8 @@ pub fn tools() -> Vec<ToolDef> {
             list_integration_workspaces,
         )
         .gated()
-        .endpoint("GET /integrations/{slug}/workspaces"),
+        .endpoint("GET /integrations/{slug}/workspaces")
+        .org_wide(),
         tool(
             "update_integration_workspaces",
             "Grant or revoke workspaces' access to an integration, with cost caps, rpm limits, usage resets and auto-created providers; global_* fields cover all workspaces.",
@@ -821,6 +823,12 @@ pub fn tools() -> Vec<ToolDef> {
         .destructive(true)
         .idempotent(true)
         .endpoint("PUT /integrations/{slug}/workspaces")
-        .revokes_access(),
+        .revokes_access()
+        .workspace_param("workspaces[].id", Rule::Match)
+        .workspace_param("global_workspace_access_enabled", Rule::Refuse(Widens::WhenGiven))
+        .workspace_param("global_credit_limit", Rule::Refuse(Widens::WhenGiven))
+        .workspace_param("global_alert_threshold", Rule::Refuse(Widens::WhenGiven))
+        .workspace_param("global_rate_limit_rpm", Rule::Refuse(Widens::WhenGiven))
+        .workspace_param("override_existing_workspace_access", Rule::Refuse(Widens::WhenTrue)),
     ]
 }

@@ -10,6 +10,7 @@ use serde_json::{Map, Number, Value, json};
 
 use crate::client::{Api, Req, enc};
 use crate::error::ApiError;
+use crate::pin::{Rule, Widens};
 use crate::registry::{ToolDef, bad, tool};
 use crate::shape;
 
@@ -786,7 +787,8 @@ pub fn tools() -> Vec<ToolDef> {
             create_api_key,
         )
         .endpoint("POST /api-keys/{type}/{sub_type}")
-        .returns_new_secret(),
+        .returns_new_secret()
+        .workspace_param("type", Rule::Refuse(Widens::Unless(&["workspace"]))),
         tool(
             "list_api_keys",
             "List Portkey API keys: scopes, limits, expiry, never the secret. Provider keys: list_virtual_keys.",

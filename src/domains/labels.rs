@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use crate::client::{Api, Req, enc};
 use crate::error::ApiError;
+use crate::pin::{Rule, Widens};
 use crate::registry::{ToolDef, bad, tool};
 use crate::shape;
 
@@ -198,7 +199,8 @@ pub fn tools() -> Vec<ToolDef> {
             "Create a label for tagging prompt versions (e.g. production, staging), scoped by organisation_id or workspace_id. Returns its id; no version gets it yet.",
             create_prompt_label,
         )
-        .endpoint("POST /labels"),
+        .endpoint("POST /labels")
+        .workspace_param("organisation_id", Rule::Refuse(Widens::WhenGiven)),
         tool(
             "list_prompt_labels",
             "List prompt labels (id, name, colour, status, timestamps). Returns {total, labels}.",

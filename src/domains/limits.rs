@@ -8,6 +8,7 @@ use serde_json::{Number, Value, json};
 
 use crate::client::{Api, Req, enc, query_of};
 use crate::error::ApiError;
+use crate::pin::{Rule, Widens};
 use crate::registry::{ToolDef, bad, tool};
 use crate::shape;
 
@@ -499,7 +500,8 @@ pub fn tools() -> Vec<ToolDef> {
             "Create a rate limit: at most value requests/tokens per unit, counted per group_by. Returns its id.",
             create_rate_limit,
         )
-        .endpoint("POST /policies/rate-limits"),
+        .endpoint("POST /policies/rate-limits")
+        .workspace_param("organisation_id", Rule::Refuse(Widens::WhenGiven)),
         tool(
             "update_rate_limit",
             "Update a rate limit's name, unit, value or conditions.",
@@ -529,7 +531,8 @@ pub fn tools() -> Vec<ToolDef> {
             "Create a usage limit: a cost/token budget counted per group_by. Returns its id.",
             create_usage_limit,
         )
-        .endpoint("POST /policies/usage-limits"),
+        .endpoint("POST /policies/usage-limits")
+        .workspace_param("organisation_id", Rule::Refuse(Widens::WhenGiven)),
         tool(
             "update_usage_limit",
             "Update a usage limit; only fields given change. periodic_reset and periodic_reset_days exclude each other.",

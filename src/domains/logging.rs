@@ -10,6 +10,7 @@ use serde_json::{Map, Value, json};
 
 use crate::client::{Api, Req, enc};
 use crate::error::ApiError;
+use crate::pin::Rule;
 use crate::registry::{ToolDef, bad, tool};
 use crate::shape;
 
@@ -406,6 +407,7 @@ pub fn tools() -> Vec<ToolDef> {
             update_log_export,
         )
         .endpoint("PUT /logs/exports/{export_id}")
-        .gated(),
+        .gated()
+        .workspace_param("workspace_id", Rule::Match),
     ]
 }

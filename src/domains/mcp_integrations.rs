@@ -12,6 +12,7 @@ use serde_json::{Map, Value, json};
 
 use crate::client::{Api, Req, enc};
 use crate::error::ApiError;
+use crate::pin::Rule;
 use crate::registry::{ToolDef, bad, tool};
 use crate::shape;
 
@@ -534,7 +535,8 @@ pub fn tools() -> Vec<ToolDef> {
             "List which workspaces may use an integration, with the global access setting.",
             list_mcp_integration_workspaces,
         )
-        .endpoint("GET /mcp-integrations/{id}/workspaces"),
+        .endpoint("GET /mcp-integrations/{id}/workspaces")
+        .org_wide(),
         tool(
             "update_mcp_integration_workspaces",
             "Grant or revoke workspace access to an integration in bulk (ids from list_workspaces); takes effect at once, reversible.",
@@ -543,6 +545,7 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("PUT /mcp-integrations/{id}/workspaces")
         .idempotent(true)
         .open_world(false)
-        .revokes_access(),
+        .revokes_access()
+        .workspace_param("workspaces[].id", Rule::Match),
     ]
 }

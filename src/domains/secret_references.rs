@@ -12,6 +12,7 @@ use serde_json::{Map, Value, json};
 
 use crate::client::{Api, Req, enc};
 use crate::error::ApiError;
+use crate::pin::{Form, Rule, Widens};
 use crate::registry::{ToolDef, bad, tool};
 use crate::shape;
 
@@ -564,7 +565,9 @@ pub fn tools() -> Vec<ToolDef> {
             "Register a secret kept in AWS Secrets Manager, Azure Key Vault or HashiCorp Vault, with credentials to read it. Credentials go to Portkey (and stay in this conversation); prefer role or workload identity modes. Returns id and slug.",
             create_secret_reference,
         )
-        .endpoint("POST /secret-references"),
+        .endpoint("POST /secret-references")
+        .workspace_param("allowed_workspaces[]", Rule::Fill(Form::Given))
+        .workspace_param("allow_all_workspaces", Rule::Refuse(Widens::WhenTrue)),
         tool(
             "list_secret_references",
             "List secret references (id, slug, name, manager, status), filtered by manager, tags or name. No credentials.",
@@ -584,7 +587,9 @@ pub fn tools() -> Vec<ToolDef> {
         )
         .endpoint("PUT /secret-references/{id}")
         .destructive(true)
-        .idempotent(true),
+        .idempotent(true)
+        .workspace_param("allowed_workspaces[]", Rule::Match)
+        .workspace_param("allow_all_workspaces", Rule::Refuse(Widens::WhenTrue)),
         tool(
             "delete_secret_reference",
             "Delete a secret reference. Irreversible; virtual keys and integrations mapped to it stop resolving.",

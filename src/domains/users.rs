@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 
 use crate::client::{Api, Req, enc};
 use crate::error::ApiError;
+use crate::pin::{Rule, Widens};
 use crate::registry::{ToolDef, tool};
 use crate::shape;
 
@@ -341,63 +342,75 @@ pub fn tools() -> Vec<ToolDef> {
             list_all_users,
         )
         .gated()
-        .endpoint("GET /admin/users"),
+        .endpoint("GET /admin/users")
+        .org_wide(),
         tool(
             "invite_user",
             "Invite someone by email with workspace roles (given on acceptance) and an optional API key. Returns invite_id, invite_link.",
             invite_user,
         )
-        .endpoint("POST /admin/users/invites"),
+        .endpoint("POST /admin/users/invites")
+        .workspace_param("workspaces[].id", Rule::Match)
+        .workspace_param("role", Rule::Refuse(Widens::Unless(&["member"])))
+        .workspace_param("workspace_api_key_details", Rule::Within("workspaces[].id")),
         tool(
             "get_user_stats",
             "Requests and cost per user in a time range. Returns {total_users, users}. Trends: get_users_analytics.",
             get_user_stats,
         )
         .gated()
-        .endpoint("GET /analytics/groups/users"),
+        .endpoint("GET /analytics/groups/users")
+        .org_wide(),
         tool(
             "get_user",
             "Get one org member by id: name, email, role, timestamps.",
             get_user,
         )
         .gated()
-        .endpoint("GET /admin/users/{user_id}"),
+        .endpoint("GET /admin/users/{user_id}")
+        .org_wide(),
         tool(
             "update_user",
             "Change a user's name or org role. Workspace roles: update_workspace_member.",
             update_user,
         )
-        .endpoint("PUT /admin/users/{user_id}"),
+        .endpoint("PUT /admin/users/{user_id}")
+        .org_wide(),
         tool(
             "delete_user",
             "Remove a user from the org, with their workspace access and API keys. Irreversible.",
             delete_user,
         )
-        .endpoint("DELETE /admin/users/{user_id}"),
+        .endpoint("DELETE /admin/users/{user_id}")
+        .org_wide(),
         tool(
             "list_user_invites",
             "List invitations (id, email, role, status, expiry). Returns {total, invites}.",
             list_user_invites,
         )
         .gated()
-        .endpoint("GET /admin/users/invites"),
+        .endpoint("GET /admin/users/invites")
+        .org_wide(),
         tool(
             "get_user_invite",
             "Get one invitation: email, role, status, workspaces, expiry.",
             get_user_invite,
         )
-        .endpoint("GET /admin/users/invites/{invite_id}"),
+        .endpoint("GET /admin/users/invites/{invite_id}")
+        .org_wide(),
         tool(
             "delete_user_invite",
             "Cancel a pending invitation; its link stops working.",
             delete_user_invite,
         )
-        .endpoint("DELETE /admin/users/invites/{invite_id}"),
+        .endpoint("DELETE /admin/users/invites/{invite_id}")
+        .org_wide(),
         tool(
             "resend_user_invite",
             "Send a pending invitation's email again.",
             resend_user_invite,
         )
-        .endpoint("POST /admin/users/invites/{invite_id}/resend"),
+        .endpoint("POST /admin/users/invites/{invite_id}/resend")
+        .org_wide(),
     ]
 }

@@ -627,13 +627,15 @@ pub fn tools() -> Vec<ToolDef> {
             list_scim_groups,
         )
         .gated()
-        .endpoint("{v2} GET /scim/groups"),
+        .endpoint("{v2} GET /scim/groups")
+        .org_wide(),
         tool(
             "list_workspaces",
             "List workspaces (id, name, slug, defaults). Returns {total, workspaces}. Members: get_workspace.",
             list_workspaces,
         )
-        .endpoint("GET /admin/workspaces"),
+        .endpoint("GET /admin/workspaces")
+        .org_wide(),
         tool(
             "get_workspace",
             "Get one workspace with its defaults, limits and full member list.",
@@ -645,7 +647,8 @@ pub fn tools() -> Vec<ToolDef> {
             "Create a workspace, optionally with users and limits. Returns its id and slug.",
             create_workspace,
         )
-        .endpoint("POST /admin/workspaces"),
+        .endpoint("POST /admin/workspaces")
+        .org_wide(),
         tool(
             "update_workspace",
             "Update a workspace's name, slug, description, defaults or limits; only given fields change. Roles: update_workspace_member.",
