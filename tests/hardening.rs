@@ -104,6 +104,17 @@ async fn hostile_path_ids_never_reach_another_endpoint() {
             let Some(args) = ex["args"].as_object() else {
                 continue;
             };
+            // As recorded, every request goes to a declared endpoint.
+            api.clear();
+            mcp.call(name, ex["args"].clone()).await;
+            for r in api.requests() {
+                if !matches_declared(&r.method, &r.path, eps) {
+                    problems.push(format!(
+                        "{name} as recorded: sent {} {} (declared {eps:?})",
+                        r.method, r.path
+                    ));
+                }
+            }
             for (k, v) in args {
                 let Some(s) = v.as_str() else { continue };
                 let in_path = reqs.iter().any(|r| {
