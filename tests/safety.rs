@@ -320,7 +320,7 @@ async fn journal_records_writes_not_reads() {
     mcp.call("get_config", json!({"slug": "a"})).await;
     mcp.call(
         "create_config",
-        json!({"name": "n", "targets": [{"virtual_key": "sk-abcdefghijklmnopqrstuvwx"}]}),
+        json!({"name": "n", "targets": [{"virtual_key": "sk-VwWBhqG5KSFdPE0SPgjtHfb1F6w70WAK"}]}),
     )
     .await;
     mcp.call("delete_config", json!({"slug": "gone"})).await;
@@ -338,7 +338,7 @@ async fn journal_records_writes_not_reads() {
     assert_eq!(lines[0]["ok"], true);
     assert!(lines[0]["time"].as_str().unwrap().ends_with('Z'));
     assert!(
-        !text.contains("sk-abcdefghijklmnopqrstuvwx"),
+        !text.contains("sk-VwWBhqG5KSFdPE0SPgjtHfb1F6w70WAK"),
         "secret in journal: {text}"
     );
     assert_eq!(lines[1]["tool"], "delete_config");
