@@ -578,3 +578,37 @@ async fn tools_that_need_no_key_work_without_one() {
     let r = mcp.call("list_configs", json!({})).await;
     assert_eq!(r["error"]["details"]["kind"], "missing_api_key", "{r}");
 }
+
+#[tokio::test]
+async fn scrubber_keeps_real_names_and_hides_real_secret_shapes() {
+    let api = StandIn::start().await;
+    let kept = [
+        "pk-customer-support-bot-v2",
+        "sk-learn-pipeline-classifier-v3",
+        "ASIANMARKETSDIVISION",
+        "The bearer instrument is payable to the holder",
+    ];
+    let hidden = [
+        "AIzaSyD4k9Qm2Lx7Rt5Vw8Yz1Bc3Ef6Gh0Ij2Kl",
+        "sk_live_4eC39HqLyjWDarjtT1zdp7dc9Xk2",
+        "ghp_R4nd0mT0k3nV4lu3Abcdefghij1234567890",
+        "hvs.CAESIJ3k9xQm2Lx7Rt5Vw8Yz1Bc3Ef6Gh",
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7xk\n-----END RSA PRIVATE KEY-----",
+    ];
+    let body = json!({
+        "id": "c-1", "slug": kept[0], "name": kept[1],
+        "config": {"metadata": {"team": kept[2], "note": kept[3], "leaked": hidden}}
+    });
+    api.reply_json(200, body);
+    let mcp = Mcp::start(&env_for(&api)).await;
+    let env = mcp.call("get_config", json!({"slug": kept[0]})).await;
+    assert_eq!(env["ok"], true, "{env}");
+    let text = env.to_string();
+    for k in kept {
+        assert!(text.contains(k), "{k} was destroyed: {text}");
+    }
+    for h in hidden {
+        let probe = h.lines().nth(1).unwrap_or(h);
+        assert!(!text.contains(probe), "{probe} leaked: {text}");
+    }
+}

@@ -194,17 +194,17 @@ async fn secrets_are_scrubbed_from_results_and_errors() {
     h.api.reply_json(
         200,
         json!({"id": "c", "slug": "s", "config": {"targets": [{"provider": "openai", "virtual_key": "vk",
-            "api_key": "sk-proj-AAAAAAAAAAAAAAAAAAAAAAAA"}],
-            "headers": {"Authorization": "Bearer abcdefghijklmnop"},
-            "note": "aws AKIAIOSFODNN7EXAMPLE and pk-live-ZZZZZZZZZZZZZZZZZZZZ and eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln"}}),
+            "api_key": "sk-proj-Zqumpm08hsE8JNpjJOQGa2rb19Fl"}],
+            "headers": {"Authorization": "Bearer Y0mG1ylvuhfJXqIEnomef2mS"},
+            "note": "aws AKIAIOSFODNN7EXAMPLE and pk-live-J5CMTIeg1ZTVnVv2fgKD0f6Y and eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln"}}),
     );
     let (env, _) = h.call("get_config", json!({"slug": "s"})).await;
     let text = env.to_string();
     for secret in [
-        "sk-proj-AAAA",
-        "abcdefghijklmnop",
+        "Zqumpm08hsE8JNpj",
+        "Y0mG1ylvuhfJXqIE",
         "AKIAIOSFODNN7EXAMPLE",
-        "pk-live-ZZZZ",
+        "J5CMTIeg1ZTVnVv2",
         "eyJhbGci",
     ] {
         assert!(!text.contains(secret), "{secret} leaked: {text}");
@@ -213,12 +213,12 @@ async fn secrets_are_scrubbed_from_results_and_errors() {
     assert_eq!(env["data"]["config"]["targets"][0]["provider"], "openai");
     h.api.reply_json(
         400,
-        json!({"error": {"message": "bad key sk-ant-BBBBBBBBBBBBBBBBBBBBBBBB"}}),
+        json!({"error": {"message": "bad key sk-ant-api03-YIgrCOX6Jhw7Hd11XzWL8MHpoKEzViXZya8cdFOc"}}),
     );
     let (env, _) = h.call("get_config", json!({"slug": "s"})).await;
-    assert!(!env.to_string().contains("sk-ant-BBBB"));
+    assert!(!env.to_string().contains("YIgrCOX6Jhw7Hd11"));
     tokio::time::sleep(Duration::from_millis(100)).await;
-    assert!(!h.mcp.stderr().contains("sk-ant-BBBB"));
+    assert!(!h.mcp.stderr().contains("YIgrCOX6Jhw7Hd11"));
 }
 
 #[tokio::test]

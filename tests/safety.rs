@@ -320,7 +320,7 @@ async fn journal_records_writes_not_reads() {
     mcp.call("get_config", json!({"slug": "a"})).await;
     mcp.call(
         "create_config",
-        json!({"name": "n", "targets": [{"virtual_key": "sk-abcdefghijklmnopqrstuvwx"}]}),
+        json!({"name": "n", "targets": [{"virtual_key": "sk-VwWBhqG5KSFdPE0SPgjtHfb1F6w70WAK"}]}),
     )
     .await;
     mcp.call("delete_config", json!({"slug": "gone"})).await;
@@ -347,6 +347,10 @@ async fn journal_records_writes_not_reads() {
     assert_eq!(lines[2]["path"], "/v1/configs/gone");
     assert_eq!(lines[3]["arguments"]["slug"], "gone");
     assert_ne!(lines[0]["call"], lines[2]["call"]);
+    assert!(
+        !text.contains("sk-VwWBhqG5KSFdPE0SPgjtHfb1F6w70WAK"),
+        "secret in journal: {text}"
+    );
     assert!(!text.contains(TEST_KEY));
     let _ = std::fs::remove_dir_all(&dir);
 }
