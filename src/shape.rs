@@ -127,7 +127,17 @@ pub fn now_iso() -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
-    let secs = now.as_secs() as i64;
+    let whole = iso_of_secs(now.as_secs());
+    format!(
+        "{}.{:03}Z",
+        whole.trim_end_matches('Z'),
+        now.subsec_millis()
+    )
+}
+
+/// A Unix time in seconds as `YYYY-MM-DDTHH:MM:SSZ` (UTC).
+pub fn iso_of_secs(secs: u64) -> String {
+    let secs = secs as i64;
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
@@ -139,11 +149,10 @@ pub fn now_iso() -> String {
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
     format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
         rem / 3600,
         (rem % 3600) / 60,
-        rem % 60,
-        now.subsec_millis()
+        rem % 60
     )
 }
 
