@@ -564,7 +564,6 @@ fn the_decisions_hold() {
         .collect();
     let expected: BTreeSet<&str> = [
         "list_all_users",
-        "get_user_stats",
         "get_user",
         "update_user",
         "delete_user",
@@ -590,11 +589,12 @@ fn the_decisions_hold() {
     .into_iter()
     .collect();
     assert_eq!(org_wide, expected);
-    // Every analytics tool filters by the pinned slug.
+    // Every analytics tool filters by the pinned slug (get_user_stats reads an analytics group).
     for d in defs.iter().filter(|d| {
         d.name.ends_with("_analytics")
             || d.name.starts_with("get_analytics_group_")
             || d.name.starts_with("get_cache_")
+            || d.name == "get_user_stats"
     }) {
         assert!(
             pin::rules(d).contains(&("workspace_slug", Rule::Fill(pin::Form::Slug))),
