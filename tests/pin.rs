@@ -443,7 +443,7 @@ async fn workspace_id_is_still_filled_and_checked() {
     let r = sent_one(
         &h,
         "update_log_export",
-        json!({"export_id": "e-1", "requested_fields": ["id"]}),
+        json!({"export_id": "e-1", "time_of_generation_max": "2026-02-01", "requested_fields": ["id"]}),
     )
     .await;
     assert!(r.body.unwrap().get("workspace_id").is_none());
