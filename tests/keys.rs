@@ -265,6 +265,24 @@ async fn create_virtual_key_refusals() {
         json!({"name": "n", "provider": "openai", "key": "k", "alert_threshold": 101}),
     )
     .await;
+    // UsageLimits.alert_threshold has minimum: 1 in the spec.
+    for tool_args in [
+        (
+            "create_virtual_key",
+            json!({"name": "n", "provider": "openai", "key": "k", "alert_threshold": 0}),
+        ),
+        (
+            "update_virtual_key",
+            json!({"slug": "s", "alert_threshold": 0.5}),
+        ),
+        (
+            "update_api_key",
+            json!({"id": "00000000-0000-4000-8000-000000000001", "alert_threshold": 0}),
+        ),
+    ] {
+        let msg = h.refused(tool_args.0, tool_args.1).await;
+        assert!(msg.contains("alert_threshold"), "{msg}");
+    }
     h.refused(
         "create_virtual_key",
         json!({"name": "n", "provider": "openai", "key": "k", "credit_limit": 0}),

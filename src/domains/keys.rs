@@ -89,7 +89,7 @@ pub struct Limits {
     #[schemars(extend("exclusiveMinimum" = 0))]
     pub credit_limit: Option<Number>,
     /// Alert at this % of credit_limit
-    #[schemars(range(min = 0, max = 100))]
+    #[schemars(range(min = 1, max = 100))]
     pub alert_threshold: Option<Number>,
     /// Requests per minute
     #[schemars(extend("exclusiveMinimum" = 0))]
