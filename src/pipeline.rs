@@ -141,14 +141,12 @@ impl Pipeline {
         let run = async {
             self.admit(&def, writes)?;
             crate::pin::ready(self.registry.pin(), &def, &args, &api).await?;
-            let args =
-                self.registry
-                    .prepare(&def, self.client.has_key() || !def.flags.needs_key, args)?;
+            let args = self.validate(&def, args)?;
             check_path_ids(&def, &args)?;
             if let Ok(mut a) = gate.args.lock() {
                 *a = args.clone();
             }
-            self.registry.run(&def, api.clone(), args).await
+            run_handler(&def, api.clone(), args).await
         };
         let result = tokio::select! {
             r = run => r,
@@ -191,6 +189,16 @@ impl Pipeline {
         Ok(env)
     }
 
+    /// The workspace pin applied, then the arguments checked against the tool's schema.
+    fn validate(&self, def: &ToolDef, mut args: Value) -> Result<Value, ApiError> {
+        if let Some(pin) = self.registry.pin() {
+            crate::pin::apply(def, &mut args, &pin.current())?;
+        }
+        crate::schema::check_args(&def.input_schema, &args)
+            .map_err(|msg| ApiError::invalid(def.name, msg))?;
+        Ok(args)
+    }
+
     /// The checks that need no arguments: the journal for write tools, the key.
     fn admit(&self, def: &ToolDef, writes: bool) -> Result<(), ApiError> {
         if writes && let Some(e) = &self.journal_error {
@@ -202,6 +210,17 @@ impl Pipeline {
             return Err(ApiError::MissingApiKey);
         }
         Ok(())
+    }
+}
+
+/// Runs the tool's handler (it builds the requests and shapes the answer), naming the tool in
+/// its validation errors.
+async fn run_handler(def: &ToolDef, api: Api, args: Value) -> Result<Value, ApiError> {
+    match (def.handler)(api, args).await {
+        Err(ApiError::InvalidArguments { tool, message }) if tool.is_empty() => {
+            Err(ApiError::invalid(def.name, message))
+        }
+        other => other,
     }
 }
 

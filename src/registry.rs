@@ -377,36 +377,6 @@ impl Registry {
     pub fn listed(&self) -> Arc<Vec<rmcp::model::Tool>> {
         self.listed.clone()
     }
-
-    /// Everything checked before a request may be sent: the key, the workspace pin, the schema.
-    /// Returns the arguments as the handler will see them.
-    pub fn prepare(
-        &self,
-        def: &ToolDef,
-        has_key: bool,
-        mut args: Value,
-    ) -> Result<Value, ApiError> {
-        if !has_key {
-            return Err(ApiError::MissingApiKey);
-        }
-        if let Some(pin) = &self.pin {
-            pin::apply(def, &mut args, &pin.current())?;
-        }
-        if let Err(msg) = schema::check_args(&def.input_schema, &args) {
-            return Err(ApiError::invalid(def.name, msg));
-        }
-        Ok(args)
-    }
-
-    /// Runs a prepared call through the tool's handler, naming the tool in validation errors.
-    pub async fn run(&self, def: &ToolDef, api: Api, args: Value) -> Result<Value, ApiError> {
-        match (def.handler)(api, args).await {
-            Err(ApiError::InvalidArguments { tool, message }) if tool.is_empty() => {
-                Err(ApiError::invalid(def.name, message))
-            }
-            other => other,
-        }
-    }
 }
 
 /// Runs every domain's declarations (schema generation is most of start-up), spread over the
