@@ -9,7 +9,7 @@
 mod common;
 
 use common::*;
-use serde_json::json;
+use serde_json::{Value, json};
 
 fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
     p.iter()
@@ -90,7 +90,7 @@ async fn field_restrictions_use_the_fixed_path() {
 async fn insert_log_builds_the_entry_with_defaults() {
     let h = Harness::start().await;
     h.api.reply_json(200, json!({"success": true}));
-    let (env, sent) = h.call("insert_log", json!({})).await;
+    let (env, sent) = h.call("insert_log", minimal_log()).await;
     assert_eq!(
         (sent[0].method.as_str(), sent[0].path.as_str()),
         ("POST", "/v1/logs")
@@ -98,7 +98,8 @@ async fn insert_log_builds_the_entry_with_defaults() {
     assert_eq!(
         sent[0].body,
         Some(
-            json!({"request": {"method": "post"}, "response": {"status": 200, "streamingMode": false}, "metadata": {}})
+            json!({"request": {"url": "https://api.example.com/v1/x", "method": "post", "body": {"q": 1}},
+                "response": {"status": 200, "body": {}, "streamingMode": false}, "metadata": {}})
         )
     );
     // Whole numbers go out as integers, as the reference sends them.
@@ -129,6 +130,26 @@ async fn insert_log_builds_the_entry_with_defaults() {
         }))
     );
     assert!(!h.mcp.stderr().contains("SECRET-BODY-991"));
+}
+
+/// What CustomLog requires: request.url, request.body and response.body.
+fn minimal_log() -> Value {
+    json!({"request_url": "https://api.example.com/v1/x", "request_body": {"q": 1}, "response_body": {}})
+}
+
+#[tokio::test]
+async fn insert_log_needs_the_url_and_both_bodies() {
+    let h = Harness::start().await;
+    for missing in ["request_url", "request_body", "response_body"] {
+        let mut args = minimal_log();
+        args.as_object_mut().unwrap().remove(missing);
+        let msg = h.refused("insert_log", args).await;
+        assert!(msg.contains(missing), "{msg}");
+    }
+    let mut args = minimal_log();
+    args["request_url"] = json!("");
+    h.refused("insert_log", args).await;
+    h.refused("insert_log", json!({})).await;
 }
 
 #[tokio::test]
@@ -252,19 +273,34 @@ async fn download_returns_the_signed_url() {
 }
 
 #[tokio::test]
-async fn update_log_export_sends_only_given_fields() {
+async fn update_log_export_always_sends_filters() {
     let h = Harness::start().await;
     h.api
         .reply_json(200, json!({"id": "exp-1", "total": 1, "object": "export"}));
     let (env, sent) = h
-        .call("update_log_export", json!({"export_id": "exp-1"}))
+        .call(
+            "update_log_export",
+            json!({"export_id": "exp-1", "time_of_generation_max": "2026-03-01"}),
+        )
         .await;
     assert_eq!(
         (sent[0].method.as_str(), sent[0].path.as_str()),
         ("PUT", "/v1/logs/exports/exp-1")
     );
-    assert_eq!(sent[0].body, Some(json!({})));
+    assert_eq!(
+        sent[0].body,
+        Some(json!({"filters": {"time_of_generation_max": "2026-03-01"}}))
+    );
     assert_eq!(env["data"]["id"], "exp-1");
+    // The body's `filters` is required: without the end time that makes it, nothing is sent.
+    for args in [
+        json!({"export_id": "exp-1"}),
+        json!({"export_id": "exp-1", "requested_fields": ["id"]}),
+        json!({"export_id": "exp-1", "time_of_generation_max": ""}),
+    ] {
+        let msg = h.refused("update_log_export", args).await;
+        assert!(msg.contains("time_of_generation_max"), "{msg}");
+    }
     let (_, sent) = h
         .call(
             "update_log_export",

@@ -215,8 +215,9 @@ async fn create_headers_auth_needs_headers() {
 #[tokio::test]
 async fn secret_mappings_must_target_unique_configuration_fields() {
     let h = Harness::start().await;
-    // The contract's `#all` example: its target_field does not start with `configurations.`.
-    let all = json!({"name": "name-1", "url": "https://example.com/mcp", "auth_type": "auth_type-1", "transport": "http",
+    // The contract's `#all` example (with an auth_type from the spec's enum): its target_field
+    // does not start with `configurations.`.
+    let all = json!({"name": "name-1", "url": "https://example.com/mcp", "auth_type": "headers", "transport": "http",
         "slug": "slug-1", "description": "description-1", "custom_headers": {"key": "value"}, "configurations": {"key": "value"},
         "workspace_id": "workspace_id-1", "secret_mappings": [{"target_field": "target_field-1",
         "secret_reference_id": "secret_reference_id-1", "secret_key": "secret_key-1", "value_format": "string"}]});
@@ -251,6 +252,52 @@ async fn secret_mappings_must_target_unique_configuration_fields() {
             "secret_mappings": [{"target_field": "configurations.a", "secret_reference_id": "s", "value_format": "yaml"}]}),
     )
     .await;
+}
+
+/// CreateMcpIntegration and UpdateMcpIntegration limit `auth_type` to oauth_auto, headers, none.
+#[tokio::test]
+async fn auth_type_is_one_of_the_spec_values() {
+    let h = Harness::start().await;
+    let tools = h.mcp.list_tools().await;
+    for name in ["create_mcp_integration", "update_mcp_integration"] {
+        let t = tools.iter().find(|t| t["name"] == name).unwrap();
+        assert_eq!(
+            t["inputSchema"]["properties"]["auth_type"]["enum"],
+            json!(["oauth_auto", "headers", "none"]),
+            "{name}"
+        );
+    }
+    for bad in ["basic", "auth_type-1", "NONE"] {
+        let msg = h
+            .refused(
+                "create_mcp_integration",
+                json!({"name": "n", "url": "https://x", "auth_type": bad, "transport": "http"}),
+            )
+            .await;
+        assert!(
+            msg.contains("auth_type") && msg.contains("oauth_auto"),
+            "{msg}"
+        );
+        h.refused(
+            "update_mcp_integration",
+            json!({"id": "i1", "auth_type": bad}),
+        )
+        .await;
+    }
+    let (_, sent) = h
+        .call(
+            "create_mcp_integration",
+            json!({"name": "n", "url": "https://x", "auth_type": "oauth_auto", "transport": "http"}),
+        )
+        .await;
+    assert_eq!(sent[0].body.as_ref().unwrap()["auth_type"], "oauth_auto");
+    let (_, sent) = h
+        .call(
+            "update_mcp_integration",
+            json!({"id": "i1", "auth_type": "none"}),
+        )
+        .await;
+    assert_eq!(sent[0].body, Some(json!({"auth_type": "none"})));
 }
 
 #[tokio::test]

@@ -111,6 +111,11 @@ async fn create_provider_refuses_unpaired_limits() {
     assert!(msg.contains("credit_limit"), "{msg}");
     h.refused("create_provider", with("alert_threshold", json!(101)))
         .await;
+    // UsageLimits.alert_threshold has minimum: 1 in the spec.
+    let msg = h
+        .refused("create_provider", with("alert_threshold", json!(0)))
+        .await;
+    assert!(msg.contains("alert_threshold"), "{msg}");
     h.refused("create_provider", with("credit_limit", json!(0)))
         .await;
     h.refused("create_provider", with("rate_limit_unit", json!("rps")))
@@ -147,7 +152,7 @@ async fn update_provider_sends_only_given_fields() {
     let (env, sent) = h
         .call(
             "update_provider",
-            json!({"slug": "s", "workspace_id": "ws", "alert_threshold": 0, "reset_usage": true}),
+            json!({"slug": "s", "workspace_id": "ws", "alert_threshold": 1, "reset_usage": true}),
         )
         .await;
     assert_eq!(
@@ -161,7 +166,7 @@ async fn update_provider_sends_only_given_fields() {
     assert_eq!(
         sent[0].body,
         Some(
-            json!({"usage_limits": {"type": "cost", "periodic_reset": "monthly", "alert_threshold": 0.0}, "reset_usage": true})
+            json!({"usage_limits": {"type": "cost", "periodic_reset": "monthly", "alert_threshold": 1.0}, "reset_usage": true})
         )
     );
     assert_eq!(env["data"]["id"], "p1");
@@ -171,6 +176,11 @@ async fn update_provider_sends_only_given_fields() {
         .await;
     assert_eq!(sent[0].body, Some(json!({})));
     assert!(sent[0].query.is_empty());
+    h.refused(
+        "update_provider",
+        json!({"slug": "s", "alert_threshold": 0}),
+    )
+    .await;
 }
 
 #[tokio::test]

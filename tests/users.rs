@@ -137,7 +137,7 @@ async fn get_user_stats_queries_analytics_groups() {
         .call(
             "get_user_stats",
             json!({"time_of_generation_min": "2025-01-01T00:00:00Z", "time_of_generation_max": "2025-02-01T00:00:00Z",
-                "cost_min": 1.5, "page_size": 5, "virtual_keys": "vk-a,vk-b"}),
+                "workspace_slug": "ws-1", "cost_min": 1.5, "page_size": 5, "virtual_keys": "vk-a,vk-b"}),
         )
         .await;
     assert_eq!(sent[0].path, "/v1/analytics/groups/users");
@@ -146,6 +146,7 @@ async fn get_user_stats_queries_analytics_groups() {
         q(&[
             ("time_of_generation_min", "2025-01-01T00:00:00Z"),
             ("time_of_generation_max", "2025-02-01T00:00:00Z"),
+            ("workspace_slug", "ws-1"),
             ("cost_min", "1.5"),
             ("page_size", "5"),
             ("virtual_keys", "vk-a,vk-b")
@@ -157,9 +158,44 @@ async fn get_user_stats_queries_analytics_groups() {
     );
     h.refused(
         "get_user_stats",
-        json!({"time_of_generation_min": "a", "time_of_generation_max": "b", "cost_min": 0}),
+        json!({"time_of_generation_min": "a", "time_of_generation_max": "b", "workspace_slug": "w", "cost_min": 0}),
     )
     .await;
+    // GET /analytics/groups/users requires the WorkspaceSlug parameter: refused without it.
+    let msg = h
+        .refused(
+            "get_user_stats",
+            json!({"time_of_generation_min": "a", "time_of_generation_max": "b"}),
+        )
+        .await;
+    assert!(msg.contains("workspace_slug"), "{msg}");
+    h.refused(
+        "get_user_stats",
+        json!({"time_of_generation_min": "a", "time_of_generation_max": "b", "workspace_slug": ""}),
+    )
+    .await;
+}
+
+/// Under a workspace pin the slug is filled in, so the tool is offered and scoped to the pin.
+#[tokio::test]
+async fn get_user_stats_takes_the_pinned_slug() {
+    let h = Harness::start_with(&[("PORTKEY_WORKSPACE_ID", "ws-pinned")]).await;
+    let (env, sent) = h
+        .call(
+            "get_user_stats",
+            json!({"time_of_generation_min": "a", "time_of_generation_max": "b"}),
+        )
+        .await;
+    assert_eq!(env["ok"], true, "{env}");
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        sent[0].sorted_query(),
+        q(&[
+            ("time_of_generation_min", "a"),
+            ("time_of_generation_max", "b"),
+            ("workspace_slug", "ws-pinned"),
+        ])
+    );
 }
 
 #[tokio::test]

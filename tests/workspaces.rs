@@ -274,6 +274,26 @@ async fn create_workspace_nests_defaults() {
         json!({"name": "N", "usage_limits": [{"periodic_reset_days": 400}]}),
     )
     .await;
+    // UsageLimits.alert_threshold has minimum: 1 in the spec.
+    for below in [json!(0), json!(0.5)] {
+        let msg = h
+            .refused(
+                "create_workspace",
+                json!({"name": "N", "usage_limits": [{"credit_limit": 10, "alert_threshold": below}]}),
+            )
+            .await;
+        assert!(msg.contains("alert_threshold"), "{msg}");
+    }
+    let (_, sent) = h
+        .call(
+            "create_workspace",
+            json!({"name": "N", "usage_limits": [{"credit_limit": 10, "alert_threshold": 1}]}),
+        )
+        .await;
+    assert_eq!(
+        sent[0].body.as_ref().unwrap()["usage_limits"],
+        json!([{"credit_limit": 10, "alert_threshold": 1}])
+    );
     h.refused(
         "create_workspace",
         json!({"name": "N", "metadata": {"a": 1}}),

@@ -144,10 +144,12 @@ pub struct Page {
     pub page_size: Option<u64>,
 }
 
+/// A grouped breakdown: the spec's `WorkspaceSlug` parameter is required on every
+/// `/analytics/groups/*` path, so the slug must be given (or filled by the workspace pin).
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct Paged {
     #[serde(flatten)]
-    pub f: Base,
+    pub f: InWorkspace,
     #[serde(flatten)]
     pub page: Page,
 }

@@ -9,11 +9,12 @@ use crate::error::ApiError;
 use crate::registry::{ToolDef, tool};
 use crate::shape;
 
+/// The query of GET /collections, whose `workspace_id` the spec requires.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListCollections {
     /// Only this workspace
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub workspace_id: Option<String>,
+    #[schemars(length(min = 1))]
+    pub workspace_id: String,
     /// Name filter
     #[serde(skip_serializing_if = "Option::is_none")]
     pub search: Option<String>,
@@ -50,12 +51,12 @@ pub struct UpdateCollection {
     pub changes: CollectionChanges,
 }
 
-/// The members an update may change; sent as the body.
+/// The members an update may change; sent as the body, whose `name` the spec requires.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct CollectionChanges {
     /// New name
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    #[schemars(length(min = 1))]
+    pub name: String,
     /// New description
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,

@@ -89,7 +89,7 @@ pub struct Limits {
     #[schemars(extend("exclusiveMinimum" = 0))]
     pub credit_limit: Option<Number>,
     /// Alert at this % of credit_limit
-    #[schemars(range(min = 0, max = 100))]
+    #[schemars(range(min = 1, max = 100))]
     pub alert_threshold: Option<Number>,
     /// Requests per minute
     #[schemars(extend("exclusiveMinimum" = 0))]
@@ -556,7 +556,16 @@ fn done(message: String, v: &Value) -> Value {
 
 // ---------------------------------------------------------------- handlers
 
+/// The paging defaults the spec documents for GET /virtual-keys ("defaults to 0", "default to
+/// 50"), where both parameters are `required: true`: sent when the caller leaves them out.
+const VIRTUAL_KEY_PAGE: (u64, i64) = (0, 50);
+
 async fn list_virtual_keys(api: Api, a: Page) -> Result<Value, ApiError> {
+    let (page, size) = VIRTUAL_KEY_PAGE;
+    let a = Page {
+        current_page: Some(a.current_page.unwrap_or(page)),
+        page_size: Some(a.page_size.unwrap_or(size)),
+    };
     let v = api.send(Req::get("/virtual-keys").query_from(&a)).await?;
     Ok(shape_list(&v, "virtual_keys", shape_virtual_key))
 }

@@ -61,10 +61,13 @@ fn ok_status() -> f64 {
     200.0
 }
 
+/// One CustomLog for POST /logs: the spec requires `request.url`, `request.body` and
+/// `response.body`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct InsertLog {
     /// URL that was called
-    pub request_url: Option<String>,
+    #[schemars(length(min = 1))]
+    pub request_url: String,
     /// Provider, e.g. openai
     pub request_provider: Option<String>,
     /// HTTP method
@@ -73,14 +76,14 @@ pub struct InsertLog {
     /// Request headers
     pub request_headers: Option<BTreeMap<String, String>>,
     /// Request body
-    pub request_body: Option<Map<String, Value>>,
+    pub request_body: Map<String, Value>,
     /// HTTP status
     #[serde(default = "ok_status")]
     pub response_status: f64,
     /// Response headers
     pub response_headers: Option<BTreeMap<String, String>>,
     /// Response body
-    pub response_body: Option<Map<String, Value>>,
+    pub response_body: Map<String, Value>,
     /// Latency, ms
     pub response_time: Option<f64>,
     /// Whether the response was streamed
@@ -157,6 +160,7 @@ pub struct ExportId {
     pub export_id: String,
 }
 
+/// PUT /logs/exports/{exportId}: the body requires `filters`, which the end time makes.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateLogExport {
     /// Log export id (from list_log_exports)
@@ -164,7 +168,8 @@ pub struct UpdateLogExport {
     /// New workspace id
     pub workspace_id: Option<String>,
     /// New end time, date or ISO 8601
-    pub time_of_generation_max: Option<String>,
+    #[schemars(length(min = 1))]
+    pub time_of_generation_max: String,
     /// New columns to export
     pub requested_fields: Option<Vec<Field>>,
 }
@@ -326,9 +331,10 @@ async fn download_log_export(api: Api, a: ExportId) -> Result<Value, ApiError> {
 async fn update_log_export(api: Api, a: UpdateLogExport) -> Result<Value, ApiError> {
     let given = |s: Option<String>| s.filter(|s| !s.is_empty());
     let mut body = Map::new();
-    if let Some(t) = given(a.time_of_generation_max) {
-        body.insert("filters".into(), json!({ "time_of_generation_max": t }));
-    }
+    body.insert(
+        "filters".into(),
+        json!({ "time_of_generation_max": a.time_of_generation_max }),
+    );
     shape::put(&mut body, "workspace_id", json!(given(a.workspace_id)));
     shape::put(&mut body, "requested_data", json!(a.requested_fields));
     let v = api

@@ -52,6 +52,17 @@ pub struct Id {
     pub id: String,
 }
 
+/// How Portkey authenticates to the server: the `auth_type` enum of CreateMcpIntegration and
+/// UpdateMcpIntegration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthType {
+    OauthAuto,
+    Headers,
+    #[serde(rename = "none")]
+    NoAuth,
+}
+
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Transport {
@@ -97,9 +108,8 @@ pub struct CreateMcpIntegration {
     pub name: String,
     /// MCP server URL
     pub url: String,
-    /// none, headers, oauth_auto, ...
-    #[schemars(length(min = 1))]
-    pub auth_type: String,
+    /// none, headers or oauth_auto
+    pub auth_type: AuthType,
     /// http (streamable) or sse
     pub transport: Transport,
     /// Custom slug
@@ -136,8 +146,7 @@ pub struct UpdateMcpIntegration {
     pub url: Option<String>,
     /// New auth type
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(length(min = 1))]
-    pub auth_type: Option<String>,
+    pub auth_type: Option<AuthType>,
     /// New transport
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transport: Option<Transport>,
@@ -387,7 +396,7 @@ async fn create_mcp_integration(api: Api, a: CreateMcpIntegration) -> Result<Val
         .iter()
         .flatten()
         .any(|m| m.target_field == HEADERS_TARGET);
-    if a.auth_type == "headers" && maps.iter().all(|m| m.is_empty()) && !mapped {
+    if a.auth_type == AuthType::Headers && maps.iter().all(|m| m.is_empty()) && !mapped {
         return Err(bad(format!(
             "auth_type \"headers\" needs the headers: give custom_headers, configurations.custom_headers, or a secret_mappings entry with target_field \"{HEADERS_TARGET}\""
         )));

@@ -58,7 +58,7 @@ pub struct Limits {
     #[schemars(extend("exclusiveMinimum" = 0))]
     pub credit_limit: Option<f64>,
     /// Alert at % of cap
-    #[schemars(range(min = 0, max = 100))]
+    #[schemars(range(min = 1, max = 100))]
     pub alert_threshold: Option<f64>,
     /// Cap counts (default cost)
     pub usage_limit_type: Option<LimitType>,

@@ -119,6 +119,9 @@ pub struct UserStats {
     pub time_of_generation_min: String,
     /// Period end, ISO 8601
     pub time_of_generation_max: String,
+    /// Workspace slug
+    #[schemars(length(min = 1))]
+    pub workspace_slug: String,
     /// Min total tokens
     #[schemars(extend("exclusiveMinimum" = 0))]
     pub total_units_min: Option<f64>,
@@ -359,8 +362,7 @@ pub fn tools() -> Vec<ToolDef> {
             get_user_stats,
         )
         .gated()
-        .endpoint("GET /analytics/groups/users")
-        .org_wide(),
+        .endpoint("GET /analytics/groups/users"),
         tool(
             "get_user",
             "Get one org member by id: name, email, role, timestamps.",

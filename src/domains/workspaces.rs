@@ -77,7 +77,7 @@ pub struct UsageLimit {
     pub kind: Option<LimitType>,
     /// Alert at this % used
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(extend("exclusiveMinimum" = 0))]
+    #[schemars(range(min = 1))]
     pub alert_threshold: Option<Number>,
     /// Reset cadence
     #[serde(
