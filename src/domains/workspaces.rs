@@ -573,9 +573,21 @@ fn member_path(workspace_id: &str, user_id: &str) -> String {
     )
 }
 
+/// One member in full: the list fields plus the workspace, the member's scopes and settings.
+fn shape_member_detail(v: &Value) -> Value {
+    let mut out = shape_member(v);
+    if let (Value::Object(m), Value::Object(more)) = (
+        &mut out,
+        shape::pick(v, &["workspace_id", "scopes", "settings"]),
+    ) {
+        m.extend(more);
+    }
+    out
+}
+
 async fn get_workspace_member(api: Api, a: MemberId) -> Result<Value, ApiError> {
     let v = api.get(member_path(&a.workspace_id, &a.user_id)).await?;
-    Ok(shape_member(&v))
+    Ok(shape_member_detail(&v))
 }
 
 async fn update_workspace_member(api: Api, a: UpdateMember) -> Result<Value, ApiError> {
