@@ -76,6 +76,14 @@ async fn list_mcp_integrations_filters_and_hides_header_values() {
     );
     assert!(row.get("configurations").is_none());
     assert_no_header_value(&h, &env);
+
+    // The spec's rows carry workspaces_count: it comes back.
+    let mut row = integration();
+    row["workspaces_count"] = json!(4);
+    h.api
+        .reply_json(200, json!({"total": 1, "has_more": false, "data": [row]}));
+    let (env, _) = h.call("list_mcp_integrations", json!({})).await;
+    assert_eq!(env["data"]["integrations"][0]["workspaces_count"], 4);
 }
 
 #[tokio::test]

@@ -259,12 +259,25 @@ async fn create_workspace_nests_defaults() {
         json!({"id": "ws-9", "name": "Eng", "slug": "eng"})
     );
 
-    let (_, sent) = h
+    // The spec's answer carries the limits the workspace was created with: they come back.
+    h.api.reply_json(
+        200,
+        json!({"id": "ws-9", "slug": "eng", "name": "Eng", "created_at": "2026-01-01T00:00:00Z",
+            "last_updated_at": "2026-01-01T00:00:00Z", "defaults": {"is_default": 0, "metadata": {}, "object": "workspace"},
+            "usage_limits": [{"credit_limit": 100, "type": "cost", "alert_threshold": 80, "periodic_reset": "monthly"}],
+            "rate_limits": [{"type": "tokens", "unit": "rph", "value": 5000}]}),
+    );
+    let (env, sent) = h
         .call(
             "create_workspace",
             json!({"name": "N", "metadata": {"a": "b"}}),
         )
         .await;
+    assert_eq!(
+        env["data"]["workspace"]["usage_limits"][0]["alert_threshold"],
+        80
+    );
+    assert_eq!(env["data"]["workspace"]["rate_limits"][0]["value"], 5000);
     assert_eq!(
         sent[0].body,
         Some(json!({"name": "N", "defaults": {"metadata": {"a": "b"}}}))

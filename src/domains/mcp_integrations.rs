@@ -285,6 +285,7 @@ fn shape_integration(v: &Value) -> Value {
             "transport",
             "type",
             "global_workspace_access",
+            "workspaces_count",
         ],
     );
     let config = shape::json_field(v.get("configurations"));

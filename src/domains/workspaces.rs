@@ -496,9 +496,16 @@ async fn create_workspace(api: Api, a: CreateWorkspace) -> Result<Value, ApiErro
     shape::put(&mut body, "users", json!(a.users));
     a.limits.put_into(&mut body)?;
     let v = api.post("/admin/workspaces", Value::Object(body)).await?;
+    let mut workspace = shape_workspace(&v);
+    if let (Value::Object(m), Value::Object(limits)) = (
+        &mut workspace,
+        shape::pick(&v, &["usage_limits", "rate_limits"]),
+    ) {
+        m.extend(limits);
+    }
     Ok(json!({
         "message": format!("Workspace \"{}\" created.", a.name),
-        "workspace": shape_workspace(&v),
+        "workspace": workspace,
     }))
 }
 
