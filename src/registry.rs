@@ -80,6 +80,9 @@ pub struct Flags {
     pub revokes_access: bool,
     /// The tool acts on the whole organisation, beyond any one workspace: disabled under a pin.
     pub org_wide: bool,
+    /// The result carries text written by end users or models (logs, templates, completions):
+    /// it is fenced off as untrusted data.
+    pub untrusted_output: bool,
 }
 
 impl Default for Flags {
@@ -89,6 +92,7 @@ impl Default for Flags {
             returns_new_secret: false,
             revokes_access: false,
             org_wide: false,
+            untrusted_output: false,
         }
     }
 }
@@ -171,6 +175,11 @@ impl ToolDef {
     /// Marks the tool as able to revoke access.
     pub fn revokes_access(mut self) -> Self {
         self.flags.revokes_access = true;
+        self
+    }
+    /// Marks the tool's result as carrying text from end users or models.
+    pub fn untrusted_output(mut self) -> Self {
+        self.flags.untrusted_output = true;
         self
     }
     /// Marks the tool as acting on the organisation as a whole.

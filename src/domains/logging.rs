@@ -393,7 +393,8 @@ pub fn tools() -> Vec<ToolDef> {
             "Get one gateway request log by id, as stored: request, response, usage, cost, metadata. For path_format v2 give created_at too.",
             get_log,
         )
-        .endpoint("GET /logs/{log_id}"),
+        .endpoint("GET /logs/{log_id}")
+        .untrusted_output(),
         tool(
             "get_log_export_field_restrictions",
             "Get the fields a workspace may not export. Check before create_log_export or update_log_export.",
@@ -448,7 +449,8 @@ pub fn tools() -> Vec<ToolDef> {
             download_log_export,
         )
         .endpoint("GET /logs/exports/{export_id}/download")
-        .gated(),
+        .gated()
+        .untrusted_output(),
         tool(
             "update_log_export",
             "Change a log export's workspace, end time or columns; nothing else can change after creation.",

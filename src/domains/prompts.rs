@@ -1361,7 +1361,8 @@ pub fn tools() -> Vec<ToolDef> {
             get_prompt,
         )
         .endpoint("GET /prompts/{prompt_id}")
-        .endpoint("GET /prompts/{prompt_id}/versions"),
+        .endpoint("GET /prompts/{prompt_id}/versions")
+        .untrusted_output(),
         tool(
             "update_prompt",
             "Update a prompt's given fields, saving a new version; publish_prompt makes it live.",
@@ -1385,20 +1386,23 @@ pub fn tools() -> Vec<ToolDef> {
             "List a prompt's versions: id, number, description, status, label, template preview.",
             list_prompt_versions,
         )
-        .endpoint("GET /prompts/{prompt_id}/versions"),
+        .endpoint("GET /prompts/{prompt_id}/versions")
+        .untrusted_output(),
         tool(
             "render_prompt",
             "Fill a prompt's variables and return the messages without calling the model (run_prompt_completion does).",
             render_prompt,
         )
-        .endpoint("POST /prompts/{prompt_id}/render"),
+        .endpoint("POST /prompts/{prompt_id}/render")
+        .untrusted_output(),
         tool(
             "run_prompt_completion",
             "Run a prompt on its model (billable): reply, finish reason, usage. Needs billing metadata; check it with validate_completion_metadata.",
             run_prompt_completion,
         )
         .endpoint("POST /prompts/{prompt_id}/completions")
-        .read_only(false),
+        .read_only(false)
+        .untrusted_output(),
         tool(
             "migrate_prompt",
             "Create or update a prompt by name in a collection, idempotently (CI). New version only if content differs; app/env go to metadata. Returns action: created, updated or unchanged.",
@@ -1409,7 +1413,8 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("POST /prompts")
         .endpoint("PUT /prompts/{prompt_id}")
         .idempotent(true)
-        .open_world(false),
+        .open_world(false)
+        .untrusted_output(),
         tool(
             "promote_prompt",
             "Copy a prompt's live version to a prompt in another collection/env, created or updated. Returns both version ids.",
@@ -1430,7 +1435,8 @@ pub fn tools() -> Vec<ToolDef> {
             "Get one prompt version: template, model, parameters, metadata, function and tool names.",
             get_prompt_version,
         )
-        .endpoint("GET /prompts/{prompt_id}/versions/{version_id}"),
+        .endpoint("GET /prompts/{prompt_id}/versions/{version_id}")
+        .untrusted_output(),
         tool(
             "update_prompt_version",
             "Set or clear a prompt version's label (ids: list_prompt_labels).",
