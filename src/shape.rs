@@ -88,6 +88,32 @@ fn unexpected(key: &str) -> ApiError {
     ))
 }
 
+/// The error for an answer in neither the documented shape nor the older one; `expected` says
+/// what was looked for.
+pub fn unexpected_shape(expected: &str) -> ApiError {
+    unexpected(expected)
+}
+
+/// The object an answer carries: `data` when Portkey wraps it as its OpenAPI documents
+/// (`{success, data: {...}}`), else the answer itself (the unwrapped form some deployments send).
+pub fn payload(v: &Value) -> &Value {
+    match v.get("data") {
+        Some(d @ Value::Object(_)) => d,
+        _ => v,
+    }
+}
+
+/// A member looked up in the documented `{data: {...}}` wrapper first, then at the top level;
+/// null when neither has it.
+pub fn member(v: &Value, key: &str) -> Value {
+    payload(v)
+        .get(key)
+        .filter(|x| !x.is_null())
+        .or_else(|| v.get(key).filter(|x| !x.is_null()))
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
 /// Inserts `value` under `key` when it is not null.
 pub fn put(map: &mut Map<String, Value>, key: &str, value: Value) {
     if !value.is_null() {
@@ -109,6 +135,24 @@ pub fn obj(pairs: Vec<(&str, Value)>) -> Value {
 pub fn to_json<T: serde::Serialize>(v: &T) -> Result<Value, ApiError> {
     serde_json::to_value(v)
         .map_err(|e| ApiError::Other(format!("could not encode the request: {e}")))
+}
+
+/// Writes a number as JavaScript does in JSON: a whole value without a fraction (`1`, not
+/// `1.0`), as fields the spec types `integer` need. Use with `#[serde(serialize_with = ...)]`.
+pub fn whole<S: serde::Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+    if x.fract() == 0.0 && x.abs() < 9.0e15 {
+        s.serialize_i64(*x as i64)
+    } else {
+        s.serialize_f64(*x)
+    }
+}
+
+/// [`whole`] for an optional member (pair it with `skip_serializing_if = "Option::is_none"`).
+pub fn whole_opt<S: serde::Serializer>(x: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match x {
+        Some(f) => whole(f, s),
+        None => s.serialize_none(),
+    }
 }
 
 /// For `Option<Option<T>>` fields: an absent member stays `None`, an explicit `null` becomes

@@ -142,7 +142,7 @@ async fn every_series_tool_sends_its_path_and_shapes_points() {
         (
             "get_token_analytics",
             "tokens",
-            json!({"total_tokens": 1250, "prompt_tokens": 800, "completion_tokens": 450}),
+            json!({"total_tokens": 1250, "avg_tokens_per_request": 12, "prompt_tokens": 800, "completion_tokens": 450}),
         ),
         (
             "get_latency_analytics",
@@ -167,12 +167,12 @@ async fn every_series_tool_sends_its_path_and_shapes_points() {
         (
             "get_cache_hit_rate",
             "cache/hit-rate",
-            json!({"hit_rate": 2.5, "total_hits": 40, "total_misses": 60}),
+            json!({"hit_rate": 2.5, "total_hits": 1250, "total_misses": 60}),
         ),
         (
             "get_users_analytics",
             "users",
-            json!({"total_active_users": 7, "total_new_users": 2}),
+            json!({"total_users": 1250, "total_active_users": 7, "total_new_users": 2}),
         ),
     ];
     let h = Harness::start().await;
@@ -482,4 +482,54 @@ async fn all_analytics_tools_are_gated_read_only() {
         let props = t["inputSchema"]["properties"].as_object().unwrap();
         assert!(props.contains_key("metadata_filter") && props.contains_key("span_ids"));
     }
+}
+
+/// Answers shaped exactly as the spec describes each graph: every member it documents comes back
+/// (the tokens average, the cache-hit breakdown and savings, the unique-user totals).
+#[tokio::test]
+async fn spec_shaped_graphs_keep_every_documented_member() {
+    let h = Harness::start().await;
+    h.api.reply_json(
+        200,
+        json!({"object": "analytics-graph", "summary": {"total": 5000, "avg": 250},
+            "data_points": [{"timestamp": "2026-01-01T00:00:00Z", "total": 5000, "avg": 250}]}),
+    );
+    let (env, _) = h.call("get_token_analytics", window()).await;
+    assert_eq!(
+        env["data"]["summary"],
+        json!({"total_tokens": 5000, "avg_tokens_per_request": 250})
+    );
+    assert_eq!(
+        env["data"]["data_points"][0],
+        json!({"timestamp": "2026-01-01T00:00:00Z", "total": 5000, "avg": 250})
+    );
+
+    h.api.reply_json(
+        200,
+        json!({"object": "analytics-graph", "summary": {"total": 40, "rate": 12},
+            "data_points": [{"timestamp": "2026-01-01T00:00:00Z", "simple_hits": 30, "semantic_hits": 10, "rate": 12,
+                "cumulative_simple_cache_savings": 150, "cumulative_semantic_cache_savings": 70}]}),
+    );
+    let (env, _) = h.call("get_cache_hit_rate", window()).await;
+    assert_eq!(
+        env["data"]["summary"],
+        json!({"hit_rate": 12, "total_hits": 40})
+    );
+    assert_eq!(
+        env["data"]["data_points"][0],
+        json!({"timestamp": "2026-01-01T00:00:00Z", "rate": 12, "simple_hits": 30, "semantic_hits": 10,
+            "cumulative_simple_cache_savings": 150, "cumulative_semantic_cache_savings": 70})
+    );
+
+    h.api.reply_json(
+        200,
+        json!({"object": "analytics-graph", "summary": {"total": 9},
+            "data_points": [{"timestamp": "2026-01-01T00:00:00Z", "total": 4}]}),
+    );
+    let (env, _) = h.call("get_users_analytics", window()).await;
+    assert_eq!(env["data"]["summary"], json!({"total_users": 9}));
+    assert_eq!(
+        env["data"]["data_points"][0],
+        json!({"timestamp": "2026-01-01T00:00:00Z", "total_users": 4})
+    );
 }

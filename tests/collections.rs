@@ -121,6 +121,30 @@ async fn create_collection_posts_name_and_workspace() {
     h.refused("create_collection", json!({})).await;
 }
 
+/// GET /collections/{id} as the spec describes it: parent, status and child collections come
+/// back with the summary fields.
+#[tokio::test]
+async fn get_collection_keeps_the_tree() {
+    let h = Harness::start().await;
+    let children = json!([{"id": "c2", "name": "Sub", "last_updated_at": "2026-01-02T00:00:00Z",
+        "collection_details": {"child_collections_count": 0, "prompts_count": 4,
+            "child_collections_last_updated_at": null, "prompts_last_updated_at": "2026-01-03T00:00:00Z"}}]);
+    h.api.reply_json(
+        200,
+        json!({"id": "c1", "name": "App", "workspace_id": "ws", "slug": "app", "parent_collection_id": "c0",
+            "is_default": false, "status": "active", "created_at": "2026-01-01T00:00:00Z",
+            "last_updated_at": "2026-01-02T00:00:00Z", "child_collections": children}),
+    );
+    let (env, _) = h
+        .call("get_collection", json!({"collection_id": "c1"}))
+        .await;
+    let d = &env["data"];
+    assert_eq!(d["parent_collection_id"], "c0");
+    assert_eq!(d["is_default"], false);
+    assert_eq!(d["status"], "active");
+    assert_eq!(d["child_collections"], children);
+}
+
 #[tokio::test]
 async fn get_collection_encodes_id_and_picks_fields() {
     let h = Harness::start().await;

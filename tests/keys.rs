@@ -67,7 +67,7 @@ async fn list_virtual_keys_pages_and_leaves_secrets_out() {
     assert!(row.get("key").is_none());
     assert_eq!(
         row["usage_limits"],
-        json!({"credit_limit": 10, "alert_threshold": 80, "periodic_reset": "monthly"})
+        json!({"credit_limit": 10, "type": "cost", "alert_threshold": 80, "periodic_reset": "monthly"})
     );
     assert_eq!(
         row["rate_limits"],
@@ -689,4 +689,30 @@ async fn debug_logging_keeps_provider_keys_off_stderr() {
         )
         .await;
     assert_hidden(&h, &env, PROVIDER_KEY);
+}
+
+/// GET /api-keys/{id} as the spec describes it: the usage cap's type and reset schedule come
+/// back with the cap (a token cap must not read as a cost cap).
+#[tokio::test]
+async fn get_api_key_keeps_the_usage_cap_type_and_schedule() {
+    let h = Harness::start().await;
+    h.api.reply_json(
+        200,
+        json!({"id": "k1", "name": "svc", "type": "workspace-service", "status": "active",
+            "usage_limits": {"credit_limit": 1000000, "type": "tokens", "alert_threshold": 90,
+                "periodic_reset": "weekly", "periodic_reset_days": 7, "next_usage_reset_at": "2026-02-01T00:00:00Z"},
+            "rate_limits": [{"type": "requests", "unit": "rpm", "value": 100}], "scopes": ["logs.view"],
+            "object": "api-key"}),
+    );
+    let (env, _) = h
+        .call(
+            "get_api_key",
+            json!({"id": "0a1b2c3d-1111-4222-8333-444455556666"}),
+        )
+        .await;
+    assert_eq!(
+        env["data"]["usage_limits"],
+        json!({"credit_limit": 1000000, "type": "tokens", "alert_threshold": 90, "periodic_reset": "weekly",
+            "periodic_reset_days": 7, "next_usage_reset_at": "2026-02-01T00:00:00Z"})
+    );
 }

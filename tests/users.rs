@@ -296,6 +296,20 @@ async fn get_delete_resend_invite() {
     );
     assert_eq!(sent[0].body, None);
     assert_eq!(env["data"]["success"], true);
+
+    // The spec's answer carries the new link as `inviteLink` (its example): it comes back.
+    h.api.reply_json(
+        200,
+        json!({"inviteLink": "https://app.portkey.ai/invite/some-invite-link"}),
+    );
+    let (env, _) = h
+        .call("resend_user_invite", json!({"invite_id": "i1"}))
+        .await;
+    assert_eq!(
+        env["data"]["invite_link"],
+        "https://app.portkey.ai/invite/some-invite-link"
+    );
+    assert_eq!(env["data"]["success"], true);
 }
 
 #[tokio::test]

@@ -72,6 +72,20 @@ const COLLECTION_FIELDS: &[&str] = &[
     "last_updated_at",
 ];
 
+/// One collection in full: the list fields plus its place in the tree, status and children.
+const COLLECTION_DETAIL: &[&str] = &[
+    "id",
+    "name",
+    "slug",
+    "workspace_id",
+    "parent_collection_id",
+    "is_default",
+    "status",
+    "created_at",
+    "last_updated_at",
+    "child_collections",
+];
+
 /// A member of Portkey's answer, or null (left out by `shape::obj`).
 fn member(v: &Value, key: &str) -> Value {
     v.get(key).cloned().unwrap_or(Value::Null)
@@ -98,7 +112,7 @@ async fn get_collection(api: Api, a: CollectionId) -> Result<Value, ApiError> {
     let v = api
         .get(format!("/collections/{}", enc(&a.collection_id)))
         .await?;
-    Ok(shape::pick(&v, COLLECTION_FIELDS))
+    Ok(shape::pick(&v, COLLECTION_DETAIL))
 }
 
 async fn update_collection(api: Api, a: UpdateCollection) -> Result<Value, ApiError> {

@@ -254,22 +254,70 @@ fn saved(v: &Value, message: &str) -> Value {
     out
 }
 
+/// `filters` of POST /logs/exports. The spec types `ai_model` as one string; several models
+/// go comma-separated, as Portkey's other list filters do.
+#[derive(Debug, Serialize)]
+struct ExportFilters<'a> {
+    time_of_generation_min: &'a str,
+    time_of_generation_max: &'a str,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "shape::whole_opt"
+    )]
+    cost_min: Option<f64>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "shape::whole_opt"
+    )]
+    cost_max: Option<f64>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "shape::whole_opt"
+    )]
+    total_units_min: Option<f64>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "shape::whole_opt"
+    )]
+    total_units_max: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ai_model: Option<String>,
+}
+
+/// The body of POST /logs/exports.
+#[derive(Debug, Serialize)]
+struct NewExport<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    workspace_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    filters: ExportFilters<'a>,
+    requested_data: &'a [Field],
+}
+
+fn export_body(a: &CreateLogExport) -> NewExport<'_> {
+    NewExport {
+        workspace_id: a.workspace_id.as_deref(),
+        description: a.description.as_deref(),
+        filters: ExportFilters {
+            time_of_generation_min: &a.time_min,
+            time_of_generation_max: &a.time_max,
+            cost_min: a.cost_min,
+            cost_max: a.cost_max,
+            total_units_min: a.total_units_min,
+            total_units_max: a.total_units_max,
+            ai_model: a
+                .ai_model
+                .as_ref()
+                .filter(|m| !m.is_empty())
+                .map(|m| m.join(",")),
+        },
+        requested_data: &a.requested_fields,
+    }
+}
+
 async fn create_log_export(api: Api, a: CreateLogExport) -> Result<Value, ApiError> {
-    let filters = shape::obj(vec![
-        ("time_of_generation_min", json!(a.time_min)),
-        ("time_of_generation_max", json!(a.time_max)),
-        ("cost_min", num(a.cost_min)),
-        ("cost_max", num(a.cost_max)),
-        ("total_units_min", num(a.total_units_min)),
-        ("total_units_max", num(a.total_units_max)),
-        ("ai_model", json!(a.ai_model)),
-    ]);
-    let body = shape::obj(vec![
-        ("workspace_id", json!(a.workspace_id)),
-        ("description", json!(a.description)),
-        ("filters", filters),
-        ("requested_data", json!(a.requested_fields)),
-    ]);
+    let body = shape::to_json(&export_body(&a))?;
     let v = api.post("/logs/exports", body).await?;
     Ok(saved(
         &v,

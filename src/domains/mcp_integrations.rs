@@ -294,6 +294,7 @@ fn shape_integration(v: &Value) -> Value {
             "transport",
             "type",
             "global_workspace_access",
+            "workspaces_count",
         ],
     );
     let config = shape::json_field(v.get("configurations"));
@@ -346,8 +347,14 @@ fn shape_metadata(v: &Value) -> Value {
     ])
 }
 
+/// Workspace access in either form the spec gives: `{data, total, global_workspace_access}` or
+/// the older `{workspaces, global_workspace_access}`. Neither is an error: a read can be retried.
 fn shape_workspaces(v: &Value) -> Result<Value, ApiError> {
-    let rows: Vec<Value> = shape::need_array(v, "workspaces")?
+    let list = ["data", "workspaces"]
+        .iter()
+        .find_map(|k| v.get(*k).and_then(Value::as_array))
+        .ok_or_else(|| shape::unexpected_shape("data or workspaces"))?;
+    let rows: Vec<Value> = list
         .iter()
         .map(|w| {
             shape::pick(
@@ -356,6 +363,10 @@ fn shape_workspaces(v: &Value) -> Result<Value, ApiError> {
             )
         })
         .collect();
+    let total = match v.get("total") {
+        Some(t) if t.is_number() => t.clone(),
+        _ => json!(rows.len()),
+    };
     Ok(shape::obj(vec![
         (
             "global_workspace_access",
@@ -363,9 +374,23 @@ fn shape_workspaces(v: &Value) -> Result<Value, ApiError> {
                 .cloned()
                 .unwrap_or(Value::Null),
         ),
+        ("total", total),
         ("workspace_count", json!(rows.len())),
         ("workspaces", Value::Array(rows)),
     ]))
+}
+
+/// Capabilities with the per-kind `counts` the spec adds (total and enabled per kind).
+fn shape_capabilities(v: &Value) -> Value {
+    shape::obj(vec![
+        ("total", shape::total(v)),
+        (
+            "has_more",
+            v.get("has_more").cloned().unwrap_or(Value::Null),
+        ),
+        ("counts", v.get("counts").cloned().unwrap_or(Value::Null)),
+        ("capabilities", Value::Array(shape::items(v))),
+    ])
 }
 
 fn done(message: String) -> Value {
@@ -422,6 +447,11 @@ async fn update_mcp_integration(api: Api, a: UpdateMcpIntegration) -> Result<Val
     header_map(a.custom_headers.as_ref(), a.configurations.as_ref())?;
     check_mappings(a.secret_mappings.as_ref())?;
     let body = body_with_configurations(&a, configurations(&a.custom_headers, &a.configurations))?;
+    if body.as_object().is_none_or(Map::is_empty) {
+        return Err(bad(
+            "give at least one field to change: name, description, url, auth_type, transport, custom_headers, configurations or secret_mappings",
+        ));
+    }
     api.put(format!("/mcp-integrations/{}", enc(&a.id)), body)
         .await?;
     Ok(done(format!("MCP integration \"{}\" updated.", a.id)))
@@ -444,7 +474,7 @@ async fn list_mcp_integration_capabilities(api: Api, a: Id) -> Result<Value, Api
     let v = api
         .get(format!("/mcp-integrations/{}/capabilities", enc(&a.id)))
         .await?;
-    Ok(json!({"total": shape::total(&v), "capabilities": shape::items(&v)}))
+    Ok(shape_capabilities(&v))
 }
 
 async fn update_mcp_integration_capabilities(

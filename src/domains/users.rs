@@ -327,13 +327,29 @@ async fn delete_user_invite(api: Api, a: InviteId) -> Result<Value, ApiError> {
     Ok(json!({"message": format!("Invite {} deleted.", a.invite_id), "success": true}))
 }
 
+/// The answer to a resend: the spec's `inviteLink` (the link the new email carries), or
+/// `invite_link` as invite_user's answer names it.
+fn shape_resent(invite_id: &str, v: &Value) -> Value {
+    let link = ["inviteLink", "invite_link"]
+        .iter()
+        .map(|k| shape::member(v, k))
+        .find(|l| !l.is_null())
+        .unwrap_or(Value::Null);
+    shape::obj(vec![
+        ("message", json!(format!("Invite {invite_id} sent again."))),
+        ("success", json!(true)),
+        ("invite_link", link),
+    ])
+}
+
 async fn resend_user_invite(api: Api, a: InviteId) -> Result<Value, ApiError> {
-    api.send(Req::new(
-        reqwest::Method::POST,
-        format!("/admin/users/invites/{}/resend", enc(&a.invite_id)),
-    ))
-    .await?;
-    Ok(json!({"message": format!("Invite {} sent again.", a.invite_id), "success": true}))
+    let v = api
+        .send(Req::new(
+            reqwest::Method::POST,
+            format!("/admin/users/invites/{}/resend", enc(&a.invite_id)),
+        ))
+        .await?;
+    Ok(shape_resent(&a.invite_id, &v))
 }
 
 /// The tools of this domain, in the reference's order.
