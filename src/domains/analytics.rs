@@ -554,7 +554,7 @@ pub fn tools() -> Vec<ToolDef> {
         .map(|s| {
             let (n, d) = (s.name, s.about);
             match s.kind {
-                Kind::Graph(..) => tool(n, d, move |api, a: Base| run(api, a, s)),
+                Kind::Graph(..) => tool(n, d, move |api, a: InWorkspace| run(api, a, s)),
                 Kind::Summary => tool(n, d, move |api, a: InWorkspace| run(api, a, s)),
                 Kind::Groups(_) => tool(n, d, move |api, a: Paged| run(api, a, s)),
                 Kind::Providers => tool(n, d, move |api, a: ByProvider| run(api, a, s)),
