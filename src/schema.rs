@@ -158,9 +158,28 @@ pub fn flatten(v: &mut Value) {
 /// does not).
 pub fn constrains(s: &Map<String, Value>) -> bool {
     const CONSTRAINING: &[&str] = &[
-        "type", "enum", "const", "anyOf", "oneOf", "allOf", "not", "properties", "items",
-        "additionalProperties", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
-        "minLength", "maxLength", "pattern", "format", "minItems", "maxItems", "required", "$ref",
+        "type",
+        "enum",
+        "const",
+        "anyOf",
+        "oneOf",
+        "allOf",
+        "not",
+        "properties",
+        "items",
+        "additionalProperties",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "minLength",
+        "maxLength",
+        "pattern",
+        "format",
+        "minItems",
+        "maxItems",
+        "required",
+        "$ref",
     ];
     s.keys().any(|k| CONSTRAINING.contains(&k.as_str()))
 }
