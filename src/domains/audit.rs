@@ -11,15 +11,15 @@ use crate::shape;
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListAuditLogs {
-    /// Workspace id
+    /// Workspace id from list_workspaces
     pub workspace_id: Option<String>,
-    /// Actor id
+    /// Acting user id from list_all_users
     pub actor_id: Option<String>,
     /// Action, e.g. create
     pub action: Option<String>,
-    /// Resource type
+    /// Resource type, e.g. prompt
     pub resource_type: Option<String>,
-    /// Resource id
+    /// Resource id, e.g. from list_configs
     pub resource_id: Option<String>,
     /// From, ISO 8601
     pub start_time: Option<String>,
@@ -97,7 +97,7 @@ pub fn tools() -> Vec<ToolDef> {
     vec![
         tool(
             "list_audit_logs",
-            "List audit events: actor, action, resource, time. Returns {total, audit_logs}.",
+            "List audit events: who did what to which resource, when. Returns total, has_more, audit_logs[{timestamp, action, resource_type, resource_id, actor_email, workspace_id, response_status_code}]. Actors: list_all_users. Org admin key.",
             list_audit_logs,
         )
         .gated()
