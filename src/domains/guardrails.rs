@@ -469,7 +469,7 @@ pub fn tools() -> Vec<ToolDef> {
         .org_wide(),
         tool(
             "update_input_guardrail_workspace_exclusions",
-            "Exclude workspaces from, or restore them to, the default input guardrails, at once; merges unless override_existing. Returns Portkey's answer. Undo with update_input_guardrail_workspace_exclusions, excluded flipped. Org admin key, scope organisation_exclusions.update.",
+            "Exclude workspaces from, or restore them to, the default input guardrails, at once; merges unless override_existing. Returns Portkey's answer. Undo with update_input_guardrail_workspace_exclusions, excluded flipped; current: list_input_guardrail_workspace_exclusions. Org admin key, scope organisation_exclusions.update.",
             |api, a: UpdateExclusions| update_exclusions(api, "input", a),
         )
         .gated()
@@ -488,7 +488,7 @@ pub fn tools() -> Vec<ToolDef> {
         .org_wide(),
         tool(
             "update_output_guardrail_workspace_exclusions",
-            "Exclude workspaces from, or restore them to, the default output guardrails, at once; merges unless override_existing. Returns Portkey's answer. Undo with update_output_guardrail_workspace_exclusions, excluded flipped. Org admin key, scope organisation_exclusions.update.",
+            "Exclude workspaces from, or restore them to, the default output guardrails, at once; merges unless override_existing. Returns Portkey's answer. Undo with update_output_guardrail_workspace_exclusions, excluded flipped; current: list_output_guardrail_workspace_exclusions. Org admin key, scope organisation_exclusions.update.",
             |api, a: UpdateExclusions| update_exclusions(api, "output", a),
         )
         .gated()

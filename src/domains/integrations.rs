@@ -144,7 +144,7 @@ pub struct PricingAdjustments {
 pub struct Common {
     /// Provider API key (write-only)
     pub key: Option<String>,
-    /// Free-text description
+    /// Description in free text
     pub description: Option<String>,
     #[serde(flatten)]
     pub provider: ProviderFields,
@@ -300,7 +300,7 @@ pub struct WorkspaceAccess {
 pub struct UpdateIntegrationWorkspaces {
     /// Integration slug from list_integrations
     pub slug: String,
-    /// Per-workspace access
+    /// Access changes per workspace
     pub workspaces: Vec<WorkspaceAccess>,
     /// Access for all current and future workspaces
     pub global_workspace_access_enabled: Option<bool>,

@@ -104,7 +104,7 @@ pub struct CreateVirtualKey {
     pub provider: String,
     /// Provider API key (never returned); or map `key` in secret_mappings
     pub key: Option<String>,
-    /// Free-text note
+    /// Note in free text
     pub note: Option<String>,
     /// Workspace id from list_workspaces; required with an org admin key
     pub workspace_id: Option<String>,
@@ -235,7 +235,7 @@ pub struct CreateApiKey {
     pub sub_type: SubType,
     /// Display name of the key
     pub name: String,
-    /// Free-text description
+    /// Description in free text
     pub description: Option<String>,
     /// Org id from list_api_keys; omit for the key's org
     pub organisation_id: Option<String>,
@@ -815,7 +815,7 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("DELETE /api-keys/{id}"),
         tool(
             "rotate_api_key",
-            "Rotate a Portkey API key's secret; the old secret works until key_transition_expires_at. Returns id, key (shown once, kept in this conversation), key_transition_expires_at. Cannot be undone. To revoke instead: delete_api_key.",
+            "Rotate a Portkey API key's secret; the old secret works until key_transition_expires_at. Returns id, key (shown once, kept in this conversation), key_transition_expires_at. Cannot be undone. Revoke instead: delete_api_key; new key: create_api_key.",
             rotate_api_key,
         )
         .endpoint("POST /api-keys/{id}/rotate")

@@ -20,7 +20,7 @@ pub struct CreateLabel {
     /// Workspace id from list_workspaces; or organisation_id
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workspace_id: Option<String>,
-    /// Free-text description
+    /// Description in free text
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Hex colour, e.g. #FF5733

@@ -83,7 +83,7 @@ pub struct CreateProvider {
     pub workspace_id: Option<String>,
     /// New slug you choose; optional
     pub slug: Option<String>,
-    /// Free-text note
+    /// Note in free text
     pub note: Option<String>,
     #[serde(flatten)]
     pub limits: Limits,

@@ -57,10 +57,10 @@ pub struct AuthConfig {
     /// accessKey: key id from your AWS IAM
     #[schemars(length(min = 1))]
     pub aws_access_key_id: Option<String>,
-    /// accessKey: secret
+    /// accessKey: secret access key
     #[schemars(length(min = 1))]
     pub aws_secret_access_key: Option<String>,
-    /// AWS region
+    /// AWS region, e.g. us-east-1
     pub aws_region: Option<String>,
     /// assumedRole: role ARN
     #[schemars(length(min = 1))]
@@ -99,7 +99,7 @@ pub struct AuthConfig {
     /// approle: secret id from your Vault
     #[schemars(length(min = 1))]
     pub vault_secret_id: Option<String>,
-    /// kubernetes: role
+    /// kubernetes: Vault role name
     #[schemars(length(min = 1))]
     pub vault_role: Option<String>,
 }
@@ -345,7 +345,7 @@ pub struct CreateSecretReference {
     #[schemars(length(max = 255), extend("pattern" = "^[a-zA-Z0-9_-]+$"))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub slug: Option<String>,
-    /// Free-text description
+    /// Description in free text
     #[schemars(length(max = 1024))]
     #[serde(
         default,
