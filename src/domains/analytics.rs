@@ -37,16 +37,16 @@ pub struct Filters<W> {
     /// Max prompt tokens
     #[schemars(range(min = 0))]
     pub prompt_token_max: Option<f64>,
-    /// Min completion tokens
+    /// Min output tokens
     #[schemars(range(min = 0))]
     pub completion_token_min: Option<f64>,
-    /// Max completion tokens
+    /// Max output tokens
     #[schemars(range(min = 0))]
     pub completion_token_max: Option<f64>,
-    /// Min weighted feedback
+    /// Min weighted score
     #[schemars(range(min = -10, max = 10))]
     pub weighted_feedback_min: Option<f64>,
-    /// Max weighted feedback
+    /// Max weighted score
     #[schemars(range(min = -10, max = 10))]
     pub weighted_feedback_max: Option<f64>,
     /// CSV, e.g. 429,500
@@ -59,7 +59,7 @@ pub struct Filters<W> {
     pub api_key_ids: Option<String>,
     /// JSON object string
     pub metadata: Option<String>,
-    /// CSV of provider__model pairs
+    /// CSV provider__model pairs
     pub ai_org_model: Option<String>,
     /// CSV, from get_log
     pub trace_id: Option<String>,
@@ -74,19 +74,19 @@ pub struct Filters<W> {
 /// Array and object forms of the comma-separated filters; each wins over its string twin.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct Aliases {
-    /// status_code as array; wins
+    /// Wins over status_code
     pub status_codes: Option<Vec<String>>,
-    /// virtual_keys as array; wins
+    /// Wins over virtual_keys
     pub virtual_key_slugs: Option<Vec<String>>,
-    /// configs as array; wins
+    /// Wins over configs
     pub config_slugs: Option<Vec<String>>,
-    /// ai_org_model as array; wins
+    /// Wins over ai_org_model
     pub provider_models: Option<Vec<String>>,
-    /// trace_id as array; wins
+    /// Wins over trace_id
     pub trace_ids: Option<Vec<String>>,
-    /// span_id as array; wins
+    /// Wins over span_id
     pub span_ids: Option<Vec<String>>,
-    /// metadata as object; wins
+    /// Wins over metadata
     pub metadata_filter: Option<Map<String, Value>>,
 }
 
@@ -291,7 +291,7 @@ const SPECS: &[Spec] = &[
     spec(
         "get_cost_analytics",
         "GET /analytics/graphs/cost",
-        "Chart spend over time, in cents. Returns summary{total_cost, average_cost_per_request}, point_count, data_points[{timestamp, total_cost, average_cost}]. Token volume: get_token_analytics.",
+        "Chart spend, in cents. Returns summary{total_cost, average_cost_per_request}, data_points[{timestamp, total_cost, average_cost}]. Token volume: get_token_analytics.",
         Kind::Graph(
             &["total_cost=total", "average_cost_per_request=avg"],
             &["timestamp", "total_cost=total", "average_cost=avg"],
@@ -300,7 +300,7 @@ const SPECS: &[Spec] = &[
     spec(
         "get_request_analytics",
         "GET /analytics/graphs/requests",
-        "Chart request volume over time. Returns summary{total_requests, successful_requests, failed_requests}, data_points[{timestamp, total, success, failed}]. Errors only: get_error_analytics.",
+        "Chart request volume. Returns summary{total_requests, successful_requests, failed_requests}, data_points[{timestamp, total, success, failed}]. Errors only: get_error_analytics.",
         Kind::Graph(
             &[
                 "total_requests=total",
@@ -313,7 +313,7 @@ const SPECS: &[Spec] = &[
     spec(
         "get_token_analytics",
         "GET /analytics/graphs/tokens",
-        "Chart token use over time. Returns summary{total_tokens, prompt_tokens, completion_tokens}, data_points[{timestamp, total, prompt, completion}]. Spend: get_cost_analytics.",
+        "Chart token use. Returns summary{total_tokens, prompt_tokens, completion_tokens}, data_points[{timestamp, total, prompt, completion}]. Spend: get_cost_analytics.",
         Kind::Graph(
             &[
                 "total_tokens=total",
@@ -326,7 +326,7 @@ const SPECS: &[Spec] = &[
     spec(
         "get_latency_analytics",
         "GET /analytics/graphs/latency",
-        "Chart latency over time, in ms. Returns summary{avg_latency_ms, p50_latency_ms, p90_latency_ms, p99_latency_ms}, data_points[{timestamp, avg, p50, p90, p99}]. Cache hits only: get_cache_hit_latency.",
+        "Chart latency, in ms. Returns summary{avg_latency_ms, p50_latency_ms, p90_latency_ms, p99_latency_ms}, data_points[{timestamp, avg, p50, p90, p99}]. Cache hits only: get_cache_hit_latency.",
         Kind::Graph(
             &[
                 "avg_latency_ms=avg",
@@ -340,7 +340,7 @@ const SPECS: &[Spec] = &[
     spec(
         "get_error_analytics",
         "GET /analytics/graphs/errors",
-        "Chart error counts over time. Returns summary{total_errors}, data_points[{timestamp, total_errors}]. As a rate: get_error_rate_analytics; per code: get_error_status_codes_analytics.",
+        "Chart error counts. Returns summary{total_errors}, data_points[{timestamp, total_errors}]. As a rate: get_error_rate_analytics; per code: get_error_status_codes_analytics.",
         Kind::Graph(
             &["total_errors=total"],
             &["timestamp", "total_errors=total"],
@@ -349,7 +349,7 @@ const SPECS: &[Spec] = &[
     spec(
         "get_error_rate_analytics",
         "GET /analytics/graphs/errors/rate",
-        "Chart the error rate over time, in % of requests. Returns summary{error_rate_percent}, data_points[{timestamp, error_rate_percent}]. Counts: get_error_analytics.",
+        "Chart the error rate, in % of requests. Returns summary{error_rate_percent}, data_points[{timestamp, error_rate_percent}]. Counts: get_error_analytics.",
         Kind::Graph(
             &["error_rate_percent=rate"],
             &["timestamp", "error_rate_percent=rate"],
@@ -358,7 +358,7 @@ const SPECS: &[Spec] = &[
     spec(
         "get_cache_hit_latency",
         "GET /analytics/graphs/cache/latency",
-        "Chart the latency of cache hits over time, in ms. Returns summary{total_latency, avg_latency}, data_points[{timestamp, total, avg}]. All requests: get_latency_analytics.",
+        "Chart the latency of cache hits, in ms. Returns summary{total_latency, avg_latency}, data_points[{timestamp, total, avg}]. All requests: get_latency_analytics.",
         Kind::Graph(
             &["total_latency=total", "avg_latency=avg"],
             &["timestamp", "total", "avg"],
@@ -367,7 +367,7 @@ const SPECS: &[Spec] = &[
     spec(
         "get_cache_hit_rate",
         "GET /analytics/graphs/cache/hit-rate",
-        "Chart cache hits and misses over time. Returns summary{hit_rate, total_hits, total_misses}, data_points[{timestamp, rate, hits, misses}]. One summary: get_cache_summary.",
+        "Chart cache hits and misses. Returns summary{hit_rate, total_hits, total_misses}, data_points[{timestamp, rate, hits, misses}]. One summary: get_cache_summary.",
         Kind::Graph(
             &["hit_rate=rate", "total_hits", "total_misses"],
             &["timestamp", "rate", "hits", "misses"],
@@ -382,7 +382,7 @@ const SPECS: &[Spec] = &[
     spec(
         "get_users_analytics",
         "GET /analytics/graphs/users",
-        "Chart active and new users over time. Returns summary{total_active_users, total_new_users}, data_points[{timestamp, active_users, new_users}]. Requests per user: get_user_requests_analytics.",
+        "Chart active and new users. Returns summary{total_active_users, total_new_users}, data_points[{timestamp, active_users, new_users}]. Requests per user: get_user_requests_analytics.",
         Kind::Graph(
             &["total_active_users", "total_new_users"],
             &["timestamp", "active_users", "new_users"],
@@ -391,47 +391,47 @@ const SPECS: &[Spec] = &[
     series(
         "get_error_stacks_analytics",
         "GET /analytics/graphs/errors/stacks",
-        "Chart errors over time, stacked by HTTP status code. Returns summary, data_points as Portkey sends them. Totals per code: get_error_status_codes_analytics.",
+        "Chart errors stacked by HTTP status code. Returns summary, data_points. Totals per code: get_error_status_codes_analytics.",
     ),
     series(
         "get_error_status_codes_analytics",
         "GET /analytics/graphs/errors/status-codes",
-        "Count each HTTP error code per time bucket. Returns summary, data_points as Portkey sends them. Stacked: get_error_stacks_analytics; all errors: get_error_analytics.",
+        "Count each HTTP error code per time bucket. Returns summary, data_points. Stacked: get_error_stacks_analytics; all errors: get_error_analytics.",
     ),
     series(
         "get_user_requests_analytics",
         "GET /analytics/graphs/users/requests",
-        "Chart requests per user over time. Returns summary, data_points as Portkey sends them. Totals per user: get_analytics_group_users; user counts: get_users_analytics.",
+        "Chart requests per user. Returns summary, data_points. Totals per user: get_analytics_group_users; user counts: get_users_analytics.",
     ),
     series(
         "get_rescued_requests_analytics",
         "GET /analytics/graphs/requests/rescued",
-        "Chart requests saved by a retry or fallback over time. Returns summary, data_points as Portkey sends them. All requests: get_request_analytics.",
+        "Chart requests saved by a retry or fallback. Returns summary, data_points. All requests: get_request_analytics.",
     ),
     series(
         "get_feedback_analytics",
         "GET /analytics/graphs/feedbacks",
-        "Chart feedback received over time. Returns summary, data_points as Portkey sends them. Per model: get_feedback_models_analytics; to send some: create_feedback.",
+        "Chart feedback received. Returns summary, data_points. Per model: get_feedback_models_analytics; to send some: create_feedback.",
     ),
     series(
         "get_feedback_models_analytics",
         "GET /analytics/graphs/feedbacks/ai-models",
-        "Chart feedback per model over time. Returns summary, data_points as Portkey sends them. All models: get_feedback_analytics.",
+        "Chart feedback per model. Returns summary, data_points. All models: get_feedback_analytics.",
     ),
     series(
         "get_feedback_scores_analytics",
         "GET /analytics/graphs/feedbacks/scores",
-        "Chart how raw feedback scores spread, per time bucket. Returns summary, data_points as Portkey sends them. Weighted: get_feedback_weighted_analytics.",
+        "Chart how raw feedback scores spread, per time bucket. Returns summary, data_points. Weighted: get_feedback_weighted_analytics.",
     ),
     series(
         "get_feedback_weighted_analytics",
         "GET /analytics/graphs/feedbacks/weighted",
-        "Chart weighted feedback scores over time. Returns summary, data_points as Portkey sends them. Raw: get_feedback_scores_analytics.",
+        "Chart weighted feedback scores. Returns summary, data_points. Raw: get_feedback_scores_analytics.",
     ),
     spec(
         "get_analytics_group_users",
         "GET /analytics/groups/users",
-        "Break down requests, cost (cents) and tokens per user, paged. Returns total_groups, group_count, users[]. Per model: get_analytics_group_models; per metadata: get_analytics_group_metadata; fewer filters: get_user_stats.",
+        "Break down requests, cost (cents) and tokens per user, paged. Returns total_groups, group_count, users[]. Per model: get_analytics_group_models; fewer filters: get_user_stats.",
         Kind::Groups("users"),
     ),
     spec(
@@ -449,7 +449,7 @@ const SPECS: &[Spec] = &[
     spec(
         "get_analytics_group_metadata",
         "GET /analytics/groups/metadata/{metadata_key}",
-        "Break down requests, cost (cents) and tokens per value of one metadata key, paged. Returns total_groups, group_count, metadata_groups[]. Per user: get_analytics_group_users; per provider: get_analytics_group_providers.",
+        "Break down requests, cost (cents) and tokens per value of one metadata key, paged. Returns total_groups, group_count, metadata_groups[]. Per provider: get_analytics_group_providers.",
         Kind::ByKey,
     ),
 ];

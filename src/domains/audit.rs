@@ -11,7 +11,7 @@ use crate::shape;
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListAuditLogs {
-    /// Workspace id from list_workspaces
+    /// Id from list_workspaces
     pub workspace_id: Option<String>,
     /// Acting user id from list_all_users
     pub actor_id: Option<String>,
@@ -97,7 +97,7 @@ pub fn tools() -> Vec<ToolDef> {
     vec![
         tool(
             "list_audit_logs",
-            "List audit events: who did what to which resource, when. Returns total, has_more, audit_logs[{timestamp, action, resource_type, resource_id, actor_email, workspace_id, response_status_code}]. Actors: list_all_users. Org admin key.",
+            "List audit events: who did what to which resource, when. Returns total, has_more, audit_logs[{timestamp, action, resource_type, resource_id, actor_email, workspace_id}]. Actors: list_all_users. Org admin key.",
             list_audit_logs,
         )
         .gated()

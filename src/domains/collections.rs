@@ -38,13 +38,13 @@ pub struct CreateCollection {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct CollectionId {
-    /// Collection id or slug from list_collections
+    /// Id or slug from list_collections
     pub collection_id: String,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateCollection {
-    /// Collection id or slug from list_collections
+    /// Id or slug from list_collections
     pub collection_id: String,
     #[serde(flatten)]
     pub changes: CollectionChanges,
@@ -133,7 +133,7 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("GET /collections"),
         tool(
             "create_collection",
-            "Create an empty prompt collection. Returns message, id, slug. Add prompts with create_prompt.",
+            "Create an empty prompt collection. Returns id, slug. Add prompts with create_prompt.",
             create_collection,
         )
         .endpoint("POST /collections"),
@@ -145,7 +145,7 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("GET /collections/{collection_id}"),
         tool(
             "update_collection",
-            "Rename a collection or change its description; its prompts are untouched. Returns success. Current values: get_collection.",
+            "Rename a collection or change its description; its prompts are untouched. Returns success. Current: get_collection.",
             update_collection,
         )
         .endpoint("PUT /collections/{collection_id}"),

@@ -22,7 +22,7 @@ pub struct ListConfigs {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct Slug {
-    /// Config slug (from list_configs)
+    /// Slug from list_configs
     pub slug: String,
 }
 
@@ -53,7 +53,7 @@ pub struct Target {
     /// Provider name, e.g. openai
     #[serde(skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
-    /// Virtual key slug from list_virtual_keys
+    /// Slug from list_virtual_keys
     #[serde(skip_serializing_if = "Option::is_none")]
     pub virtual_key: Option<String>,
 }
@@ -81,7 +81,7 @@ pub struct Settings {
 pub struct CreateConfig {
     /// Display name of the config
     pub name: String,
-    /// Workspace id from list_workspaces; required with an org admin key
+    /// Id from list_workspaces (org admin keys)
     pub workspace_id: Option<String>,
     #[serde(flatten)]
     pub settings: Settings,
@@ -89,7 +89,7 @@ pub struct CreateConfig {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateConfig {
-    /// Config slug (from list_configs)
+    /// Slug from list_configs
     pub slug: String,
     /// New display name
     pub name: Option<String>,
@@ -271,13 +271,13 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("GET /configs"),
         tool(
             "get_config",
-            "Get one config by slug. Returns id, slug, name, status, workspace_id, version_id, config{cache, retry, strategy, targets}. Read it before update_config; history: list_config_versions.",
+            "Get one config by slug. Returns id, slug, name, status, workspace_id, version_id, config{cache, retry, strategy, targets}. Change: update_config; history: list_config_versions.",
             get_config,
         )
         .endpoint("GET /configs/{slug}"),
         tool(
             "create_config",
-            "Create a config from flat routing settings (at least one of cache, retry, strategy or targets). Returns message, id, slug, version_id. Change it later: update_config.",
+            "Create a config from flat routing settings (at least one of cache, retry, strategy or targets). Returns id, slug, version_id. Change it later: update_config.",
             create_config,
         )
         .endpoint("POST /configs"),

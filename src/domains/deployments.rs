@@ -35,7 +35,7 @@ pub enum Kind {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ListDeployments {
-    /// Org id from list_api_keys; omit for the key's org
+    /// Org id from list_api_keys; default the key's
     pub organisation_id: Option<String>,
     /// active, or archived (by archive_deployment)
     pub status: Option<Status>,
@@ -88,7 +88,7 @@ pub struct RegisterDeployment {
     /// Deployment display name
     #[schemars(length(min = 1))]
     pub name: String,
-    /// Org id from list_api_keys; omit for the key's org
+    /// Org id from list_api_keys; default the key's
     pub organisation_id: Option<String>,
     /// Slug you choose; optional
     #[schemars(length(min = 1, max = 50))]
@@ -115,13 +115,13 @@ pub struct GetDeployment {
     /// Deployment id from list_deployments, or self (the calling Gateway)
     #[schemars(length(min = 1))]
     pub id: String,
-    /// Org id from list_api_keys; omit for the key's org
+    /// Org id from list_api_keys; default the key's
     pub organisation_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateDeployment {
-    /// Deployment id from list_deployments
+    /// Id from list_deployments
     #[schemars(length(min = 1))]
     pub id: String,
     /// New display name
@@ -157,7 +157,7 @@ pub struct UpdateDeployment {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct Id {
-    /// Deployment id from list_deployments
+    /// Id from list_deployments
     #[schemars(length(min = 1))]
     pub id: String,
 }

@@ -35,7 +35,7 @@ pub struct OrgId {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct Exclusion {
-    /// Workspace id from list_workspaces
+    /// Id from list_workspaces
     pub workspace_id: String,
     /// true excludes, false restores
     pub excluded: bool,
@@ -55,7 +55,7 @@ pub struct UpdateExclusions {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListGuardrails {
-    /// Workspace id from list_workspaces
+    /// Id from list_workspaces
     pub workspace_id: Option<String>,
     /// Org id from list_api_keys
     pub organisation_id: Option<String>,
@@ -69,13 +69,13 @@ pub struct ListGuardrails {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct GuardrailId {
-    /// Guardrail id or slug from list_guardrails
+    /// Id or slug from list_guardrails
     pub guardrail_id: String,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct MappedGuardrail {
-    /// Guardrail id or slug from list_guardrails
+    /// Id or slug from list_guardrails
     #[schemars(length(min = 1))]
     pub guardrail_id: String,
 }
@@ -158,7 +158,7 @@ pub struct CreateGuardrail {
     /// Actions (needed for llm)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub actions: Option<Actions>,
-    /// Workspace id from list_workspaces
+    /// Id from list_workspaces
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workspace_id: Option<String>,
     /// Org id from list_api_keys, if no workspace_id
@@ -168,7 +168,7 @@ pub struct CreateGuardrail {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct UpdateGuardrail {
-    /// Guardrail id or slug from list_guardrails
+    /// Id or slug from list_guardrails
     pub guardrail_id: String,
     /// New display name
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -216,7 +216,7 @@ pub struct Mapping {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ReplaceMcpServers {
-    /// Guardrail id or slug from list_guardrails
+    /// Id or slug from list_guardrails
     #[schemars(length(min = 1))]
     pub guardrail_id: String,
     /// Mappings keyed by server id from list_mcp_servers; {} clears
@@ -226,10 +226,10 @@ pub struct ReplaceMcpServers {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpsertMcpServer {
-    /// Guardrail id or slug from list_guardrails
+    /// Id or slug from list_guardrails
     #[schemars(length(min = 1))]
     pub guardrail_id: String,
-    /// MCP server id from list_mcp_servers
+    /// Id from list_mcp_servers
     pub mcp_server_id: Uuid,
     #[serde(flatten)]
     pub mapping: Mapping,
@@ -444,7 +444,7 @@ pub fn tools() -> Vec<ToolDef> {
     vec![
         tool(
             "get_organisation_defaults",
-            "Get the org-wide default input and output guardrails every workspace inherits. Returns Portkey's defaults object. Exceptions: list_input_guardrail_workspace_exclusions. Org admin key, scope organisation_settings.read.",
+            "Get the default input and output guardrails every workspace inherits. Returns Portkey's defaults object. Exceptions: list_input_guardrail_workspace_exclusions. Org admin key, scope organisation_settings.read.",
             get_organisation_defaults,
         )
         .gated()
@@ -469,7 +469,7 @@ pub fn tools() -> Vec<ToolDef> {
         .org_wide(),
         tool(
             "update_input_guardrail_workspace_exclusions",
-            "Exclude workspaces from, or restore them to, the default input guardrails, at once; merges unless override_existing. Returns Portkey's answer. Undo with update_input_guardrail_workspace_exclusions, excluded flipped; current: list_input_guardrail_workspace_exclusions. Org admin key, scope organisation_exclusions.update.",
+            "Exclude workspaces from, or restore them to, the default input guardrails, at once; merges unless override_existing. Returns Portkey's answer. Undo: flip excluded. Current: list_input_guardrail_workspace_exclusions. Org admin key, scope organisation_exclusions.update.",
             |api, a: UpdateExclusions| update_exclusions(api, "input", a),
         )
         .gated()
@@ -488,7 +488,7 @@ pub fn tools() -> Vec<ToolDef> {
         .org_wide(),
         tool(
             "update_output_guardrail_workspace_exclusions",
-            "Exclude workspaces from, or restore them to, the default output guardrails, at once; merges unless override_existing. Returns Portkey's answer. Undo with update_output_guardrail_workspace_exclusions, excluded flipped; current: list_output_guardrail_workspace_exclusions. Org admin key, scope organisation_exclusions.update.",
+            "Exclude workspaces from, or restore them to, the default output guardrails, at once; merges unless override_existing. Returns Portkey's answer. Undo: flip excluded. Current: list_output_guardrail_workspace_exclusions. Org admin key, scope organisation_exclusions.update.",
             |api, a: UpdateExclusions| update_exclusions(api, "output", a),
         )
         .gated()
@@ -511,7 +511,7 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("GET /guardrails/{guardrail_id}"),
         tool(
             "create_guardrail",
-            "Create a guardrail: target llm (default) needs checks and actions; mcp_tools ones are mapped to servers after, with upsert_guardrail_mcp_server. Returns message, id, slug, version_id. Enforce it: update_workspace.",
+            "Create a guardrail: target llm (default) needs checks and actions; mcp_tools ones are mapped later (upsert_guardrail_mcp_server). Returns id, slug, version_id. Enforce it: update_workspace.",
             create_guardrail,
         )
         .endpoint("POST /guardrails")
@@ -524,7 +524,7 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("GET /guardrails/{guardrail_id}/mcp-servers"),
         tool(
             "replace_guardrail_mcp_servers",
-            "Replace all MCP-server mappings of a guardrail: servers left out are unmapped, {} clears all. Returns Portkey's answer. Undo with replace_guardrail_mcp_servers and the old list_guardrail_mcp_servers result. One server: upsert_guardrail_mcp_server.",
+            "Replace all MCP-server mappings of a guardrail: servers left out are unmapped, {} clears all. Returns Portkey's answer. Undo: resend the old list_guardrail_mcp_servers result. One server: upsert_guardrail_mcp_server.",
             replace_guardrail_mcp_servers,
         )
         .endpoint("PUT /guardrails/{guardrail_id}/mcp-servers")
@@ -532,7 +532,7 @@ pub fn tools() -> Vec<ToolDef> {
         .idempotent(true),
         tool(
             "upsert_guardrail_mcp_server",
-            "Upsert one MCP server's mapping on a guardrail; others are untouched. Returns Portkey's answer. Undo with upsert_guardrail_mcp_server and the old mapping (list_guardrail_mcp_servers).",
+            "Upsert one MCP server's mapping on a guardrail; others are untouched. Returns Portkey's answer. Undo: resend the old mapping from list_guardrail_mcp_servers.",
             upsert_guardrail_mcp_server,
         )
         .endpoint("PUT /guardrails/{guardrail_id}/mcp-servers/{mcp_server_id}")
@@ -540,7 +540,7 @@ pub fn tools() -> Vec<ToolDef> {
         .idempotent(true),
         tool(
             "update_guardrail",
-            "Update a guardrail's name, checks or actions; only given fields change, and a new version is live at once. Returns message, id, slug, version_id. Current values: get_guardrail.",
+            "Update a guardrail's name, checks or actions; only given fields change, and a new version is live at once. Returns id, slug, version_id. Current: get_guardrail.",
             update_guardrail,
         )
         .endpoint("PUT /guardrails/{guardrail_id}"),

@@ -51,13 +51,13 @@ pub struct ListIntegrations {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct Slug {
-    /// Integration slug from list_integrations
+    /// Slug from list_integrations
     pub slug: String,
 }
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct Page {
-    /// Integration slug from list_integrations
+    /// Slug from list_integrations
     #[serde(skip_serializing)]
     pub slug: String,
     /// Page index, from 0
@@ -133,7 +133,7 @@ pub struct SecretMapping {
 /// Negotiated price multipliers.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct PricingAdjustments {
-    /// Multipliers over catalog prices (1 same, 0.8 = 20% off, null unsets), by unit: default, request_token, response_token, reasoning_token, cache_read_input_token, cache_write_input_token, other *_token units, image {default}, additional_units {unit: n}
+    /// Multipliers over catalog prices (1 same, 0.8 = 20% off, null unsets) by unit: default, request_token, response_token, other *_token units, image {default}, additional_units {unit: n}
     #[schemars(schema_with = "object")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub multiplier: Option<Map<String, Value>>,
@@ -176,7 +176,7 @@ pub struct CreateIntegration {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateIntegration {
-    /// Integration slug from list_integrations
+    /// Slug from list_integrations
     pub slug: String,
     /// New display name
     pub name: Option<String>,
@@ -257,7 +257,7 @@ pub struct ModelEntry {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateIntegrationModels {
-    /// Integration slug from list_integrations
+    /// Slug from list_integrations
     pub slug: String,
     /// Enable newly available models by default
     pub allow_all_models: Option<bool>,
@@ -267,7 +267,7 @@ pub struct UpdateIntegrationModels {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct DeleteIntegrationModel {
-    /// Integration slug from list_integrations
+    /// Slug from list_integrations
     pub slug: String,
     /// Custom model slug from list_integration_models
     pub model_slug: String,
@@ -275,7 +275,7 @@ pub struct DeleteIntegrationModel {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct WorkspaceAccess {
-    /// Workspace id from list_workspaces
+    /// Id from list_workspaces
     pub id: String,
     /// Access on or off
     pub enabled: bool,
@@ -298,7 +298,7 @@ pub struct WorkspaceAccess {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateIntegrationWorkspaces {
-    /// Integration slug from list_integrations
+    /// Slug from list_integrations
     pub slug: String,
     /// Access changes per workspace
     pub workspaces: Vec<WorkspaceAccess>,
@@ -747,7 +747,7 @@ pub fn tools() -> Vec<ToolDef> {
     vec![
         tool(
             "get_model_pricing",
-            "Get Portkey's public catalog price for one provider/model, in USD cents per token or unit (cache, audio, image extras); no API key used. Returns the pricing config. Your multipliers: get_integration.",
+            "Get Portkey's public catalog price for one provider/model, in USD cents per token or unit; no API key used. Returns the pricing config. Your multipliers: get_integration.",
             get_model_pricing,
         )
         .endpoint("{public} GET /model-configs/pricing/{provider}/{model}")
@@ -760,13 +760,13 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("GET /integrations"),
         tool(
             "create_integration",
-            "Create an AI provider integration (key, Azure/Bedrock/Vertex fields, custom host, secret mappings, price multipliers); secrets are write-only. Returns message, id, slug. Open it to workspaces: update_integration_workspaces.",
+            "Create an AI provider integration (key or provider fields, custom host, secret mappings, price multipliers); secrets are write-only. Returns id, slug. Open it to workspaces: update_integration_workspaces.",
             create_integration,
         )
         .endpoint("POST /integrations"),
         tool(
             "get_integration",
-            "Get one integration by slug. Returns id, name, slug, ai_provider_id, status, masked_key, configurations, workspace access, secret_mappings, pricing_adjustments. Models: list_integration_models.",
+            "Get one integration by slug. Returns id, name, slug, ai_provider_id, status, masked_key, configurations, secret_mappings, pricing_adjustments. Models: list_integration_models.",
             get_integration,
         )
         .gated()
@@ -794,7 +794,7 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("GET /integrations/{slug}/models"),
         tool(
             "update_integration_models",
-            "Enable or disable models on an integration, add custom or fine-tuned ones, set per-model host, headers and static prices, for every workspace using it. Returns success, models_updated. Undo with update_integration_models and the old list_integration_models values.",
+            "Enable or disable models on an integration, add custom or fine-tuned ones, set per-model host, headers and static prices, for every workspace using it. Returns success, models_updated. Undo: resend old values from list_integration_models.",
             update_integration_models,
         )
         .destructive(true)
@@ -809,7 +809,7 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("DELETE /integrations/{slug}/models"),
         tool(
             "list_integration_workspaces",
-            "List the workspaces that may use an integration. Returns total, integration_slug, workspaces[{workspace_id, workspace_name, enabled, usage_limits, rate_limits}]. Change: update_integration_workspaces. Org admin key.",
+            "List the workspaces that may use an integration. Returns total, integration_slug, workspaces[{workspace_id, workspace_name, enabled, limits}]. Change: update_integration_workspaces. Org admin key.",
             list_integration_workspaces,
         )
         .gated()
@@ -817,7 +817,7 @@ pub fn tools() -> Vec<ToolDef> {
         .org_wide(),
         tool(
             "update_integration_workspaces",
-            "Grant or revoke workspaces' access to an integration, with cost caps, rpm limits, usage resets and auto-created providers; global_* fields cover all workspaces. Returns success, workspaces_updated. Undo with update_integration_workspaces, enabled flipped. MCP servers: update_mcp_integration_workspaces.",
+            "Grant or revoke workspaces' access to an integration, with cost caps, rpm limits, usage resets and auto-created providers; global_* fields cover all workspaces. Returns success, workspaces_updated. Undo: flip enabled. MCP servers: update_mcp_integration_workspaces.",
             update_integration_workspaces,
         )
         .destructive(true)

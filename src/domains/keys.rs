@@ -30,13 +30,13 @@ pub struct Page {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct Slug {
-    /// Virtual key slug from list_virtual_keys
+    /// Slug from list_virtual_keys
     pub slug: String,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct KeyId {
-    /// API key id from list_api_keys
+    /// Id from list_api_keys
     #[schemars(extend("format" = "uuid"))]
     pub id: String,
 }
@@ -53,7 +53,7 @@ pub enum ValueFormat {
 pub struct SecretMapping {
     /// Field to fill: `key` or `model_config.<field>`
     pub target_field: String,
-    /// Secret reference id from list_secret_references
+    /// Id from list_secret_references
     pub secret_reference_id: String,
     /// Field of a JSON secret; null = all
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -106,7 +106,7 @@ pub struct CreateVirtualKey {
     pub key: Option<String>,
     /// Note in free text
     pub note: Option<String>,
-    /// Workspace id from list_workspaces; required with an org admin key
+    /// Id from list_workspaces (org admin keys)
     pub workspace_id: Option<String>,
     /// Azure API version
     pub api_version: Option<String>,
@@ -127,7 +127,7 @@ pub struct CreateVirtualKey {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateVirtualKey {
-    /// Virtual key slug from list_virtual_keys
+    /// Slug from list_virtual_keys
     pub slug: String,
     /// New display name
     pub name: Option<String>,
@@ -237,9 +237,9 @@ pub struct CreateApiKey {
     pub name: String,
     /// Description in free text
     pub description: Option<String>,
-    /// Org id from list_api_keys; omit for the key's org
+    /// Org id from list_api_keys; default the key's
     pub organisation_id: Option<String>,
-    /// Workspace id from list_workspaces; required with an org admin key
+    /// Id from list_workspaces (org admin keys)
     pub workspace_id: Option<String>,
     /// Owner user id from list_all_users
     pub user_id: Option<String>,
@@ -266,7 +266,7 @@ pub struct ListApiKeys {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateApiKey {
-    /// API key id from list_api_keys
+    /// Id from list_api_keys
     #[schemars(extend("format" = "uuid"))]
     pub id: String,
     /// New display name
@@ -291,7 +291,7 @@ pub struct UpdateApiKey {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct RotateApiKey {
-    /// API key id from list_api_keys
+    /// Id from list_api_keys
     #[schemars(extend("format" = "uuid"))]
     pub id: String,
     /// Old key grace period, ms
@@ -753,13 +753,13 @@ pub fn tools() -> Vec<ToolDef> {
     vec![
         tool(
             "list_virtual_keys",
-            "List virtual keys: provider credentials stored in Portkey, never shown. Returns total, virtual_keys[{name, slug, status, usage_limits, rate_limits, model_config}]. Workspace providers: list_providers.",
+            "List virtual keys: provider credentials stored in Portkey, never shown. Returns total, virtual_keys[{name, slug, status, usage_limits, rate_limits}]. Workspace providers: list_providers.",
             list_virtual_keys,
         )
         .endpoint("GET /virtual-keys"),
         tool(
             "create_virtual_key",
-            "Store a provider API key as a virtual key. Returns message, slug (use it in configs and prompts); the key is never returned. Via an integration instead: create_provider.",
+            "Store a provider API key as a virtual key. Returns slug (use it in configs and prompts); the key is never returned. Via an integration instead: create_provider.",
             create_virtual_key,
         )
         .endpoint("POST /virtual-keys"),
@@ -771,7 +771,7 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("GET /virtual-keys/{slug}"),
         tool(
             "update_virtual_key",
-            "Update a virtual key; only given fields change, live at once wherever the slug is used. Returns success. Current values: get_virtual_key.",
+            "Update a virtual key; only given fields change, live at once wherever the slug is used. Returns success. Current: get_virtual_key.",
             update_virtual_key,
         )
         .endpoint("PUT /virtual-keys/{slug}"),
@@ -783,7 +783,7 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("DELETE /virtual-keys/{slug}"),
         tool(
             "create_api_key",
-            "Create a Portkey API key with scopes and limits, usable at once. Returns id and the secret key, shown once and kept in this conversation: store it safely. New secret for an existing key: rotate_api_key.",
+            "Create a Portkey API key with scopes and limits, usable at once. Returns id and the secret key, shown once and kept in this conversation: store it safely. New secret for a key: rotate_api_key.",
             create_api_key,
         )
         .endpoint("POST /api-keys/{type}/{sub_type}")
@@ -791,7 +791,7 @@ pub fn tools() -> Vec<ToolDef> {
         .workspace_param("type", Rule::Refuse(Widens::Unless(&["workspace"]))),
         tool(
             "list_api_keys",
-            "List Portkey API keys, never their secrets. Returns total, api_keys[{id, name, type, status, organisation_id, workspace_id, user_id, scopes, usage_limits, rate_limits, expires_at}]. Provider credentials: list_virtual_keys.",
+            "List Portkey API keys, never their secrets. Returns total, api_keys[{id, name, type, status, organisation_id, workspace_id, user_id, scopes, expires_at}]. Provider credentials: list_virtual_keys.",
             list_api_keys,
         )
         .endpoint("GET /api-keys"),
@@ -815,7 +815,7 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("DELETE /api-keys/{id}"),
         tool(
             "rotate_api_key",
-            "Rotate a Portkey API key's secret; the old secret works until key_transition_expires_at. Returns id, key (shown once, kept in this conversation), key_transition_expires_at. Cannot be undone. Revoke instead: delete_api_key; new key: create_api_key.",
+            "Rotate a Portkey API key's secret; the old one works until key_transition_expires_at. Returns id, key (shown once, kept in this conversation), key_transition_expires_at. Cannot be undone. Revoke: delete_api_key; new key: create_api_key.",
             rotate_api_key,
         )
         .endpoint("POST /api-keys/{id}/rotate")

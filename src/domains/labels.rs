@@ -52,7 +52,7 @@ pub struct ListLabels {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct GetLabel {
-    /// Label id from list_prompt_labels
+    /// Id from list_prompt_labels
     pub label_id: String,
     #[serde(flatten)]
     pub scope: Scope,
@@ -71,7 +71,7 @@ pub struct Scope {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateLabel {
-    /// Label id from list_prompt_labels
+    /// Id from list_prompt_labels
     pub label_id: String,
     #[serde(flatten)]
     pub changes: LabelChanges,
@@ -94,7 +94,7 @@ pub struct LabelChanges {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct LabelId {
-    /// Label id from list_prompt_labels
+    /// Id from list_prompt_labels
     pub label_id: String,
 }
 
@@ -196,7 +196,7 @@ pub fn tools() -> Vec<ToolDef> {
     vec![
         tool(
             "create_prompt_label",
-            "Create a label for prompt versions (e.g. production, staging) in an org or workspace. Returns message, id; no version carries it until update_prompt_version.",
+            "Create a label for prompt versions (e.g. production, staging) in an org or workspace. Returns id; no version carries it until update_prompt_version.",
             create_prompt_label,
         )
         .endpoint("POST /labels")

@@ -101,7 +101,7 @@ pub struct Page {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListRateLimits {
-    /// Workspace id from list_workspaces
+    /// Id from list_workspaces
     pub workspace_id: Option<String>,
     /// active, or archived (deleted)
     pub status: Option<PolicyStatus>,
@@ -118,7 +118,7 @@ pub struct ListRateLimits {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct GetPolicy {
-    /// Policy id from list_rate_limits
+    /// Id from list_rate_limits
     #[schemars(length(min = 1))]
     pub id: String,
     /// active, or archived for a deleted one
@@ -154,7 +154,7 @@ pub struct CreateRateLimit {
     /// llm (model calls) or mcp_tools (MCP tool calls)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<Target>,
-    /// Workspace id from list_workspaces
+    /// Id from list_workspaces
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workspace_id: Option<String>,
     /// Org id from list_api_keys
@@ -164,7 +164,7 @@ pub struct CreateRateLimit {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct UpdateRateLimit {
-    /// Policy id from list_rate_limits
+    /// Id from list_rate_limits
     #[schemars(length(min = 1))]
     pub id: String,
     /// New display name
@@ -185,7 +185,7 @@ pub struct UpdateRateLimit {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListUsageLimits {
-    /// Workspace id from list_workspaces
+    /// Id from list_workspaces
     pub workspace_id: Option<String>,
     /// active, or archived (deleted)
     pub status: Option<PolicyStatus>,
@@ -198,7 +198,7 @@ pub struct ListUsageLimits {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct GetUsageLimit {
-    /// Policy id from list_usage_limits
+    /// Id from list_usage_limits
     #[schemars(length(min = 1))]
     pub id: String,
     /// active, or archived for a deleted one
@@ -239,7 +239,7 @@ pub struct CreateUsageLimit {
         skip_serializing_if = "Option::is_none"
     )]
     pub periodic_reset: Option<Option<Reset>>,
-    /// Workspace id from list_workspaces
+    /// Id from list_workspaces
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workspace_id: Option<String>,
     /// Org id from list_api_keys
@@ -249,7 +249,7 @@ pub struct CreateUsageLimit {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct UpdateUsageLimit {
-    /// Policy id from list_usage_limits
+    /// Id from list_usage_limits
     #[schemars(length(min = 1))]
     pub id: String,
     /// New display name
@@ -310,7 +310,7 @@ pub struct UpdateUsageLimit {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListEntities {
-    /// Usage limit id from list_usage_limits
+    /// Id from list_usage_limits
     #[schemars(length(min = 1))]
     pub limit_id: String,
     /// active, or exhausted (over the limit)
@@ -323,10 +323,10 @@ pub struct ListEntities {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct EntityRef {
-    /// Usage limit id from list_usage_limits
+    /// Id from list_usage_limits
     #[schemars(length(min = 1))]
     pub limit_id: String,
-    /// Entity id from list_usage_limit_entities
+    /// Id from list_usage_limit_entities
     #[schemars(length(min = 1))]
     pub entity_id: String,
 }
@@ -504,7 +504,7 @@ pub fn tools() -> Vec<ToolDef> {
         .workspace_param("organisation_id", Rule::Refuse(Widens::WhenGiven)),
         tool(
             "update_rate_limit",
-            "Update a rate limit's name, unit, value or conditions, at once. Returns success, id. Current values: get_rate_limit.",
+            "Update a rate limit's name, unit, value or conditions, at once. Returns success, id. Current: get_rate_limit.",
             update_rate_limit,
         )
         .endpoint("PUT /policies/rate-limits/{id}"),
@@ -535,7 +535,7 @@ pub fn tools() -> Vec<ToolDef> {
         .workspace_param("organisation_id", Rule::Refuse(Widens::WhenGiven)),
         tool(
             "update_usage_limit",
-            "Update a usage limit; only given fields change, at once. periodic_reset and periodic_reset_days exclude each other. Returns success, id. Current values: get_usage_limit.",
+            "Update a usage limit; only given fields change, at once. periodic_reset and periodic_reset_days exclude each other. Returns success, id. Current: get_usage_limit.",
             update_usage_limit,
         )
         .endpoint("PUT /policies/usage-limits/{id}"),

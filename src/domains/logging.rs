@@ -50,7 +50,7 @@ pub struct GetLog {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct Workspace {
-    /// Workspace id from list_workspaces
+    /// Id from list_workspaces
     pub workspace_id: String,
 }
 
@@ -129,7 +129,7 @@ pub enum Field {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct CreateLogExport {
-    /// Workspace id from list_workspaces
+    /// Id from list_workspaces
     pub workspace_id: Option<String>,
     /// What the export is for
     pub description: Option<String>,
@@ -153,13 +153,13 @@ pub struct CreateLogExport {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ExportId {
-    /// Log export id (from list_log_exports)
+    /// Id from list_log_exports
     pub export_id: String,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateLogExport {
-    /// Log export id (from list_log_exports)
+    /// Id from list_log_exports
     pub export_id: String,
     /// New workspace id from list_workspaces
     pub workspace_id: Option<String>,
@@ -361,7 +361,7 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("POST /logs"),
         tool(
             "create_log_export",
-            "Define a log export (time window, filters, columns); it runs only after start_log_export. Returns message, id. Needs logs.export.",
+            "Define a log export (time window, filters, columns); it runs only after start_log_export. Returns id. Needs logs.export.",
             create_log_export,
         )
         .endpoint("POST /logs/exports")
@@ -382,14 +382,14 @@ pub fn tools() -> Vec<ToolDef> {
         .gated(),
         tool(
             "start_log_export",
-            "Queue a log export to run. Returns message, export_id, status. Poll get_log_export, then download_log_export. Needs logs.export.",
+            "Queue a log export to run. Returns export_id, status. Poll get_log_export, then download_log_export. Needs logs.export.",
             |api, a| act(api, a, "/start", "started"),
         )
         .endpoint("POST /logs/exports/{export_id}/start")
         .gated(),
         tool(
             "cancel_log_export",
-            "Stop a pending or running log export. Returns message, export_id, status. Cannot be undone; create_log_export and start again. Needs logs.export.",
+            "Stop a pending or running log export. Returns export_id, status. Cannot be undone; create_log_export and start again. Needs logs.export.",
             |api, a| act(api, a, "/cancel", "cancelled"),
         )
         .endpoint("POST /logs/exports/{export_id}/cancel")
@@ -403,7 +403,7 @@ pub fn tools() -> Vec<ToolDef> {
         .gated(),
         tool(
             "update_log_export",
-            "Change a log export's workspace, end time or columns; nothing else can change. Returns message, id. Other filters: create_log_export. Needs logs.export.",
+            "Change a log export's workspace, end time or columns; nothing else can change. Returns id. Other filters: create_log_export. Needs logs.export.",
             update_log_export,
         )
         .endpoint("PUT /logs/exports/{export_id}")

@@ -35,7 +35,7 @@ pub struct ListMcpIntegrations {
     /// Items per page (1-1000)
     #[schemars(range(max = 1000), extend("exclusiveMinimum" = 0))]
     pub page_size: Option<u64>,
-    /// Workspace id from list_workspaces
+    /// Id from list_workspaces
     pub workspace_id: Option<String>,
     /// Org id from list_api_keys
     pub organisation_id: Option<String>,
@@ -113,7 +113,7 @@ pub struct CreateMcpIntegration {
     pub custom_headers: Option<Map<String, Value>>,
     /// Other configuration fields
     pub configurations: Option<Map<String, Value>>,
-    /// Workspace id from list_workspaces (org admin keys)
+    /// Id from list_workspaces (org admin keys)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workspace_id: Option<String>,
     /// Values resolved from Secret References at runtime
@@ -183,7 +183,7 @@ pub struct UpdateCapabilities {
 /// One workspace's access.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 pub struct WorkspaceAccess {
-    /// Workspace id from list_workspaces
+    /// Id from list_workspaces
     pub id: String,
     /// Access on or off
     pub enabled: bool,
@@ -479,13 +479,13 @@ pub fn tools() -> Vec<ToolDef> {
     vec![
         tool(
             "list_mcp_integrations",
-            "List MCP integrations: external MCP servers registered with Portkey, header values never shown. Returns total, has_more, integrations[{id, name, slug, url, auth_type, transport, status}]. Their servers: list_mcp_servers.",
+            "List MCP integrations: external MCP servers registered with Portkey. Returns total, has_more, integrations[{id, name, slug, url, auth_type, transport, status}]. Their servers: list_mcp_servers.",
             list_mcp_integrations,
         )
         .endpoint("GET /mcp-integrations"),
         tool(
             "create_mcp_integration",
-            "Register an external MCP server URL; auth_type headers needs custom_headers or a secret mapping to configurations.custom_headers. Returns message, id, slug. Next: create_mcp_server.",
+            "Register an external MCP server URL; auth_type headers needs custom_headers or a secret mapping to configurations.custom_headers. Returns id, slug. Next: create_mcp_server.",
             create_mcp_integration,
         )
         .endpoint("POST /mcp-integrations"),
@@ -497,7 +497,7 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("GET /mcp-integrations/{id}"),
         tool(
             "update_mcp_integration",
-            "Update an MCP integration; only given fields change, at once, and URL, auth or header changes can break connected clients. Returns success. Cannot be undone for headers (never shown). Current values: get_mcp_integration.",
+            "Update an MCP integration; only given fields change, at once; URL or auth changes can break clients. Returns success. Cannot be undone for headers (never shown). Current: get_mcp_integration.",
             update_mcp_integration,
         )
         .endpoint("PUT /mcp-integrations/{id}")

@@ -13,12 +13,12 @@ use crate::shape;
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListConnections {
-    /// Server id or slug from list_mcp_servers
+    /// Id or slug from list_mcp_servers
     pub id: String,
     /// User id from list_all_users; only theirs
     #[schemars(extend("format" = "uuid"))]
     pub user_id: Option<String>,
-    /// Workspace id from list_workspaces (org admin keys)
+    /// Id from list_workspaces (org admin keys)
     pub workspace_id: Option<String>,
     /// Page index, from 0
     #[schemars(range(min = 0))]
@@ -30,12 +30,12 @@ pub struct ListConnections {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct Disconnect {
-    /// Server id or slug from list_mcp_servers
+    /// Id or slug from list_mcp_servers
     pub id: String,
     /// User id from list_mcp_server_connections; needed with service keys
     #[schemars(extend("format" = "uuid"))]
     pub user_id: Option<String>,
-    /// Workspace id from list_workspaces (org admin keys)
+    /// Id from list_workspaces (org admin keys)
     pub workspace_id: Option<String>,
 }
 
@@ -47,7 +47,7 @@ pub struct ListMcpServers {
     /// Items per page (1-100)
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
     pub page_size: Option<u64>,
-    /// Workspace id from list_workspaces
+    /// Id from list_workspaces
     pub workspace_id: Option<String>,
 }
 
@@ -67,13 +67,13 @@ pub struct CreateMcpServer {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct Id {
-    /// Server id or slug from list_mcp_servers
+    /// Id or slug from list_mcp_servers
     pub id: String,
 }
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct UpdateMcpServer {
-    /// Server id or slug from list_mcp_servers
+    /// Id or slug from list_mcp_servers
     pub id: String,
     /// New display name
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -85,7 +85,7 @@ pub struct UpdateMcpServer {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct Paged {
-    /// Server id or slug from list_mcp_servers
+    /// Id or slug from list_mcp_servers
     pub id: String,
     /// Page index, from 0
     #[schemars(range(min = 0))]
@@ -97,7 +97,7 @@ pub struct Paged {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateCapabilities {
-    /// Server id or slug from list_mcp_servers
+    /// Id or slug from list_mcp_servers
     pub id: String,
     /// Changes; unnamed capabilities keep their state
     #[schemars(length(min = 1))]
@@ -107,7 +107,7 @@ pub struct UpdateCapabilities {
 /// One user's access.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 pub struct UserAccess {
-    /// User id from list_mcp_server_user_access
+    /// Id from list_mcp_server_user_access
     pub user_id: String,
     /// Access on or off
     pub enabled: bool,
@@ -115,7 +115,7 @@ pub struct UserAccess {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateUserAccess {
-    /// Server id or slug from list_mcp_servers
+    /// Id or slug from list_mcp_servers
     pub id: String,
     /// Changes; unnamed users keep their access
     #[schemars(length(min = 1))]
@@ -319,7 +319,7 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("GET /mcp-servers"),
         tool(
             "create_mcp_server",
-            "Create an MCP server under an MCP integration. Returns message, id, slug. Check it: test_mcp_server.",
+            "Create an MCP server under an MCP integration. Returns id, slug. Check it: test_mcp_server.",
             create_mcp_server,
         )
         .endpoint("POST /mcp-servers"),

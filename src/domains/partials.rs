@@ -15,7 +15,7 @@ pub struct CreatePartial {
     pub name: String,
     /// Partial template text
     pub string: String,
-    /// Workspace id from list_workspaces; required with an org admin key
+    /// Id from list_workspaces (org admin keys)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workspace_id: Option<String>,
     /// Note for this first version
@@ -32,7 +32,7 @@ pub struct ListPartials {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct PartialId {
-    /// Partial id or slug from list_prompt_partials
+    /// Id or slug from list_prompt_partials
     pub prompt_partial_id: String,
 }
 
@@ -45,7 +45,7 @@ pub enum PartialStatus {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdatePartial {
-    /// Partial id or slug from list_prompt_partials
+    /// Id or slug from list_prompt_partials
     pub prompt_partial_id: String,
     #[serde(flatten)]
     pub changes: PartialChanges,
@@ -73,7 +73,7 @@ pub struct PartialChanges {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct PublishPartial {
-    /// Partial id or slug from list_prompt_partials
+    /// Id or slug from list_prompt_partials
     pub prompt_partial_id: String,
     /// Version number from list_partial_versions
     #[schemars(extend("exclusiveMinimum" = 0))]
@@ -261,7 +261,7 @@ pub fn tools() -> Vec<ToolDef> {
     vec![
         tool(
             "create_prompt_partial",
-            "Create a reusable prompt partial, included in templates as {{> name}}. Returns message, id, slug, version_id. Change it later: update_prompt_partial.",
+            "Create a reusable prompt partial, included in templates as {{> name}}. Returns id, slug, version_id. Change it later: update_prompt_partial.",
             create_prompt_partial,
         )
         .endpoint("POST /prompts/partials"),

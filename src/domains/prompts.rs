@@ -189,14 +189,14 @@ pub struct Billing {
 pub struct CreatePrompt {
     /// Display name of the prompt
     pub name: String,
-    /// Collection id from list_collections
+    /// Id from list_collections
     pub collection_id: String,
     #[serde(flatten)]
     pub template: Template,
     /// Model settings, e.g. temperature
     #[schemars(schema_with = "free_object")]
     pub parameters: Map<String, Value>,
-    /// Virtual key slug from list_virtual_keys
+    /// Slug from list_virtual_keys
     pub virtual_key: String,
     /// Model name, e.g. gpt-4o
     pub model: Option<String>,
@@ -229,13 +229,13 @@ pub struct ListPrompts {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct PromptId {
-    /// Prompt id or slug from list_prompts
+    /// Id or slug from list_prompts
     pub prompt_id: String,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdatePrompt {
-    /// Prompt id or slug from list_prompts
+    /// Id or slug from list_prompts
     pub prompt_id: String,
     /// New display name
     pub name: Option<String>,
@@ -249,7 +249,7 @@ pub struct UpdatePrompt {
     pub parameters: Option<Map<String, Value>>,
     /// Model name, e.g. gpt-4o
     pub model: Option<String>,
-    /// Virtual key slug from list_virtual_keys
+    /// Slug from list_virtual_keys
     pub virtual_key: Option<String>,
     #[serde(flatten)]
     pub version: VersionFields,
@@ -257,7 +257,7 @@ pub struct UpdatePrompt {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct PublishPrompt {
-    /// Prompt id or slug from list_prompts
+    /// Id or slug from list_prompts
     pub prompt_id: String,
     /// Version number from list_prompt_versions
     #[schemars(extend("exclusiveMinimum" = 0))]
@@ -266,7 +266,7 @@ pub struct PublishPrompt {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct RenderPrompt {
-    /// Prompt id or slug from list_prompts
+    /// Id or slug from list_prompts
     pub prompt_id: String,
     /// Values for {{var}} placeholders
     #[schemars(with = "std::collections::BTreeMap<String, Scalar>")]
@@ -277,7 +277,7 @@ pub struct RenderPrompt {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct RunCompletion {
-    /// Prompt id or slug from list_prompts
+    /// Id or slug from list_prompts
     pub prompt_id: String,
     /// Values for {{var}} placeholders
     #[schemars(with = "std::collections::BTreeMap<String, Scalar>")]
@@ -298,14 +298,14 @@ pub struct MigratePrompt {
     /// Environment, e.g. prod
     #[schemars(length(min = 1))]
     pub env: String,
-    /// Collection id from list_collections
+    /// Id from list_collections
     pub collection_id: String,
     #[serde(flatten)]
     pub template: Template,
     /// Model settings, e.g. temperature
     #[schemars(schema_with = "free_object")]
     pub parameters: Map<String, Value>,
-    /// Virtual key slug from list_virtual_keys
+    /// Slug from list_virtual_keys
     pub virtual_key: String,
     /// Model name, e.g. gpt-4o
     pub model: Option<String>,
@@ -351,17 +351,17 @@ pub struct CheckBilling {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct VersionId {
-    /// Prompt id or slug from list_prompts
+    /// Id or slug from list_prompts
     pub prompt_id: String,
-    /// Version id from list_prompt_versions
+    /// Id from list_prompt_versions
     pub version_id: String,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateVersion {
-    /// Prompt id or slug from list_prompts
+    /// Id or slug from list_prompts
     pub prompt_id: String,
-    /// Version id from list_prompt_versions
+    /// Id from list_prompt_versions
     pub version_id: String,
     /// Label id from list_prompt_labels; "" removes it
     #[schemars(required)]
@@ -1293,7 +1293,7 @@ pub fn tools() -> Vec<ToolDef> {
     vec![
         tool(
             "create_prompt",
-            "Create a prompt and its first version from string or messages; give model, ai_model_id or finetune_id. Returns message, id, slug, version_id. Re-runnable deploy by name: migrate_prompt.",
+            "Create a prompt and its first version from string or messages; give model, ai_model_id or finetune_id. Returns id, slug, version_id. Re-runnable deploy by name: migrate_prompt.",
             create_prompt,
         )
         .endpoint("POST /prompts"),
@@ -1342,14 +1342,14 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("POST /prompts/{prompt_id}/render"),
         tool(
             "run_prompt_completion",
-            "Run a prompt on its model; billable, needs a key with completions.write. Returns id, model, response, finish_reason, usage (tokens). Check metadata first: validate_completion_metadata; no model call: render_prompt.",
+            "Run a prompt on its model; billable, needs completions.write. Returns id, model, response, finish_reason, usage (tokens). Check metadata: validate_completion_metadata; no model call: render_prompt.",
             run_prompt_completion,
         )
         .endpoint("POST /prompts/{prompt_id}/completions")
         .read_only(false),
         tool(
             "migrate_prompt",
-            "Create or update a prompt by name in a collection, idempotently (CI); a new version only if content differs, app/env go to metadata. Returns action (created, updated, unchanged), prompt_id, slug, version_id. One-off: create_prompt.",
+            "Create or update a prompt by name in a collection, idempotently (CI); a new version only if content differs. Returns action (created, updated, unchanged), prompt_id, slug, version_id. One-off: create_prompt.",
             migrate_prompt,
         )
         .endpoint("GET /prompts")
@@ -1375,7 +1375,7 @@ pub fn tools() -> Vec<ToolDef> {
         .no_key(),
         tool(
             "get_prompt_version",
-            "Get one prompt version. Returns prompt{id, name, slug}, version{id, number, status, label_id, model, template, parameters, metadata, function_names, tool_names}. Live one: get_prompt.",
+            "Get one prompt version. Returns prompt{id, name, slug}, version{id, number, status, label_id, model, template, parameters, metadata}. Live one: get_prompt.",
             get_prompt_version,
         )
         .endpoint("GET /prompts/{prompt_id}/versions/{version_id}"),

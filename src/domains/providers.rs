@@ -17,15 +17,15 @@ pub struct ListProviders {
     /// Items per page (1-100)
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
     pub page_size: Option<u64>,
-    /// Workspace id from list_workspaces (org admin keys)
+    /// Id from list_workspaces (org admin keys)
     pub workspace_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct SlugWs {
-    /// Provider slug from list_providers
+    /// Slug from list_providers
     pub slug: String,
-    /// Workspace id from list_workspaces (org admin keys)
+    /// Id from list_workspaces (org admin keys)
     pub workspace_id: Option<String>,
 }
 
@@ -77,9 +77,9 @@ pub struct Limits {
 pub struct CreateProvider {
     /// Display name of the provider
     pub name: String,
-    /// Integration slug from list_integrations
+    /// Slug from list_integrations
     pub integration_id: String,
-    /// Workspace id from list_workspaces (org admin keys)
+    /// Id from list_workspaces (org admin keys)
     pub workspace_id: Option<String>,
     /// New slug you choose; optional
     pub slug: Option<String>,
@@ -91,9 +91,9 @@ pub struct CreateProvider {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateProvider {
-    /// Provider slug from list_providers
+    /// Slug from list_providers
     pub slug: String,
-    /// Workspace id from list_workspaces (org admin keys)
+    /// Id from list_workspaces (org admin keys)
     pub workspace_id: Option<String>,
     /// New display name
     pub name: Option<String>,
@@ -250,7 +250,7 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("GET /providers"),
         tool(
             "create_provider",
-            "Create a workspace provider on an integration, with optional usage cap and rate limit. Returns message, id, slug; use the slug in configs. Current ones: list_providers.",
+            "Create a workspace provider on an integration, with optional usage cap and rate limit. Returns id, slug; use the slug in configs. Current ones: list_providers.",
             create_provider,
         )
         .endpoint("POST /providers"),
@@ -262,7 +262,7 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("GET /providers/{slug}"),
         tool(
             "update_provider",
-            "Update a provider; only given fields change, at once; reset_usage zeroes consumed usage. Returns message, id, slug. Current values: get_provider.",
+            "Update a provider; only given fields change, at once; reset_usage zeroes consumed usage. Returns id, slug. Current: get_provider.",
             update_provider,
         )
         .endpoint("PUT /providers/{slug}"),

@@ -562,7 +562,7 @@ pub fn tools() -> Vec<ToolDef> {
     vec![
         tool(
             "create_secret_reference",
-            "Register a secret kept in AWS Secrets Manager, Azure Key Vault or HashiCorp Vault, with credentials to read it. Credentials go to Portkey (and stay in this conversation); prefer role or identity modes. Returns message, id, slug; map it with create_virtual_key secret_mappings.",
+            "Register a secret in AWS Secrets Manager, Azure Key Vault or HashiCorp Vault with credentials to read it (they stay in this conversation: prefer role or identity modes). Returns id, slug, for create_virtual_key secret_mappings.",
             create_secret_reference,
         )
         .endpoint("POST /secret-references")
@@ -582,7 +582,7 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("GET /secret-references/{id}"),
         tool(
             "update_secret_reference",
-            "Update a secret reference; only given fields change, auth_config is merged into the stored one, allowed_workspaces replaces the list. Returns success. Cannot be undone for credentials: get_secret_reference cannot read them back.",
+            "Update a secret reference; only given fields change, auth_config is merged into the stored one, allowed_workspaces replaces the list. Returns success. Cannot be undone for credentials (get_secret_reference redacts them).",
             update_secret_reference,
         )
         .endpoint("PUT /secret-references/{id}")

@@ -31,7 +31,7 @@ pub struct CreateFeedback {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateFeedback {
-    /// Feedback id from create_feedback
+    /// Id from create_feedback
     pub id: String,
     /// New score value
     pub value: Option<Number>,

@@ -71,7 +71,7 @@ pub struct ListUsers {
 /// One workspace the invitee joins on acceptance.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct InviteWorkspace {
-    /// Workspace id or slug from list_workspaces
+    /// Id or slug from list_workspaces
     pub id: String,
     /// Role there: admin (full control), manager (manages members and resources) or member (uses resources)
     pub role: WorkspaceRole,
@@ -142,13 +142,13 @@ pub struct UserStats {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UserId {
-    /// User id (from list_all_users)
+    /// Id from list_all_users
     pub user_id: String,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateUser {
-    /// User id (from list_all_users)
+    /// Id from list_all_users
     pub user_id: String,
     /// New first name
     pub first_name: Option<String>,
@@ -173,7 +173,7 @@ pub struct ListInvites {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct InviteId {
-    /// Invite id (from list_user_invites)
+    /// Id from list_user_invites
     pub invite_id: String,
 }
 
@@ -346,7 +346,7 @@ pub fn tools() -> Vec<ToolDef> {
         .org_wide(),
         tool(
             "invite_user",
-            "Invite a person to the organisation by email; the workspace roles and optional workspace API key apply when they accept. Returns invite_id, invite_link. Already a member: add_workspace_member. Org admin key.",
+            "Invite a person to the organisation by email; workspace roles and the optional API key apply on acceptance. Returns invite_id, invite_link. Already a member: add_workspace_member. Org admin key.",
             invite_user,
         )
         .endpoint("POST /admin/users/invites")
@@ -355,7 +355,7 @@ pub fn tools() -> Vec<ToolDef> {
         .workspace_param("workspace_api_key_details", Rule::Within("workspaces[].id")),
         tool(
             "get_user_stats",
-            "Sum requests and cost (cents) per user over a time range. Returns total_users, users[{user, requests, cost}]. More metrics and filters: get_analytics_group_users; over time: get_users_analytics. Org admin key.",
+            "Sum requests and cost (cents) per user over a time range. Returns total_users, users[{user, requests, cost}]. More metrics and filters: get_analytics_group_users. Org admin key.",
             get_user_stats,
         )
         .gated()
@@ -371,14 +371,14 @@ pub fn tools() -> Vec<ToolDef> {
         .org_wide(),
         tool(
             "update_user",
-            "Change a user's name or organisation role, effective at once. Returns message, user. A role inside one workspace: update_workspace_member. Org admin key.",
+            "Change a user's name or organisation role, effective at once. Returns user. A role inside one workspace: update_workspace_member. Org admin key.",
             update_user,
         )
         .endpoint("PUT /admin/users/{user_id}")
         .org_wide(),
         tool(
             "delete_user",
-            "Delete a user from the organisation with all their workspace access and API keys. Returns success. Cannot be undone; invite_user makes a new account. One workspace only: remove_workspace_member. Org admin key.",
+            "Delete a user from the organisation with their workspace access and API keys. Returns success. Cannot be undone; invite_user makes a new account. One workspace only: remove_workspace_member. Org admin key.",
             delete_user,
         )
         .endpoint("DELETE /admin/users/{user_id}")

@@ -140,9 +140,9 @@ impl Limits {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListMappings {
-    /// Workspace id from list_workspaces
+    /// Id from list_workspaces
     pub workspace_id: Option<String>,
-    /// SCIM group id from list_scim_groups
+    /// Id from list_scim_groups
     pub scim_group_id: Option<String>,
     /// Granted role: admin, manager or member
     pub role: Option<Role>,
@@ -156,7 +156,7 @@ pub struct ListMappings {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct CreateMapping {
-    /// Workspace id from list_workspaces
+    /// Id from list_workspaces
     pub workspace_id: String,
     /// Role for group members: admin, manager or member
     pub role: Role,
@@ -170,7 +170,7 @@ pub struct CreateMapping {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct MappingId {
-    /// Mapping id (from list_scim_workspace_mappings)
+    /// Id from list_scim_workspace_mappings
     pub mapping_id: String,
 }
 
@@ -204,7 +204,7 @@ pub struct ListWorkspaces {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct WorkspaceId {
-    /// Workspace id (from list_workspaces)
+    /// Id from list_workspaces
     pub workspace_id: String,
 }
 
@@ -228,7 +228,7 @@ pub struct CreateWorkspace {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateWorkspace {
-    /// Workspace id (from list_workspaces)
+    /// Id from list_workspaces
     pub workspace_id: String,
     /// New display name
     pub name: Option<String>,
@@ -253,7 +253,7 @@ pub struct UpdateWorkspace {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct AddMember {
-    /// Workspace id from list_workspaces
+    /// Id from list_workspaces
     pub workspace_id: String,
     /// User id, a UUID (from list_all_users)
     #[schemars(extend("format" = "uuid"))]
@@ -264,7 +264,7 @@ pub struct AddMember {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListMembers {
-    /// Workspace id from list_workspaces
+    /// Id from list_workspaces
     #[serde(skip_serializing)]
     pub workspace_id: String,
     /// Page index, from 0
@@ -291,18 +291,18 @@ pub enum MemberRole {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct MemberId {
-    /// Workspace id from list_workspaces
+    /// Id from list_workspaces
     pub workspace_id: String,
-    /// User id from list_workspace_members
+    /// Id from list_workspace_members
     #[schemars(extend("format" = "uuid"))]
     pub user_id: String,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateMember {
-    /// Workspace id from list_workspaces
+    /// Id from list_workspaces
     pub workspace_id: String,
-    /// User id from list_workspace_members
+    /// Id from list_workspace_members
     #[schemars(extend("format" = "uuid"))]
     pub user_id: String,
     /// New role: admin (full control), manager (manages members and resources) or member (uses resources)
@@ -608,14 +608,14 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("GET /scim/workspaces"),
         tool(
             "create_scim_workspace_mapping",
-            "Grant a workspace role to every member of a SCIM group, now and as the group changes. Give scim_group_id or scim_group_name, not both. Returns id, workspace_id, scim_group, role. One user: add_workspace_member.",
+            "Grant a workspace role to every member of a SCIM group, now and later. Give scim_group_id or scim_group_name, not both. Returns id, workspace_id, scim_group, role. One user: add_workspace_member.",
             create_scim_workspace_mapping,
         )
         .gated()
         .endpoint("POST /scim/workspaces"),
         tool(
             "delete_scim_workspace_mapping",
-            "Delete a SCIM group-to-workspace mapping; members already added stay, the group and workspace are kept. Returns success. Undo with create_scim_workspace_mapping.",
+            "Delete a SCIM group-to-workspace mapping; members already added stay. Returns success. Undo with create_scim_workspace_mapping.",
             delete_scim_workspace_mapping,
         )
         .gated()
@@ -644,7 +644,7 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("GET /admin/workspaces/{workspace_id}"),
         tool(
             "create_workspace",
-            "Create a workspace, optionally with members and limits. Returns message, workspace{id, name, slug}. More members later: add_workspace_member. Org admin key.",
+            "Create a workspace, optionally with members and limits. Returns workspace{id, name, slug}. More members later: add_workspace_member. Org admin key.",
             create_workspace,
         )
         .endpoint("POST /admin/workspaces")
@@ -681,7 +681,7 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("GET /admin/workspaces/{workspace_id}/users/{user_id}"),
         tool(
             "update_workspace_member",
-            "Change a member's role in one workspace, effective at once. Returns message, member. Organisation role or name: update_user.",
+            "Change a member's role in one workspace, effective at once. Returns member. Organisation role or name: update_user.",
             update_workspace_member,
         )
         .endpoint("PUT /admin/workspaces/{workspace_id}/users/{user_id}"),
