@@ -85,6 +85,44 @@ pub struct Opts {
     /// Append one JSON line per write-tool call to this file.
     #[arg(long, env = "PORTKEY_AUDIT_LOG", global = true)]
     pub audit_log: Option<String>,
+    /// At most this many calls of tools that change data per rolling minute (default: no limit).
+    #[arg(long, env = "PORTKEY_MAX_WRITES_PER_MINUTE", global = true, value_parser = parse_max_writes)]
+    pub max_writes_per_minute: Option<u32>,
+    /// `all` lists every tool; `discover` lists three tools that search, describe and call the rest.
+    #[arg(long, env = "PORTKEY_TOOL_MODE", global = true)]
+    pub tool_mode: Option<String>,
+}
+
+/// How the tools are presented to the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ToolMode {
+    /// Every enabled tool is listed.
+    #[default]
+    All,
+    /// Three tools are listed: search, describe and call the enabled ones.
+    Discover,
+}
+
+/// Parses `PORTKEY_TOOL_MODE`.
+pub fn parse_tool_mode(raw: Option<&str>) -> Result<ToolMode, String> {
+    match raw.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("") | Some("all") => Ok(ToolMode::All),
+        Some("discover") => Ok(ToolMode::Discover),
+        Some(other) => Err(format!(
+            "PORTKEY_TOOL_MODE (--tool-mode) must be `all` or `discover`, not \"{}\"",
+            other.chars().take(40).collect::<String>()
+        )),
+    }
+}
+
+/// clap parser of `PORTKEY_MAX_WRITES_PER_MINUTE`.
+fn parse_max_writes(raw: &str) -> Result<u32, String> {
+    parse_number(
+        raw,
+        0,
+        "PORTKEY_MAX_WRITES_PER_MINUTE",
+        "a whole number of calls (0 for no limit)",
+    )
 }
 
 /// The validated configuration the server runs with.
@@ -108,6 +146,9 @@ pub struct Config {
     pub confirm_destructive: bool,
     pub confirm_timeout_ms: u64,
     pub audit_log: Option<std::path::PathBuf>,
+    /// Calls of write tools allowed per rolling minute; 0 means no limit.
+    pub max_writes_per_minute: u32,
+    pub tool_mode: ToolMode,
 }
 
 impl std::fmt::Debug for Config {
@@ -127,6 +168,8 @@ impl std::fmt::Debug for Config {
             .field("workspace_id", &self.workspace_id)
             .field("confirm_destructive", &self.confirm_destructive)
             .field("audit_log", &self.audit_log)
+            .field("max_writes_per_minute", &self.max_writes_per_minute)
+            .field("tool_mode", &self.tool_mode)
             .finish()
     }
 }
@@ -295,6 +338,8 @@ impl Config {
                 .map(str::trim)
                 .filter(|p| !p.is_empty())
                 .map(std::path::PathBuf::from),
+            max_writes_per_minute: opts.max_writes_per_minute.unwrap_or(0),
+            tool_mode: parse_tool_mode(opts.tool_mode.as_deref())?,
         })
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod config;
+pub mod discover;
 pub mod domains;
 pub mod envelope;
 pub mod error;

@@ -80,6 +80,9 @@ pub struct Flags {
     pub revokes_access: bool,
     /// The tool acts on the whole organisation, beyond any one workspace: disabled under a pin.
     pub org_wide: bool,
+    /// The result carries text written by end users or models (logs, templates, completions):
+    /// it is fenced off as untrusted data.
+    pub untrusted_output: bool,
 }
 
 impl Default for Flags {
@@ -89,6 +92,7 @@ impl Default for Flags {
             returns_new_secret: false,
             revokes_access: false,
             org_wide: false,
+            untrusted_output: false,
         }
     }
 }
@@ -171,6 +175,11 @@ impl ToolDef {
     /// Marks the tool as able to revoke access.
     pub fn revokes_access(mut self) -> Self {
         self.flags.revokes_access = true;
+        self
+    }
+    /// Marks the tool's result as carrying text from end users or models.
+    pub fn untrusted_output(mut self) -> Self {
+        self.flags.untrusted_output = true;
         self
     }
     /// Marks the tool as acting on the organisation as a whole.
@@ -376,36 +385,6 @@ impl Registry {
     /// The decorated tool list, built once.
     pub fn listed(&self) -> Arc<Vec<rmcp::model::Tool>> {
         self.listed.clone()
-    }
-
-    /// Everything checked before a request may be sent: the key, the workspace pin, the schema.
-    /// Returns the arguments as the handler will see them.
-    pub fn prepare(
-        &self,
-        def: &ToolDef,
-        has_key: bool,
-        mut args: Value,
-    ) -> Result<Value, ApiError> {
-        if !has_key {
-            return Err(ApiError::MissingApiKey);
-        }
-        if let Some(pin) = &self.pin {
-            pin::apply(def, &mut args, &pin.current())?;
-        }
-        if let Err(msg) = schema::check_args(&def.input_schema, &args) {
-            return Err(ApiError::invalid(def.name, msg));
-        }
-        Ok(args)
-    }
-
-    /// Runs a prepared call through the tool's handler, naming the tool in validation errors.
-    pub async fn run(&self, def: &ToolDef, api: Api, args: Value) -> Result<Value, ApiError> {
-        match (def.handler)(api, args).await {
-            Err(ApiError::InvalidArguments { tool, message }) if tool.is_empty() => {
-                Err(ApiError::invalid(def.name, message))
-            }
-            other => other,
-        }
     }
 }
 

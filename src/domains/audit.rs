@@ -101,6 +101,7 @@ pub fn tools() -> Vec<ToolDef> {
             list_audit_logs,
         )
         .gated()
-        .endpoint("GET /audit-logs"),
+        .endpoint("GET /audit-logs")
+        .untrusted_output(),
     ]
 }

@@ -345,7 +345,8 @@ pub fn tools() -> Vec<ToolDef> {
             "Get one gateway request log as stored. Returns Portkey's log: request, response, usage, cost, metadata. For path_format v2 give created_at. In bulk: create_log_export.",
             get_log,
         )
-        .endpoint("GET /logs/{log_id}"),
+        .endpoint("GET /logs/{log_id}")
+        .untrusted_output(),
         tool(
             "get_log_export_field_restrictions",
             "Get the fields a workspace may not export. Returns Portkey's restriction list; check it before create_log_export. Needs logs.export.",
@@ -400,7 +401,8 @@ pub fn tools() -> Vec<ToolDef> {
             download_log_export,
         )
         .endpoint("GET /logs/exports/{export_id}/download")
-        .gated(),
+        .gated()
+        .untrusted_output(),
         tool(
             "update_log_export",
             "Change a log export's workspace, end time or columns; nothing else can change. Returns id. Other filters: create_log_export. Needs logs.export.",

@@ -276,7 +276,8 @@ pub fn tools() -> Vec<ToolDef> {
             "Get one partial by id or slug. Returns id, slug, name, string, version, version_description, status. Older versions: list_partial_versions.",
             get_prompt_partial,
         )
-        .endpoint("GET /prompts/partials/{prompt_partial_id}"),
+        .endpoint("GET /prompts/partials/{prompt_partial_id}")
+        .untrusted_output(),
         tool(
             "update_prompt_partial",
             "Save a new version of a partial; only given fields change. Returns prompt_partial_version_id. Prompts keep the old text until publish_partial makes it the default.",
@@ -294,7 +295,8 @@ pub fn tools() -> Vec<ToolDef> {
             "List a partial's versions. Returns total_versions, versions[{prompt_partial_version_id, version, description, status, content_preview}]. Make one the default: publish_partial.",
             list_partial_versions,
         )
-        .endpoint("GET /prompts/partials/{prompt_partial_id}/versions"),
+        .endpoint("GET /prompts/partials/{prompt_partial_id}/versions")
+        .untrusted_output(),
         tool(
             "publish_partial",
             "Publish a partial version as the default; every prompt including it uses it at once. Returns published_version. Roll back by publishing the old number. New version: update_prompt_partial.",

@@ -1309,7 +1309,8 @@ pub fn tools() -> Vec<ToolDef> {
             get_prompt,
         )
         .endpoint("GET /prompts/{prompt_id}")
-        .endpoint("GET /prompts/{prompt_id}/versions"),
+        .endpoint("GET /prompts/{prompt_id}/versions")
+        .untrusted_output(),
         tool(
             "update_prompt",
             "Update a prompt; only given fields change and a new version is saved, not live until publish_prompt. Returns id, slug, new_version_id. Idempotent by name: migrate_prompt.",
@@ -1333,20 +1334,23 @@ pub fn tools() -> Vec<ToolDef> {
             "List a prompt's versions. Returns prompt_id, total_versions, versions[{id, version_number, description, status, label_id, template_preview}]. One in full: get_prompt_version.",
             list_prompt_versions,
         )
-        .endpoint("GET /prompts/{prompt_id}/versions"),
+        .endpoint("GET /prompts/{prompt_id}/versions")
+        .untrusted_output(),
         tool(
             "render_prompt",
             "Render a prompt: fill its variables without calling the model, free. Returns rendered_messages, model, hyperparameters. To call the model: run_prompt_completion.",
             render_prompt,
         )
-        .endpoint("POST /prompts/{prompt_id}/render"),
+        .endpoint("POST /prompts/{prompt_id}/render")
+        .untrusted_output(),
         tool(
             "run_prompt_completion",
             "Run a prompt on its model; billable, needs completions.write. Returns id, model, response, finish_reason, usage (tokens). Check metadata: validate_completion_metadata; no model call: render_prompt.",
             run_prompt_completion,
         )
         .endpoint("POST /prompts/{prompt_id}/completions")
-        .read_only(false),
+        .read_only(false)
+        .untrusted_output(),
         tool(
             "migrate_prompt",
             "Create or update a prompt by name in a collection, idempotently (CI); a new version only if content differs. Returns action (created, updated, unchanged), prompt_id, slug, version_id. One-off: create_prompt.",
@@ -1357,7 +1361,8 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("POST /prompts")
         .endpoint("PUT /prompts/{prompt_id}")
         .idempotent(true)
-        .open_world(false),
+        .open_world(false)
+        .untrusted_output(),
         tool(
             "promote_prompt",
             "Promote a prompt's live version into another collection or env, creating or updating the target. Returns source{prompt_id, version_id}, target{prompt_id, version_id, action}. Make it live there: publish_prompt.",
@@ -1378,7 +1383,8 @@ pub fn tools() -> Vec<ToolDef> {
             "Get one prompt version. Returns prompt{id, name, slug}, version{id, number, status, label_id, model, template, parameters, metadata}. Live one: get_prompt.",
             get_prompt_version,
         )
-        .endpoint("GET /prompts/{prompt_id}/versions/{version_id}"),
+        .endpoint("GET /prompts/{prompt_id}/versions/{version_id}")
+        .untrusted_output(),
         tool(
             "update_prompt_version",
             "Set or clear a prompt version's label, e.g. staging. Returns success. Labels: list_prompt_labels; make live: publish_prompt.",
