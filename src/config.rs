@@ -32,6 +32,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Probe each area once with a cheap read (nothing is written) and say what the key can use.
+    Doctor {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Options shared by serving and the `tools` listing.
@@ -88,6 +94,9 @@ pub struct Opts {
     /// At most this many calls of tools that change data per rolling minute (default: no limit).
     #[arg(long, env = "PORTKEY_MAX_WRITES_PER_MINUTE", global = true, value_parser = parse_max_writes)]
     pub max_writes_per_minute: Option<u32>,
+    /// Probe the key at start-up and leave out the tools it cannot use (true|false).
+    #[arg(long, env = "PORTKEY_HIDE_UNAVAILABLE", global = true, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub hide_unavailable: Option<String>,
     /// `all` lists every tool; `discover` lists three tools that search, describe and call the rest.
     #[arg(long, env = "PORTKEY_TOOL_MODE", global = true)]
     pub tool_mode: Option<String>,
@@ -149,6 +158,8 @@ pub struct Config {
     /// Calls of write tools allowed per rolling minute; 0 means no limit.
     pub max_writes_per_minute: u32,
     pub tool_mode: ToolMode,
+    /// Probe the key at start-up and hide what it cannot use (`PORTKEY_HIDE_UNAVAILABLE`).
+    pub hide_unavailable: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -170,6 +181,7 @@ impl std::fmt::Debug for Config {
             .field("audit_log", &self.audit_log)
             .field("max_writes_per_minute", &self.max_writes_per_minute)
             .field("tool_mode", &self.tool_mode)
+            .field("hide_unavailable", &self.hide_unavailable)
             .finish()
     }
 }
@@ -340,6 +352,11 @@ impl Config {
                 .map(std::path::PathBuf::from),
             max_writes_per_minute: opts.max_writes_per_minute.unwrap_or(0),
             tool_mode: parse_tool_mode(opts.tool_mode.as_deref())?,
+            hide_unavailable: parse_switch(
+                "PORTKEY_HIDE_UNAVAILABLE",
+                "hide-unavailable",
+                opts.hide_unavailable.as_deref(),
+            )?,
         })
     }
 }

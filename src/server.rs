@@ -65,6 +65,10 @@ Enterprise-gated tools answer 403 on other plans. Read the resource portkey-admi
         if config.confirm_destructive {
             text.push_str(" Deletes and other destructive or access-revoking requests ask the user to confirm before they are sent.");
         }
+        let hidden = registry.unavailable_count();
+        if hidden > 0 {
+            text.push_str(&format!(" {hidden} tools the API key cannot use (missing scope or plan) are left out (PORTKEY_HIDE_UNAVAILABLE); `portkey-admin-mcp doctor` lists them by area."));
+        }
         if config.tool_mode == ToolMode::Discover {
             text.push_str(" Tools are reached through search_tools (find), describe_tool (parameters) and call_tool (run); every server control applies to calls made through call_tool.");
         }

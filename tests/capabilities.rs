@@ -323,3 +323,102 @@ async fn progress_is_reported_per_request_when_asked() {
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     assert!(mcp.unmatched.lock().unwrap().is_empty());
 }
+
+/// A stand-in where the key lacks the prompts scope (403 AB03) and the plan lacks Enterprise
+/// user administration (403 on /admin/users).
+fn scoped_stand_in(api: &StandIn) {
+    api.respond(|r| {
+        if r.path.starts_with("/v1/prompts") {
+            Reply::json(
+                403,
+                json!({"success": false, "data": {"message": "missing scope", "errorCode": "AB03"}}),
+            )
+        } else if r.path.starts_with("/v1/admin/users") {
+            Reply::json(403, json!({"message": "not on your plan"}))
+        } else {
+            generic_reply(r)
+        }
+    });
+}
+
+#[tokio::test]
+async fn doctor_reports_each_area_and_hides_what_the_key_cannot_use() {
+    let api = StandIn::start().await;
+    scoped_stand_in(&api);
+    let out = tokio::process::Command::new(bin())
+        .args(["doctor", "--json"])
+        .env_clear()
+        .envs(env_for(&api))
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let verdict = |d: &str| -> String {
+        report["areas"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["domain"] == d)
+            .unwrap()["verdict"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(verdict("prompts"), "missing scope");
+    assert_eq!(verdict("users"), "Enterprise only");
+    assert_eq!(verdict("configs"), "usable");
+    assert_eq!(verdict("tracing"), "not probed");
+    assert_eq!(report["areas"].as_array().unwrap().len(), 20);
+    // Nothing was written: every probe is a GET.
+    assert!(api.requests().iter().all(|r| r.method == "GET"));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(TEST_KEY));
+
+    // The same probe at start-up leaves those tools out.
+    let mcp = Mcp::start(&with(env_for(&api), "PORTKEY_HIDE_UNAVAILABLE", "true")).await;
+    let names: Vec<String> = mcp
+        .list_tools()
+        .await
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_string())
+        .collect();
+    assert!(!names.contains(&"list_prompts".to_string()));
+    assert!(!names.contains(&"list_all_users".to_string()));
+    assert!(names.contains(&"list_configs".to_string()));
+    let env = mcp.call("list_prompts", json!({})).await;
+    assert!(
+        env["error"]["message"].as_str().unwrap().contains("doctor"),
+        "{env}"
+    );
+    let instr = mcp.init["result"]["instructions"].as_str().unwrap();
+    assert!(instr.contains("PORTKEY_HIDE_UNAVAILABLE"), "{instr}");
+}
+
+#[tokio::test]
+async fn doctor_hides_nothing_when_portkey_cannot_be_reached() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}/v1", closed.local_addr().unwrap());
+    drop(closed);
+    let env = vec![
+        ("PORTKEY_API_KEY".to_string(), TEST_KEY.to_string()),
+        ("PORTKEY_BASE_URL".to_string(), base),
+        (
+            "PORTKEY_ALLOW_PRIVATE_BASE_URL".to_string(),
+            "true".to_string(),
+        ),
+        (
+            "PORTKEY_ALLOW_INSECURE_HTTP".to_string(),
+            "true".to_string(),
+        ),
+        ("PORTKEY_MAX_RETRIES".to_string(), "0".to_string()),
+        ("PORTKEY_HIDE_UNAVAILABLE".to_string(), "true".to_string()),
+    ];
+    let mcp = Mcp::start(&env).await;
+    let all = mcp.list_tools().await.len();
+    let full = Mcp::start(&env[..5]).await.list_tools().await.len();
+    assert_eq!(all, full);
+}

@@ -16,7 +16,8 @@
 //!    outside Portkey, or the caller's own), "from Portkey docs" (a fixed catalogue), "you
 //!    choose" (a new one), or it names a sibling parameter of the same object that does (the
 //!    array twin of a CSV filter).
-//! 7. An enum parameter (or an array of at most five enum items) names every value it allows.
+//! 7. An enum parameter, or an array of enum items, of at most [`MAX_CHOICES`] values names every
+//!    value it allows (longer enums are catalogues of self-describing names).
 //! 8. The array twin of a CSV filter says which form wins: "Wins over <twin>".
 //! 9. No schema, input or output, at any depth, constrains nothing (`{}` or a description
 //!    alone); free-form maps say `additionalProperties: true`.
@@ -35,8 +36,9 @@ use portkey_admin_mcp::config::{Config, Opts};
 use portkey_admin_mcp::registry::{ENTERPRISE_SUFFIX, Registry};
 use serde_json::{Map, Value};
 
-/// The most values an array-of-enum parameter may have and still count as a choice to explain.
-const MAX_CHOICES: usize = 5;
+/// The most values an enum may have and still count as a choice to explain; longer enums (guardrail
+/// check types, metric names, export columns) are catalogues of self-describing names.
+const MAX_CHOICES: usize = 8;
 
 /// Bytes of `tools/list` a client pays for (half the reference's 443 KB).
 const BUDGET: usize = 221_000;
@@ -421,13 +423,11 @@ fn rule7_enum_parameters_explain_every_value() {
     for t in listed(&reg) {
         let name = t["name"].as_str().unwrap();
         for (path, _, p, _) in properties(&t["inputSchema"]) {
-            // A choice: an enum, or an array of at most MAX_CHOICES enum items. Longer item enums
-            // (export columns, metric names) are catalogues of self-describing field names.
             let Some(values) = p
                 .get("enum")
                 .or_else(|| p.get("items").and_then(|i| i.get("enum")))
                 .and_then(Value::as_array)
-                .filter(|v| p.get("enum").is_some() || v.len() <= MAX_CHOICES)
+                .filter(|v| v.len() <= MAX_CHOICES)
             else {
                 continue;
             };

@@ -51,21 +51,21 @@ pub struct Filters<W> {
     pub weighted_feedback_max: Option<f64>,
     /// CSV, e.g. 429,500
     pub status_code: Option<String>,
-    /// CSV, from list_virtual_keys
+    /// CSV from list_virtual_keys
     pub virtual_keys: Option<String>,
-    /// CSV, from list_configs
+    /// CSV from list_configs
     pub configs: Option<String>,
-    /// CSV, from list_api_keys
+    /// CSV from list_api_keys
     pub api_key_ids: Option<String>,
     /// JSON object string
     pub metadata: Option<String>,
-    /// CSV provider__model pairs
+    /// CSV of provider__model
     pub ai_org_model: Option<String>,
-    /// CSV, from get_log
+    /// CSV from get_log
     pub trace_id: Option<String>,
-    /// CSV, from get_log
+    /// CSV from get_log
     pub span_id: Option<String>,
-    /// CSV, from list_prompts
+    /// CSV from list_prompts
     pub prompt_slug: Option<String>,
     #[serde(flatten)]
     pub aliases: Aliases,
@@ -144,10 +144,12 @@ pub struct Page {
     pub page_size: Option<u64>,
 }
 
+/// A grouped breakdown: the spec's `WorkspaceSlug` parameter is required on every
+/// `/analytics/groups/*` path, so the slug must be given (or filled by the workspace pin).
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct Paged {
     #[serde(flatten)]
-    pub f: Base,
+    pub f: InWorkspace,
     #[serde(flatten)]
     pub page: Page,
 }
@@ -291,7 +293,7 @@ const SPECS: &[Spec] = &[
     spec(
         "get_cost_analytics",
         "GET /analytics/graphs/cost",
-        "Chart spend, in cents. Returns summary{total_cost, average_cost_per_request}, data_points[{timestamp, total_cost, average_cost}]. Token volume: get_token_analytics.",
+        "Chart spend, in cents. Returns summary{total_cost, average_cost_per_request}, data_points[]. Token volume: get_token_analytics.",
         Kind::Graph(
             &["total_cost=total", "average_cost_per_request=avg"],
             &["timestamp", "total_cost=total", "average_cost=avg"],
@@ -300,7 +302,7 @@ const SPECS: &[Spec] = &[
     spec(
         "get_request_analytics",
         "GET /analytics/graphs/requests",
-        "Chart request volume. Returns summary{total_requests, successful_requests, failed_requests}, data_points[{timestamp, total, success, failed}]. Errors only: get_error_analytics.",
+        "Chart request volume. Returns summary{total_requests, successful_requests, failed_requests}, data_points[]. Errors only: get_error_analytics.",
         Kind::Graph(
             &[
                 "total_requests=total",
@@ -313,20 +315,21 @@ const SPECS: &[Spec] = &[
     spec(
         "get_token_analytics",
         "GET /analytics/graphs/tokens",
-        "Chart token use. Returns summary{total_tokens, prompt_tokens, completion_tokens}, data_points[{timestamp, total, prompt, completion}]. Spend: get_cost_analytics.",
+        "Chart token use. Returns summary{total_tokens, prompt_tokens, completion_tokens}, data_points[]. Spend: get_cost_analytics.",
         Kind::Graph(
             &[
                 "total_tokens=total",
+                "avg_tokens_per_request=avg",
                 "prompt_tokens=prompt",
                 "completion_tokens=completion",
             ],
-            &["timestamp", "total", "prompt", "completion"],
+            &["timestamp", "total", "avg", "prompt", "completion"],
         ),
     ),
     spec(
         "get_latency_analytics",
         "GET /analytics/graphs/latency",
-        "Chart latency, in ms. Returns summary{avg_latency_ms, p50_latency_ms, p90_latency_ms, p99_latency_ms}, data_points[{timestamp, avg, p50, p90, p99}]. Cache hits only: get_cache_hit_latency.",
+        "Chart latency, in ms. Returns summary{avg_latency_ms, p50_latency_ms, p90_latency_ms, p99_latency_ms}, data_points[]. Cache hits only: get_cache_hit_latency.",
         Kind::Graph(
             &[
                 "avg_latency_ms=avg",
@@ -340,7 +343,7 @@ const SPECS: &[Spec] = &[
     spec(
         "get_error_analytics",
         "GET /analytics/graphs/errors",
-        "Chart error counts. Returns summary{total_errors}, data_points[{timestamp, total_errors}]. As a rate: get_error_rate_analytics; per code: get_error_status_codes_analytics.",
+        "Chart error counts. Returns summary{total_errors}, data_points[]. As a rate: get_error_rate_analytics; per code: get_error_status_codes_analytics.",
         Kind::Graph(
             &["total_errors=total"],
             &["timestamp", "total_errors=total"],
@@ -349,7 +352,7 @@ const SPECS: &[Spec] = &[
     spec(
         "get_error_rate_analytics",
         "GET /analytics/graphs/errors/rate",
-        "Chart the error rate, in % of requests. Returns summary{error_rate_percent}, data_points[{timestamp, error_rate_percent}]. Counts: get_error_analytics.",
+        "Chart the error rate, in % of requests. Returns summary{error_rate_percent}, data_points[]. Counts: get_error_analytics.",
         Kind::Graph(
             &["error_rate_percent=rate"],
             &["timestamp", "error_rate_percent=rate"],
@@ -358,7 +361,7 @@ const SPECS: &[Spec] = &[
     spec(
         "get_cache_hit_latency",
         "GET /analytics/graphs/cache/latency",
-        "Chart the latency of cache hits, in ms. Returns summary{total_latency, avg_latency}, data_points[{timestamp, total, avg}]. All requests: get_latency_analytics.",
+        "Chart cache-hit latency, in ms. Returns summary{total_latency, avg_latency}, data_points[]. All requests: get_latency_analytics.",
         Kind::Graph(
             &["total_latency=total", "avg_latency=avg"],
             &["timestamp", "total", "avg"],
@@ -367,10 +370,23 @@ const SPECS: &[Spec] = &[
     spec(
         "get_cache_hit_rate",
         "GET /analytics/graphs/cache/hit-rate",
-        "Chart cache hits and misses. Returns summary{hit_rate, total_hits, total_misses}, data_points[{timestamp, rate, hits, misses}]. One summary: get_cache_summary.",
+        "Chart cache hits and misses. Returns summary{hit_rate, total_hits, total_misses}, data_points[]. One summary: get_cache_summary.",
         Kind::Graph(
-            &["hit_rate=rate", "total_hits", "total_misses"],
-            &["timestamp", "rate", "hits", "misses"],
+            &[
+                "hit_rate=rate",
+                "total_hits=total|total_hits",
+                "total_misses",
+            ],
+            &[
+                "timestamp",
+                "rate",
+                "simple_hits",
+                "semantic_hits",
+                "cumulative_simple_cache_savings",
+                "cumulative_semantic_cache_savings",
+                "hits",
+                "misses",
+            ],
         ),
     ),
     spec(
@@ -382,10 +398,15 @@ const SPECS: &[Spec] = &[
     spec(
         "get_users_analytics",
         "GET /analytics/graphs/users",
-        "Chart active and new users. Returns summary{total_active_users, total_new_users}, data_points[{timestamp, active_users, new_users}]. Requests per user: get_user_requests_analytics.",
+        "Chart active and new users. Returns summary{total_active_users, total_new_users}, data_points[]. Requests per user: get_user_requests_analytics.",
         Kind::Graph(
-            &["total_active_users", "total_new_users"],
-            &["timestamp", "active_users", "new_users"],
+            &["total_users=total", "total_active_users", "total_new_users"],
+            &[
+                "timestamp",
+                "total_users=total",
+                "active_users",
+                "new_users",
+            ],
         ),
     ),
     series(
@@ -401,7 +422,7 @@ const SPECS: &[Spec] = &[
     series(
         "get_user_requests_analytics",
         "GET /analytics/graphs/users/requests",
-        "Chart requests per user. Returns summary, data_points. Totals per user: get_analytics_group_users; user counts: get_users_analytics.",
+        "Chart requests per user. Returns summary, data_points. User counts: get_users_analytics.",
     ),
     series(
         "get_rescued_requests_analytics",
@@ -411,7 +432,7 @@ const SPECS: &[Spec] = &[
     series(
         "get_feedback_analytics",
         "GET /analytics/graphs/feedbacks",
-        "Chart feedback received. Returns summary, data_points. Per model: get_feedback_models_analytics; to send some: create_feedback.",
+        "Chart feedback received. Returns summary, data_points. To send some: create_feedback.",
     ),
     series(
         "get_feedback_models_analytics",
@@ -421,7 +442,7 @@ const SPECS: &[Spec] = &[
     series(
         "get_feedback_scores_analytics",
         "GET /analytics/graphs/feedbacks/scores",
-        "Chart how raw feedback scores spread, per time bucket. Returns summary, data_points. Weighted: get_feedback_weighted_analytics.",
+        "Chart the spread of raw feedback scores. Returns summary, data_points. Weighted: get_feedback_weighted_analytics.",
     ),
     series(
         "get_feedback_weighted_analytics",
@@ -431,13 +452,13 @@ const SPECS: &[Spec] = &[
     spec(
         "get_analytics_group_users",
         "GET /analytics/groups/users",
-        "Break down requests, cost (cents) and tokens per user, paged. Returns total_groups, group_count, users[]. Per model: get_analytics_group_models; fewer filters: get_user_stats.",
+        "Break down requests, cost (cents) and tokens per user, paged. Returns total_groups, users[]. Per model: get_analytics_group_models; fewer filters: get_user_stats.",
         Kind::Groups("users"),
     ),
     spec(
         "get_analytics_group_models",
         "GET /analytics/groups/ai-models",
-        "Break down requests, cost (cents) and tokens per model, paged. Returns total_groups, group_count, models[]. Per user: get_analytics_group_users; per provider: get_analytics_group_providers.",
+        "Break down requests, cost (cents) and tokens per model, paged. Returns total_groups, models[]. Per user: get_analytics_group_users; per provider: get_analytics_group_providers.",
         Kind::Groups("models"),
     ),
     spec(
@@ -449,19 +470,25 @@ const SPECS: &[Spec] = &[
     spec(
         "get_analytics_group_metadata",
         "GET /analytics/groups/metadata/{metadata_key}",
-        "Break down requests, cost (cents) and tokens per value of one metadata key, paged. Returns total_groups, group_count, metadata_groups[]. Per provider: get_analytics_group_providers.",
+        "Break down requests, cost (cents) and tokens per value of one metadata key, paged. Returns total_groups, metadata_groups[]. Per provider: get_analytics_group_providers.",
         Kind::ByKey,
     ),
 ];
 
-/// `out=in` pairs (or a bare name) picked from `v`, leaving out absent members.
+/// `out=in` pairs (or a bare name) picked from `v`, leaving out absent members; `out=a|b` takes
+/// the first of `a`, `b` present (the spec's name first, the older one second).
 fn renamed(v: &Value, members: &[&str]) -> Value {
     shape::obj(
         members
             .iter()
             .map(|m| {
                 let (out, from) = m.split_once('=').unwrap_or((m, m));
-                (out, v.get(from).cloned().unwrap_or(Value::Null))
+                let x = from
+                    .split('|')
+                    .find_map(|k| v.get(k).filter(|x| !x.is_null()))
+                    .cloned()
+                    .unwrap_or(Value::Null);
+                (out, x)
             })
             .collect(),
     )

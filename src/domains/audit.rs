@@ -9,8 +9,13 @@ use crate::error::ApiError;
 use crate::registry::{ToolDef, tool};
 use crate::shape;
 
+/// The query of GET /audit-logs; the spec requires `organisation_id`, `start_time` and
+/// `end_time`, so the caller gives them.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListAuditLogs {
+    /// Org id from list_api_keys
+    #[schemars(length(min = 1))]
+    pub organisation_id: String,
     /// Id from list_workspaces
     pub workspace_id: Option<String>,
     /// Acting user id from list_all_users
@@ -22,13 +27,15 @@ pub struct ListAuditLogs {
     /// Resource id, e.g. from list_configs
     pub resource_id: Option<String>,
     /// From, ISO 8601
-    pub start_time: Option<String>,
+    #[schemars(length(min = 1))]
+    pub start_time: String,
     /// To, ISO 8601
-    pub end_time: Option<String>,
+    #[schemars(length(min = 1))]
+    pub end_time: String,
     /// Page index, from 0
     #[schemars(range(min = 0))]
     pub current_page: Option<u64>,
-    /// Items per page (1-100)
+    /// Items per page
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
     pub page_size: Option<i64>,
 }
@@ -97,7 +104,7 @@ pub fn tools() -> Vec<ToolDef> {
     vec![
         tool(
             "list_audit_logs",
-            "List audit events: who did what to which resource, when. Returns total, has_more, audit_logs[{timestamp, action, resource_type, resource_id, actor_email, workspace_id}]. Actors: list_all_users. Org admin key.",
+            "List audit events. Returns total, has_more, audit_logs[{timestamp, action, resource_type, resource_id, actor_email, workspace_id}]. Actors: list_all_users. Org admin key.",
             list_audit_logs,
         )
         .gated()

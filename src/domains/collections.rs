@@ -9,19 +9,20 @@ use crate::error::ApiError;
 use crate::registry::{ToolDef, tool};
 use crate::shape;
 
+/// The query of GET /collections, whose `workspace_id` the spec requires.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListCollections {
-    /// Only this workspace, from list_workspaces
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub workspace_id: Option<String>,
-    /// Text to match in names
+    /// Id from list_workspaces
+    #[schemars(length(min = 1))]
+    pub workspace_id: String,
+    /// Name search text
     #[serde(skip_serializing_if = "Option::is_none")]
     pub search: Option<String>,
     /// Page index, from 0
     #[schemars(range(min = 0))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_page: Option<u64>,
-    /// Items per page (1-100)
+    /// Items per page
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub page_size: Option<u64>,
@@ -38,24 +39,24 @@ pub struct CreateCollection {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct CollectionId {
-    /// Id or slug from list_collections
+    /// Id/slug from list_collections
     pub collection_id: String,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateCollection {
-    /// Id or slug from list_collections
+    /// Id/slug from list_collections
     pub collection_id: String,
     #[serde(flatten)]
     pub changes: CollectionChanges,
 }
 
-/// The members an update may change; sent as the body.
+/// The members an update may change; sent as the body, whose `name` the spec requires.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct CollectionChanges {
     /// New display name
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    #[schemars(length(min = 1))]
+    pub name: String,
     /// New free-text description
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -69,6 +70,20 @@ const COLLECTION_FIELDS: &[&str] = &[
     "workspace_id",
     "created_at",
     "last_updated_at",
+];
+
+/// One collection in full: the list fields plus its place in the tree, status and children.
+const COLLECTION_DETAIL: &[&str] = &[
+    "id",
+    "name",
+    "slug",
+    "workspace_id",
+    "parent_collection_id",
+    "is_default",
+    "status",
+    "created_at",
+    "last_updated_at",
+    "child_collections",
 ];
 
 /// A member of Portkey's answer, or null (left out by `shape::obj`).
@@ -97,7 +112,7 @@ async fn get_collection(api: Api, a: CollectionId) -> Result<Value, ApiError> {
     let v = api
         .get(format!("/collections/{}", enc(&a.collection_id)))
         .await?;
-    Ok(shape::pick(&v, COLLECTION_FIELDS))
+    Ok(shape::pick(&v, COLLECTION_DETAIL))
 }
 
 async fn update_collection(api: Api, a: UpdateCollection) -> Result<Value, ApiError> {
@@ -151,7 +166,7 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("PUT /collections/{collection_id}"),
         tool(
             "delete_collection",
-            "Delete a collection; its prompts stay in the workspace, ungrouped. Returns success. Cannot be undone; create_collection makes a new one.",
+            "Delete a collection; its prompts stay in the workspace, ungrouped. Returns success. Cannot be undone; recreate with create_collection.",
             delete_collection,
         )
         .endpoint("DELETE /collections/{collection_id}"),

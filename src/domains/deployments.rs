@@ -35,7 +35,7 @@ pub enum Kind {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ListDeployments {
-    /// Org id from list_api_keys; default the key's
+    /// Org id from list_api_keys
     pub organisation_id: Option<String>,
     /// active, or archived (by archive_deployment)
     pub status: Option<Status>,
@@ -44,7 +44,7 @@ pub struct ListDeployments {
     pub kind: Option<Kind>,
     /// Workspace slugs from list_workspaces
     pub workspace_slug: Option<Vec<String>>,
-    /// Text to match in names
+    /// Name search text
     pub search: Option<String>,
     /// Tags that must all match
     #[schemars(schema_with = "object")]
@@ -63,15 +63,15 @@ pub struct Auth {
     #[schemars(url)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mcp_gateway_base_url: Option<String>,
-    /// 1 = hosts its own data service, 0 = not
+    /// 1: own data service, 0: not
     #[schemars(schema_with = "flag")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_dataservice_hosted: Option<u8>,
-    /// 1 = Playground may proxy through it, 0 = not
+    /// 1: Playground proxy allowed, 0: not
     #[schemars(schema_with = "flag")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_playground_proxy_allowed: Option<u8>,
-    /// Workspace ids from list_workspaces allowed; empty = all
+    /// Allowed ids from list_workspaces; empty = all
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workspaces_allowed: Option<Vec<String>>,
     /// JWT sub claims allowed to connect
@@ -88,7 +88,7 @@ pub struct RegisterDeployment {
     /// Deployment display name
     #[schemars(length(min = 1))]
     pub name: String,
-    /// Org id from list_api_keys; default the key's
+    /// Org id from list_api_keys
     pub organisation_id: Option<String>,
     /// Slug you choose; optional
     #[schemars(length(min = 1, max = 50))]
@@ -115,7 +115,7 @@ pub struct GetDeployment {
     /// Deployment id from list_deployments, or self (the calling Gateway)
     #[schemars(length(min = 1))]
     pub id: String,
-    /// Org id from list_api_keys; default the key's
+    /// Org id from list_api_keys
     pub organisation_id: Option<String>,
 }
 
@@ -342,7 +342,7 @@ pub fn tools() -> Vec<ToolDef> {
         .org_wide(),
         tool(
             "register_deployment",
-            "Register a self-hosted Gateway. Returns the deployment and one-time credentials: store them now, they are not shown again. Existing ones: list_deployments. Org admin key.",
+            "Register a self-hosted Gateway. Returns the deployment and one-time credentials: store them now. Existing ones: list_deployments. Org admin key.",
             register_deployment,
         )
         .gated()
@@ -358,7 +358,7 @@ pub fn tools() -> Vec<ToolDef> {
         .org_wide(),
         tool(
             "update_deployment",
-            "Update a Gateway deployment; only given fields change. Returns the deployment; with rotate_auth a new secret, shown once: store it now. Retire it: archive_deployment. Org admin key.",
+            "Update a Gateway deployment; only given fields change. Returns the deployment; with rotate_auth a new secret, shown once. Retire it: archive_deployment. Org admin key.",
             update_deployment,
         )
         .gated()

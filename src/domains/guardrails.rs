@@ -59,7 +59,7 @@ pub struct ListGuardrails {
     pub workspace_id: Option<String>,
     /// Org id from list_api_keys
     pub organisation_id: Option<String>,
-    /// Items per page (1-100)
+    /// Items per page
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
     pub page_size: Option<i64>,
     /// Page index, from 0
@@ -69,13 +69,13 @@ pub struct ListGuardrails {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct GuardrailId {
-    /// Id or slug from list_guardrails
+    /// Id/slug from list_guardrails
     pub guardrail_id: String,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct MappedGuardrail {
-    /// Id or slug from list_guardrails
+    /// Id/slug from list_guardrails
     #[schemars(length(min = 1))]
     pub guardrail_id: String,
 }
@@ -94,10 +94,115 @@ pub enum Phase {
     Output,
 }
 
+/// A check type of the spec (components.schemas.GuardrailCheck `id`), with the members its
+/// parameters schema (JWTParameters, ContainsParameters, ...) requires, and the spec's default
+/// for those of them that have one.
+struct CheckType {
+    id: &'static str,
+    required: &'static [&'static str],
+    defaults: &'static [(&'static str, &'static str)],
+}
+
+const fn check_type(id: &'static str, required: &'static [&'static str]) -> CheckType {
+    CheckType {
+        id,
+        required,
+        defaults: &[],
+    }
+}
+
+/// A check type some of whose required parameters have a documented default.
+const fn with_defaults(
+    id: &'static str,
+    required: &'static [&'static str],
+    defaults: &'static [(&'static str, &'static str)],
+) -> CheckType {
+    CheckType {
+        id,
+        required,
+        defaults,
+    }
+}
+
+/// `operator: any`, the default of JSONKeysParameters and ContainsParameters.
+const ANY: &[(&str, &str)] = &[("operator", "any")];
+
+/// Every check id the spec lists, in its order.
+const CHECK_TYPES: &[CheckType] = &[
+    check_type("default.jwt", &["jwksUri", "headerKey"]),
+    check_type("default.modelWhitelist", &["models"]),
+    check_type("default.isAllLowerCase", &[]),
+    check_type("default.regexMatch", &["rule"]),
+    check_type("default.sentenceCount", &[]),
+    check_type("default.wordCount", &[]),
+    check_type("default.characterCount", &[]),
+    check_type("default.jsonSchema", &["schema"]),
+    with_defaults("default.jsonKeys", &["keys", "operator"], ANY),
+    with_defaults("default.contains", &["words", "operator"], ANY),
+    check_type("default.validUrls", &[]),
+    check_type("default.containsCode", &["format"]),
+    check_type("default.webhook", &["webhookURL"]),
+    check_type("default.endsWith", &["suffix"]),
+    check_type("default.alluppercase", &[]),
+    with_defaults(
+        "default.requiredMetadataKeys",
+        &["metadataKeys", "operator"],
+        &[("operator", "all")],
+    ),
+    check_type("default.allowedRequestTypes", &[]),
+    check_type("portkey.moderateContent", &["categories"]),
+    check_type("portkey.language", &[]),
+    check_type("portkey.pii", &["categories"]),
+    check_type("portkey.gibberish", &[]),
+    check_type("sydelabs.sydeguard", &[]),
+    check_type("aporia.validateProject", &["projectID"]),
+    check_type("pillar.scanPrompt", &["scanners"]),
+    check_type("pillar.scanResponse", &["scanners"]),
+    check_type("patronus.phi", &[]),
+    check_type("patronus.pii", &[]),
+    check_type("patronus.isConcise", &[]),
+    check_type("patronus.isHelpful", &[]),
+    check_type("patronus.isPolite", &[]),
+    check_type("patronus.noApologies", &[]),
+    check_type("patronus.noGenderBias", &[]),
+    check_type("patronus.noRacialBias", &[]),
+    check_type("patronus.retrievalAnswerRelevance", &[]),
+    check_type("patronus.toxicity", &[]),
+    check_type("patronus.custom", &["profile"]),
+    check_type("mistral.moderateContent", &["categories"]),
+    check_type("bedrock.guard", &["guardrailVersion", "guardrailId"]),
+    check_type("promptfoo.guard", &[]),
+    check_type("promptfoo.pii", &[]),
+    check_type("promptfoo.harm", &[]),
+    check_type("acuvity.scan", &[]),
+    check_type("lasso.classify", &[]),
+    check_type("azure.contentSafety", &[]),
+    check_type("azure.pii", &[]),
+    check_type("panw-prisma-airs.intercept", &["profile_name"]),
+];
+
+/// A check type id; its schema is the spec's enum of ids.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(transparent)]
+pub struct CheckId(pub String);
+
+impl JsonSchema for CheckId {
+    fn schema_name() -> Cow<'static, str> {
+        "CheckId".into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let ids: Vec<&str> = CHECK_TYPES.iter().map(|t| t.id).collect();
+        json_schema!({"type": "string", "enum": ids})
+    }
+}
+
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct Check {
     /// Check type from Portkey docs, e.g. default.regexMatch
-    pub id: String,
+    pub id: CheckId,
     /// Display name of the check
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -168,7 +273,7 @@ pub struct CreateGuardrail {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct UpdateGuardrail {
-    /// Id or slug from list_guardrails
+    /// Id/slug from list_guardrails
     pub guardrail_id: String,
     /// New display name
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -216,7 +321,7 @@ pub struct Mapping {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ReplaceMcpServers {
-    /// Id or slug from list_guardrails
+    /// Id/slug from list_guardrails
     #[schemars(length(min = 1))]
     pub guardrail_id: String,
     /// Mappings keyed by server id from list_mcp_servers; {} clears
@@ -226,7 +331,7 @@ pub struct ReplaceMcpServers {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpsertMcpServer {
-    /// Id or slug from list_guardrails
+    /// Id/slug from list_guardrails
     #[schemars(length(min = 1))]
     pub guardrail_id: String,
     /// Id from list_mcp_servers
@@ -273,6 +378,43 @@ fn check_mapping(at: &str, m: &Mapping) -> Result<(), ApiError> {
         .enumerate()
     {
         check_uuid(&format!("{at}mcp_integration_capability_ids[{i}]"), &id.0)?;
+    }
+    Ok(())
+}
+
+/// Before sending checks: fills the parameters the spec gives a default for and refuses a check
+/// that lacks one its check type requires, naming the check and the parameters.
+fn complete_checks(checks: Option<&mut Vec<Check>>) -> Result<(), ApiError> {
+    for (i, c) in checks.into_iter().flatten().enumerate() {
+        let Some(t) = CHECK_TYPES.iter().find(|t| t.id == c.id.0) else {
+            return Err(bad(format!(
+                "`checks[{i}].id` \"{}\" is not a check type Portkey documents",
+                c.id.0
+            )));
+        };
+        if t.required.is_empty() {
+            continue;
+        }
+        let params = c.parameters.get_or_insert_with(Map::new);
+        for (k, v) in t.defaults {
+            if params.get(*k).is_none_or(Value::is_null) {
+                params.insert((*k).to_string(), json!(v));
+            }
+        }
+        let missing: Vec<&str> = t
+            .required
+            .iter()
+            .copied()
+            .filter(|k| params.get(*k).is_none_or(Value::is_null))
+            .collect();
+        if !missing.is_empty() {
+            return Err(bad(format!(
+                "check {} (`checks[{i}]`) needs `parameters.{}`; that check type requires {}",
+                t.id,
+                missing.join("`, `parameters."),
+                t.required.join(", ")
+            )));
+        }
     }
     Ok(())
 }
@@ -359,13 +501,14 @@ async fn get_guardrail(api: Api, a: GuardrailId) -> Result<Value, ApiError> {
     Ok(shape::pick(&v, GUARDRAIL_DETAIL))
 }
 
-async fn create_guardrail(api: Api, a: CreateGuardrail) -> Result<Value, ApiError> {
+async fn create_guardrail(api: Api, mut a: CreateGuardrail) -> Result<Value, ApiError> {
     let llm = matches!(a.target, None | Some(Target::Llm));
     if llm && (a.checks.is_none() || a.actions.is_none()) {
         return Err(bad(
             "`checks` and `actions` are both required when `target` is llm (the default); give both, or set target to mcp_tools",
         ));
     }
+    complete_checks(a.checks.as_mut())?;
     let v = api.post("/guardrails", shape::to_json(&a)?).await?;
     Ok(shape_saved(
         format!("Guardrail \"{}\" created.", a.name),
@@ -414,7 +557,8 @@ async fn upsert_guardrail_mcp_server(api: Api, a: UpsertMcpServer) -> Result<Val
     .await
 }
 
-async fn update_guardrail(api: Api, a: UpdateGuardrail) -> Result<Value, ApiError> {
+async fn update_guardrail(api: Api, mut a: UpdateGuardrail) -> Result<Value, ApiError> {
+    complete_checks(a.checks.as_mut())?;
     let v = api
         .put(
             format!("/guardrails/{}", enc(&a.guardrail_id)),
@@ -444,7 +588,7 @@ pub fn tools() -> Vec<ToolDef> {
     vec![
         tool(
             "get_organisation_defaults",
-            "Get the default input and output guardrails every workspace inherits. Returns Portkey's defaults object. Exceptions: list_input_guardrail_workspace_exclusions. Org admin key, scope organisation_settings.read.",
+            "Get the default input and output guardrails every workspace inherits. Returns the defaults. Exceptions: list_input_guardrail_workspace_exclusions. Org admin key, scope organisation_settings.read.",
             get_organisation_defaults,
         )
         .gated()
@@ -452,7 +596,7 @@ pub fn tools() -> Vec<ToolDef> {
         .org_wide(),
         tool(
             "update_organisation_defaults",
-            "Replace the org's default input and/or output guardrail lists (only those given), enforced at once in non-excluded workspaces. Returns Portkey's answer. Old lists: get_organisation_defaults. Org admin key, scope organisation_settings.update.",
+            "Replace the org's default input and/or output guardrail lists (those given), enforced at once in non-excluded workspaces. Returns the result. Old lists: get_organisation_defaults. Org admin key, scope organisation_settings.update.",
             update_organisation_defaults,
         )
         .gated()
@@ -461,7 +605,7 @@ pub fn tools() -> Vec<ToolDef> {
         .org_wide(),
         tool(
             "list_input_guardrail_workspace_exclusions",
-            "List workspaces excluded from the org's default input guardrails. Returns Portkey's list. Change it: update_input_guardrail_workspace_exclusions. Org admin key, scope organisation_exclusions.list.",
+            "List workspaces excluded from the org's default input guardrails. Returns the list. Change it: update_input_guardrail_workspace_exclusions. Org admin key, scope organisation_exclusions.list.",
             |api, a: OrgId| list_exclusions(api, "input", a),
         )
         .gated()
@@ -469,7 +613,7 @@ pub fn tools() -> Vec<ToolDef> {
         .org_wide(),
         tool(
             "update_input_guardrail_workspace_exclusions",
-            "Exclude workspaces from, or restore them to, the default input guardrails, at once; merges unless override_existing. Returns Portkey's answer. Undo: flip excluded. Current: list_input_guardrail_workspace_exclusions. Org admin key, scope organisation_exclusions.update.",
+            "Exclude workspaces from, or restore them to, the default input guardrails, at once; merges unless override_existing. Returns the result. Undo: flip excluded. Current: list_input_guardrail_workspace_exclusions. Org admin key, scope organisation_exclusions.update.",
             |api, a: UpdateExclusions| update_exclusions(api, "input", a),
         )
         .gated()
@@ -480,7 +624,7 @@ pub fn tools() -> Vec<ToolDef> {
         .workspace_param("override_existing", Rule::Refuse(Widens::WhenTrue)),
         tool(
             "list_output_guardrail_workspace_exclusions",
-            "List workspaces excluded from the org's default output guardrails. Returns Portkey's list. Change it: update_output_guardrail_workspace_exclusions. Org admin key, scope organisation_exclusions.list.",
+            "List workspaces excluded from the org's default output guardrails. Returns the list. Change it: update_output_guardrail_workspace_exclusions. Org admin key, scope organisation_exclusions.list.",
             |api, a: OrgId| list_exclusions(api, "output", a),
         )
         .gated()
@@ -488,7 +632,7 @@ pub fn tools() -> Vec<ToolDef> {
         .org_wide(),
         tool(
             "update_output_guardrail_workspace_exclusions",
-            "Exclude workspaces from, or restore them to, the default output guardrails, at once; merges unless override_existing. Returns Portkey's answer. Undo: flip excluded. Current: list_output_guardrail_workspace_exclusions. Org admin key, scope organisation_exclusions.update.",
+            "Exclude workspaces from, or restore them to, the default output guardrails, at once; merges unless override_existing. Returns the result. Undo: flip excluded. Current: list_output_guardrail_workspace_exclusions. Org admin key, scope organisation_exclusions.update.",
             |api, a: UpdateExclusions| update_exclusions(api, "output", a),
         )
         .gated()
@@ -499,7 +643,7 @@ pub fn tools() -> Vec<ToolDef> {
         .workspace_param("override_existing", Rule::Refuse(Widens::WhenTrue)),
         tool(
             "list_guardrails",
-            "List guardrails. Returns total, guardrails[{id, slug, name, status, target, workspace_id}]. Checks and actions of one: get_guardrail.",
+            "List guardrails. Returns total, guardrails[{id, slug, name, status, target}]. Checks and actions of one: get_guardrail.",
             list_guardrails,
         )
         .endpoint("GET /guardrails"),
@@ -511,7 +655,7 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("GET /guardrails/{guardrail_id}"),
         tool(
             "create_guardrail",
-            "Create a guardrail: target llm (default) needs checks and actions; mcp_tools ones are mapped later (upsert_guardrail_mcp_server). Returns id, slug, version_id. Enforce it: update_workspace.",
+            "Create a guardrail: target llm (default) needs checks and actions; mcp_tools ones are mapped later (upsert_guardrail_mcp_server). Returns id, slug, version_id.",
             create_guardrail,
         )
         .endpoint("POST /guardrails")
@@ -524,7 +668,7 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("GET /guardrails/{guardrail_id}/mcp-servers"),
         tool(
             "replace_guardrail_mcp_servers",
-            "Replace all MCP-server mappings of a guardrail: servers left out are unmapped, {} clears all. Returns Portkey's answer. Undo: resend the old list_guardrail_mcp_servers result. One server: upsert_guardrail_mcp_server.",
+            "Replace all MCP-server mappings of a guardrail: servers left out are unmapped, {} clears all. Returns the result. Undo: resend the old list_guardrail_mcp_servers result.",
             replace_guardrail_mcp_servers,
         )
         .endpoint("PUT /guardrails/{guardrail_id}/mcp-servers")
@@ -532,7 +676,7 @@ pub fn tools() -> Vec<ToolDef> {
         .idempotent(true),
         tool(
             "upsert_guardrail_mcp_server",
-            "Upsert one MCP server's mapping on a guardrail; others are untouched. Returns Portkey's answer. Undo: resend the old mapping from list_guardrail_mcp_servers.",
+            "Upsert one MCP server's mapping on a guardrail; others are untouched. Returns the result. Undo: resend the old mapping from list_guardrail_mcp_servers.",
             upsert_guardrail_mcp_server,
         )
         .endpoint("PUT /guardrails/{guardrail_id}/mcp-servers/{mcp_server_id}")
@@ -546,7 +690,7 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("PUT /guardrails/{guardrail_id}"),
         tool(
             "delete_guardrail",
-            "Delete a guardrail; configs and workspaces referencing it lose the check. Returns success. Cannot be undone; create_guardrail makes a new one.",
+            "Delete a guardrail; configs and workspaces referencing it lose the check. Returns success. Cannot be undone; recreate with create_guardrail.",
             delete_guardrail,
         )
         .endpoint("DELETE /guardrails/{guardrail_id}"),

@@ -39,10 +39,10 @@ pub struct ListIntegrations {
     /// Page index, from 0
     #[schemars(range(min = 0))]
     pub current_page: Option<u64>,
-    /// Items per page (1-100)
+    /// Items per page
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
     pub page_size: Option<u64>,
-    /// Only those this workspace may use, from list_workspaces
+    /// Workspace id from list_workspaces
     pub workspace_id: Option<String>,
     /// workspace (one workspace), organisation (org-wide) or all (default)
     #[serde(rename = "type")]
@@ -63,7 +63,7 @@ pub struct Page {
     /// Page index, from 0
     #[schemars(range(min = 0))]
     pub current_page: Option<u64>,
-    /// Items per page (1-100)
+    /// Items per page
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
     pub page_size: Option<u64>,
 }
@@ -112,7 +112,7 @@ pub enum ValueFormat {
 pub struct SecretMapping {
     /// key, or configurations.<field>
     pub target_field: String,
-    /// Id or slug from list_secret_references
+    /// Id/slug from list_secret_references
     pub secret_reference_id: String,
     /// Key inside a multi-value secret
     #[serde(
@@ -144,7 +144,7 @@ pub struct PricingAdjustments {
 pub struct Common {
     /// Provider API key (write-only)
     pub key: Option<String>,
-    /// Description in free text
+    /// Description, free text
     pub description: Option<String>,
     #[serde(flatten)]
     pub provider: ProviderFields,
@@ -283,7 +283,7 @@ pub struct WorkspaceAccess {
     #[schemars(extend("exclusiveMinimum" = 0))]
     pub credit_limit: Option<f64>,
     /// Alert at this % of the cap
-    #[schemars(range(min = 0, max = 100))]
+    #[schemars(range(min = 1, max = 100))]
     pub alert_threshold: Option<f64>,
     /// Max requests per minute
     #[schemars(extend("exclusiveMinimum" = 0))]
@@ -308,7 +308,7 @@ pub struct UpdateIntegrationWorkspaces {
     #[schemars(extend("exclusiveMinimum" = 0))]
     pub global_credit_limit: Option<f64>,
     /// Global alert % (needs global_workspace_access_enabled)
-    #[schemars(range(min = 0, max = 100))]
+    #[schemars(range(min = 1, max = 100))]
     pub global_alert_threshold: Option<f64>,
     /// Global requests per minute (needs global_workspace_access_enabled)
     #[schemars(extend("exclusiveMinimum" = 0))]
@@ -781,20 +781,20 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("PUT /integrations/{slug}"),
         tool(
             "delete_integration",
-            "Delete an integration; its providers, virtual keys and workspace access stop working. Returns success. Cannot be undone; create_integration makes a new one.",
+            "Delete an integration; its providers, virtual keys and workspace access stop working. Returns success. Cannot be undone; recreate with create_integration.",
             delete_integration,
         )
         .endpoint("DELETE /integrations/{slug}"),
         tool(
             "list_integration_models",
-            "List an integration's models. Returns total, integration_slug, models[{slug, name, enabled, is_custom, is_finetune, pricing_config}]. Change them: update_integration_models.",
+            "List an integration's models. Returns total, integration_slug, models[{slug, name, enabled, is_custom, pricing_config}]. Change them: update_integration_models.",
             list_integration_models,
         )
         .gated()
         .endpoint("GET /integrations/{slug}/models"),
         tool(
             "update_integration_models",
-            "Enable or disable models on an integration, add custom or fine-tuned ones, set per-model host, headers and static prices, for every workspace using it. Returns success, models_updated. Undo: resend old values from list_integration_models.",
+            "Enable or disable an integration's models, add custom or fine-tuned ones, set per-model host, headers and prices, for all its workspaces. Returns success, models_updated. Undo: resend old values from list_integration_models.",
             update_integration_models,
         )
         .destructive(true)
@@ -803,7 +803,7 @@ pub fn tools() -> Vec<ToolDef> {
         .revokes_access(),
         tool(
             "delete_integration_model",
-            "Delete a custom model from an integration. Returns success. Cannot be undone; built-in models are disabled with update_integration_models instead. Org admin key.",
+            "Delete a custom model from an integration. Returns success. Cannot be undone; built-in ones are disabled with update_integration_models. Org admin key.",
             delete_integration_model,
         )
         .endpoint("DELETE /integrations/{slug}/models"),
@@ -817,7 +817,7 @@ pub fn tools() -> Vec<ToolDef> {
         .org_wide(),
         tool(
             "update_integration_workspaces",
-            "Grant or revoke workspaces' access to an integration, with cost caps, rpm limits, usage resets and auto-created providers; global_* fields cover all workspaces. Returns success, workspaces_updated. Undo: flip enabled. MCP servers: update_mcp_integration_workspaces.",
+            "Grant or revoke workspaces' access to an integration, with cost caps, rpm limits and auto-created providers; global_* fields cover all. Returns success, workspaces_updated. Undo: flip enabled. MCP servers: update_mcp_integration_workspaces.",
             update_integration_workspaces,
         )
         .destructive(true)

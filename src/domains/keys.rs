@@ -22,7 +22,7 @@ pub struct Page {
     #[schemars(range(min = 0))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_page: Option<u64>,
-    /// Items per page (1-100)
+    /// Items per page
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i64>,
@@ -89,7 +89,7 @@ pub struct Limits {
     #[schemars(extend("exclusiveMinimum" = 0))]
     pub credit_limit: Option<Number>,
     /// Alert at this % of credit_limit
-    #[schemars(range(min = 0, max = 100))]
+    #[schemars(range(min = 1, max = 100))]
     pub alert_threshold: Option<Number>,
     /// Max requests per minute
     #[schemars(extend("exclusiveMinimum" = 0))]
@@ -116,7 +116,7 @@ pub struct CreateVirtualKey {
     pub deployment_name: Option<String>,
     /// Several Azure deployments (instead of deployment_name)
     pub deployment_configurations: Option<Vec<Deployment>>,
-    /// Expiry, ISO 8601 date-time
+    /// Expiry, ISO 8601
     #[schemars(extend("format" = "date-time"))]
     pub expires_at: Option<String>,
     /// Fields filled from secret references
@@ -235,9 +235,9 @@ pub struct CreateApiKey {
     pub sub_type: SubType,
     /// Display name of the key
     pub name: String,
-    /// Description in free text
+    /// Description, free text
     pub description: Option<String>,
-    /// Org id from list_api_keys; default the key's
+    /// Org id from list_api_keys
     pub organisation_id: Option<String>,
     /// Id from list_workspaces (org admin keys)
     pub workspace_id: Option<String>,
@@ -247,7 +247,7 @@ pub struct CreateApiKey {
     pub scopes: Vec<String>,
     #[serde(flatten)]
     pub settings: ApiKeySettings,
-    /// Expiry, ISO 8601 date-time
+    /// Expiry, ISO 8601
     #[schemars(extend("format" = "date-time"))]
     pub expires_at: Option<String>,
     /// Automatic rotation; null = none
@@ -259,7 +259,7 @@ pub struct CreateApiKey {
 pub struct ListApiKeys {
     #[serde(flatten)]
     pub page: Page,
-    /// Only keys of this workspace, from list_workspaces
+    /// Id from list_workspaces
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workspace_id: Option<String>,
 }
@@ -404,19 +404,19 @@ fn defaults(s: &ApiKeySettings) -> Option<Value> {
 
 // ---------------------------------------------------------------- shaping
 
-/// The document itself, or its `data` when Portkey wraps it.
-fn unwrap(v: &Value) -> &Value {
-    match v.get("data") {
-        Some(d @ Value::Object(_)) => d,
-        _ => v,
-    }
-}
-
 fn shape_usage(v: Option<&Value>) -> Value {
     match v {
-        Some(u @ Value::Object(_)) => {
-            shape::pick(u, &["credit_limit", "alert_threshold", "periodic_reset"])
-        }
+        Some(u @ Value::Object(_)) => shape::pick(
+            u,
+            &[
+                "credit_limit",
+                "type",
+                "alert_threshold",
+                "periodic_reset",
+                "periodic_reset_days",
+                "next_usage_reset_at",
+            ],
+        ),
         _ => Value::Null,
     }
 }
@@ -539,14 +539,6 @@ fn shape_list(v: &Value, key: &str, row: impl Fn(&Value) -> Value) -> Value {
     json!({"total": shape::total(v), key: rows})
 }
 
-fn field(v: &Value, k: &str) -> Value {
-    unwrap(v)
-        .get(k)
-        .or_else(|| v.get(k))
-        .cloned()
-        .unwrap_or(Value::Null)
-}
-
 fn done(message: String, v: &Value) -> Value {
     json!({
         "message": message,
@@ -556,7 +548,16 @@ fn done(message: String, v: &Value) -> Value {
 
 // ---------------------------------------------------------------- handlers
 
+/// The paging defaults the spec documents for GET /virtual-keys ("defaults to 0", "default to
+/// 50"), where both parameters are `required: true`: sent when the caller leaves them out.
+const VIRTUAL_KEY_PAGE: (u64, i64) = (0, 50);
+
 async fn list_virtual_keys(api: Api, a: Page) -> Result<Value, ApiError> {
+    let (page, size) = VIRTUAL_KEY_PAGE;
+    let a = Page {
+        current_page: Some(a.current_page.unwrap_or(page)),
+        page_size: Some(a.page_size.unwrap_or(size)),
+    };
     let v = api.send(Req::get("/virtual-keys").query_from(&a)).await?;
     Ok(shape_list(&v, "virtual_keys", shape_virtual_key))
 }
@@ -592,13 +593,13 @@ async fn create_virtual_key(api: Api, a: CreateVirtualKey) -> Result<Value, ApiE
     Ok(json!({
         "message": format!("Created virtual key \"{}\"; use its slug in configs and prompts.", a.name),
         "success": v.get("success").cloned().unwrap_or(json!(true)),
-        "slug": field(&v, "slug"),
+        "slug": shape::member(&v, "slug"),
     }))
 }
 
 async fn get_virtual_key(api: Api, a: Slug) -> Result<Value, ApiError> {
     let v = api.get(format!("/virtual-keys/{}", enc(&a.slug))).await?;
-    Ok(shape_virtual_key(unwrap(&v)))
+    Ok(shape_virtual_key(shape::payload(&v)))
 }
 
 async fn update_virtual_key(api: Api, a: UpdateVirtualKey) -> Result<Value, ApiError> {
@@ -661,8 +662,8 @@ async fn create_api_key(api: Api, a: CreateApiKey) -> Result<Value, ApiError> {
                 a.name
             )),
         ),
-        ("id", field(&v, "id")),
-        ("key", field(&v, "key")),
+        ("id", shape::member(&v, "id")),
+        ("key", shape::member(&v, "key")),
     ]))
 }
 
@@ -687,7 +688,7 @@ async fn list_api_keys(api: Api, a: ListApiKeys) -> Result<Value, ApiError> {
 
 async fn get_api_key(api: Api, a: KeyId) -> Result<Value, ApiError> {
     let v = api.get(format!("/api-keys/{}", enc(&a.id))).await?;
-    Ok(shape_api_key(unwrap(&v), true))
+    Ok(shape_api_key(shape::payload(&v), true))
 }
 
 async fn update_api_key(api: Api, a: UpdateApiKey) -> Result<Value, ApiError> {
@@ -727,7 +728,7 @@ async fn rotate_api_key(api: Api, a: RotateApiKey) -> Result<Value, ApiError> {
     let v = api
         .post(format!("/api-keys/{}/rotate", enc(&a.id)), body)
         .await?;
-    let id = match field(&v, "id") {
+    let id = match shape::member(&v, "id") {
         Value::Null => json!(a.id),
         x => x,
     };
@@ -740,10 +741,10 @@ async fn rotate_api_key(api: Api, a: RotateApiKey) -> Result<Value, ApiError> {
             )),
         ),
         ("id", id),
-        ("key", field(&v, "key")),
+        ("key", shape::member(&v, "key")),
         (
             "key_transition_expires_at",
-            field(&v, "key_transition_expires_at"),
+            shape::member(&v, "key_transition_expires_at"),
         ),
     ]))
 }
@@ -753,7 +754,7 @@ pub fn tools() -> Vec<ToolDef> {
     vec![
         tool(
             "list_virtual_keys",
-            "List virtual keys: provider credentials stored in Portkey, never shown. Returns total, virtual_keys[{name, slug, status, usage_limits, rate_limits}]. Workspace providers: list_providers.",
+            "List virtual keys: stored provider credentials, never shown. Returns total, virtual_keys[{name, slug, status, usage_limits, rate_limits}]. Workspace providers: list_providers.",
             list_virtual_keys,
         )
         .endpoint("GET /virtual-keys"),
@@ -765,7 +766,7 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("POST /virtual-keys"),
         tool(
             "get_virtual_key",
-            "Get one virtual key by slug. Returns name, slug, status, note, usage_limits, rate_limits, model_config (secrets redacted), expires_at. Change it: update_virtual_key.",
+            "Get one virtual key by slug. Returns name, slug, status, usage_limits, rate_limits, model_config (secrets redacted). Change it: update_virtual_key.",
             get_virtual_key,
         )
         .endpoint("GET /virtual-keys/{slug}"),
@@ -783,7 +784,7 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("DELETE /virtual-keys/{slug}"),
         tool(
             "create_api_key",
-            "Create a Portkey API key with scopes and limits, usable at once. Returns id and the secret key, shown once and kept in this conversation: store it safely. New secret for a key: rotate_api_key.",
+            "Create a Portkey API key with scopes and limits, usable at once. Returns id and the secret key, shown once and kept in this conversation. New secret for a key: rotate_api_key.",
             create_api_key,
         )
         .endpoint("POST /api-keys/{type}/{sub_type}")

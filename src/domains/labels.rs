@@ -20,7 +20,7 @@ pub struct CreateLabel {
     /// Workspace id from list_workspaces; or organisation_id
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workspace_id: Option<String>,
-    /// Description in free text
+    /// Description, free text
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Hex colour, e.g. #FF5733
@@ -31,20 +31,20 @@ pub struct CreateLabel {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListLabels {
-    /// Only this org, from list_api_keys
+    /// Org id from list_api_keys
     #[serde(skip_serializing_if = "Option::is_none")]
     pub organisation_id: Option<String>,
-    /// Only this workspace, from list_workspaces
+    /// Id from list_workspaces
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workspace_id: Option<String>,
-    /// Text to match in names
+    /// Name search text
     #[serde(skip_serializing_if = "Option::is_none")]
     pub search: Option<String>,
     /// Page index, from 0
     #[schemars(range(min = 0))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_page: Option<u64>,
-    /// Items per page (1-100)
+    /// Items per page
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub page_size: Option<u64>,
@@ -203,13 +203,13 @@ pub fn tools() -> Vec<ToolDef> {
         .workspace_param("organisation_id", Rule::Refuse(Widens::WhenGiven)),
         tool(
             "list_prompt_labels",
-            "List prompt labels. Returns total, labels[{id, name, description, color_code, is_universal, status}]. Assign one: update_prompt_version.",
+            "List prompt labels. Returns total, labels[{id, name, description, color_code, status}]. Assign one: update_prompt_version.",
             list_prompt_labels,
         )
         .endpoint("GET /labels"),
         tool(
             "get_prompt_label",
-            "Get one label. Returns id, name, description, color_code, organisation_id, workspace_id, is_universal, status. Change it: update_prompt_label.",
+            "Get one label. Returns id, name, description, color_code, status, scope ids. Change it: update_prompt_label.",
             get_prompt_label,
         )
         .endpoint("GET /labels/{label_id}"),
@@ -221,7 +221,7 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("PUT /labels/{label_id}"),
         tool(
             "delete_prompt_label",
-            "Delete a label; versions carrying it lose it. Returns success. Cannot be undone; create_prompt_label makes a new one.",
+            "Delete a label; versions carrying it lose it. Returns success. Cannot be undone; recreate with create_prompt_label.",
             delete_prompt_label,
         )
         .endpoint("DELETE /labels/{label_id}"),

@@ -91,7 +91,7 @@ pub struct GroupBy {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct Page {
-    /// Page size (1-100)
+    /// Items per page
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
     pub page_size: Option<i64>,
     /// Page, from 0
@@ -485,7 +485,7 @@ pub fn tools() -> Vec<ToolDef> {
     vec![
         tool(
             "list_rate_limits",
-            "List rate-limit policies. Returns total, rate_limits[{id, name, type, unit, value, conditions, group_by, status}]. Budgets instead: list_usage_limits.",
+            "List rate-limit policies. Returns total, rate_limits[{id, name, type, unit, value, status}]. Budgets instead: list_usage_limits.",
             list_rate_limits,
         )
         .endpoint("GET /policies/rate-limits"),
@@ -510,13 +510,13 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("PUT /policies/rate-limits/{id}"),
         tool(
             "delete_rate_limit",
-            "Delete a rate-limit policy; throttling stops at once. Returns success, id. Cannot be undone; create_rate_limit makes a new one.",
+            "Delete a rate-limit policy; throttling stops at once. Returns success, id. Cannot be undone; recreate with create_rate_limit.",
             delete_rate_limit,
         )
         .endpoint("DELETE /policies/rate-limits/{id}"),
         tool(
             "list_usage_limits",
-            "List usage-limit (budget) policies. Returns total, usage_limits[{id, name, type, credit_limit, periodic_reset, conditions, group_by, status}]. Throttles instead: list_rate_limits.",
+            "List usage-limit (budget) policies. Returns total, usage_limits[{id, name, type, credit_limit, periodic_reset, status}]. Throttles instead: list_rate_limits.",
             list_usage_limits,
         )
         .endpoint("GET /policies/usage-limits"),
@@ -541,7 +541,7 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("PUT /policies/usage-limits/{id}"),
         tool(
             "delete_usage_limit",
-            "Delete a usage-limit policy: enforcement stops, it stays readable as archived. Returns success, id, status. Cannot be undone; create_usage_limit makes a new one.",
+            "Delete a usage-limit policy: enforcement stops, it stays readable, archived. Returns success, id, status. Cannot be undone; recreate with create_usage_limit.",
             delete_usage_limit,
         )
         .endpoint("DELETE /policies/usage-limits/{id}"),

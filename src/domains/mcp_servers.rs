@@ -1,6 +1,7 @@
 //! MCP servers: Portkey-managed instances of an MCP integration, with their live user
 //! connections, capability overrides, per-user access, and a reachability test.
 
+use reqwest::Method;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -8,12 +9,12 @@ use serde_json::{Map, Value, json};
 use crate::client::{Api, Req, enc, query_of};
 use crate::domains::mcp_integrations::Capability;
 use crate::error::ApiError;
-use crate::registry::{ToolDef, tool};
+use crate::registry::{ToolDef, bad, tool};
 use crate::shape;
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListConnections {
-    /// Id or slug from list_mcp_servers
+    /// Id/slug from list_mcp_servers
     pub id: String,
     /// User id from list_all_users; only theirs
     #[schemars(extend("format" = "uuid"))]
@@ -23,14 +24,14 @@ pub struct ListConnections {
     /// Page index, from 0
     #[schemars(range(min = 0))]
     pub current_page: Option<u64>,
-    /// Items per page (1-500)
+    /// Items per page
     #[schemars(range(max = 500), extend("exclusiveMinimum" = 0))]
     pub page_size: Option<u64>,
 }
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct Disconnect {
-    /// Id or slug from list_mcp_servers
+    /// Id/slug from list_mcp_servers
     pub id: String,
     /// User id from list_mcp_server_connections; needed with service keys
     #[schemars(extend("format" = "uuid"))]
@@ -44,7 +45,7 @@ pub struct ListMcpServers {
     /// Page index, from 0
     #[schemars(range(min = 0))]
     pub current_page: Option<u64>,
-    /// Items per page (1-100)
+    /// Items per page
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
     pub page_size: Option<u64>,
     /// Id from list_workspaces
@@ -55,25 +56,25 @@ pub struct ListMcpServers {
 pub struct CreateMcpServer {
     /// Display name of the server
     pub name: String,
-    /// Parent id or slug from list_mcp_integrations
+    /// Parent id/slug from list_mcp_integrations
     pub mcp_integration_id: String,
     /// Slug you choose; optional
     #[serde(skip_serializing_if = "Option::is_none")]
     pub slug: Option<String>,
-    /// Description in free text
+    /// Description, free text
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct Id {
-    /// Id or slug from list_mcp_servers
+    /// Id/slug from list_mcp_servers
     pub id: String,
 }
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct UpdateMcpServer {
-    /// Id or slug from list_mcp_servers
+    /// Id/slug from list_mcp_servers
     pub id: String,
     /// New display name
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -85,19 +86,19 @@ pub struct UpdateMcpServer {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct Paged {
-    /// Id or slug from list_mcp_servers
+    /// Id/slug from list_mcp_servers
     pub id: String,
     /// Page index, from 0
     #[schemars(range(min = 0))]
     pub current_page: Option<u64>,
-    /// Items per page (1-100)
+    /// Items per page
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
     pub page_size: Option<u64>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateCapabilities {
-    /// Id or slug from list_mcp_servers
+    /// Id/slug from list_mcp_servers
     pub id: String,
     /// Changes; unnamed capabilities keep their state
     #[schemars(length(min = 1))]
@@ -115,7 +116,7 @@ pub struct UserAccess {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateUserAccess {
-    /// Id or slug from list_mcp_servers
+    /// Id/slug from list_mcp_servers
     pub id: String,
     /// Changes; unnamed users keep their access
     #[schemars(length(min = 1))]
@@ -225,15 +226,46 @@ async fn create_mcp_server(api: Api, a: CreateMcpServer) -> Result<Value, ApiErr
     ]))
 }
 
+/// One server: the list fields plus its workspace and its integration's details; of the
+/// integration's `configurations` only the keys (their values may hold header secrets).
+fn shape_server(v: &Value) -> Value {
+    let mut out = shape::pick(v, SERVER_FIELDS);
+    if let Value::Object(m) = &mut out {
+        shape::put(
+            m,
+            "workspace_id",
+            v.get("workspace_id").cloned().unwrap_or(Value::Null),
+        );
+        if let Some(d) = v.get("mcp_integration_details").filter(|d| d.is_object()) {
+            let mut details = shape::pick(
+                d,
+                &["id", "slug", "status", "url", "transport", "auth_type"],
+            );
+            if let (Value::Object(dm), Value::Object(c)) =
+                (&mut details, shape::json_field(d.get("configurations")))
+            {
+                dm.insert(
+                    "configuration_keys".into(),
+                    json!(c.keys().collect::<Vec<_>>()),
+                );
+            }
+            m.insert("mcp_integration_details".into(), details);
+        }
+    }
+    out
+}
+
 async fn get_mcp_server(api: Api, a: Id) -> Result<Value, ApiError> {
     let v = api.get(path(&a.id, "")).await?;
-    Ok(shape::pick(&v, SERVER_FIELDS))
+    Ok(shape_server(&v))
 }
 
 async fn update_mcp_server(api: Api, a: UpdateMcpServer) -> Result<Value, ApiError> {
-    let mut body = shape::to_json(&a)?;
-    if let Value::Object(m) = &mut body {
-        m.remove("id");
+    let body = shape::body_without(&a, "id")?;
+    if body.as_object().is_none_or(Map::is_empty) {
+        return Err(bad(
+            "give at least one field to change: name or description",
+        ));
     }
     api.put(path(&a.id, ""), body).await?;
     Ok(done(format!("MCP server \"{}\" updated.", a.id)))
@@ -245,7 +277,10 @@ async fn delete_mcp_server(api: Api, a: Id) -> Result<Value, ApiError> {
 }
 
 async fn test_mcp_server(api: Api, a: Id) -> Result<Value, ApiError> {
-    let v = api.post(path(&a.id, "/test"), json!({})).await?;
+    // The spec defines no body here; a `{}` body is refused with 415.
+    let v = api
+        .send(Req::new(Method::POST, path(&a.id, "/test")))
+        .await?;
     Ok(shape::pick(
         &v,
         &[
@@ -263,7 +298,11 @@ async fn list_mcp_server_capabilities(api: Api, a: Paged) -> Result<Value, ApiEr
     let v = api
         .send(Req::get(path(&a.id, "/capabilities")).query(query(&a)))
         .await?;
-    Ok(raw_list(&v, "capabilities"))
+    let mut out = raw_list(&v, "capabilities");
+    if let (Value::Object(m), Some(c)) = (&mut out, v.get("counts").filter(|c| !c.is_null())) {
+        m.insert("counts".into(), c.clone());
+    }
+    Ok(out)
 }
 
 async fn update_mcp_server_capabilities(
@@ -305,7 +344,7 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("GET /mcp-servers/{id}/connections"),
         tool(
             "disconnect_mcp_server_connection",
-            "Disconnect one user's live session on an MCP server, at once; their access stays and they may reconnect. Returns success. Cannot be undone. Revoke access: update_mcp_server_user_access.",
+            "Disconnect one user's live session on an MCP server; their access stays, they may reconnect. Returns success. Cannot be undone. Revoke access: update_mcp_server_user_access.",
             disconnect_mcp_server_connection,
         )
         .endpoint("DELETE /mcp-servers/{id}/connections")
@@ -337,7 +376,7 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("PUT /mcp-servers/{id}"),
         tool(
             "delete_mcp_server",
-            "Delete an MCP server; its users lose access at once. Returns success. Cannot be undone; create_mcp_server makes a new one.",
+            "Delete an MCP server; its users lose access at once. Returns success. Cannot be undone; recreate with create_mcp_server.",
             delete_mcp_server,
         )
         .endpoint("DELETE /mcp-servers/{id}"),
@@ -356,7 +395,7 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("GET /mcp-servers/{id}/capabilities"),
         tool(
             "update_mcp_server_capabilities",
-            "Enable or disable capabilities on one MCP server, overriding its integration's, at once. Returns success; undo by flipping enabled. Integration-wide: update_mcp_integration_capabilities.",
+            "Enable or disable capabilities on one MCP server, overriding its integration's, at once. Returns success. Integration-wide: update_mcp_integration_capabilities.",
             update_mcp_server_capabilities,
         )
         .endpoint("PUT /mcp-servers/{id}/capabilities")
@@ -369,7 +408,7 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("GET /mcp-servers/{id}/user-access"),
         tool(
             "update_mcp_server_user_access",
-            "Grant or revoke access to an MCP server per user, overriding the default, at once. Returns success; undo by flipping enabled. End a live session only: disconnect_mcp_server_connection.",
+            "Grant or revoke access to an MCP server per user, overriding the default, at once. Returns success. End a live session only: disconnect_mcp_server_connection.",
             update_mcp_server_user_access,
         )
         .endpoint("PUT /mcp-servers/{id}/user-access")

@@ -25,14 +25,14 @@ pub struct CreatePartial {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListPartials {
-    /// Only this collection, from list_collections
+    /// Id from list_collections
     #[serde(skip_serializing_if = "Option::is_none")]
     pub collection_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct PartialId {
-    /// Id or slug from list_prompt_partials
+    /// Id/slug from list_prompt_partials
     pub prompt_partial_id: String,
 }
 
@@ -45,7 +45,7 @@ pub enum PartialStatus {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdatePartial {
-    /// Id or slug from list_prompt_partials
+    /// Id/slug from list_prompt_partials
     pub prompt_partial_id: String,
     #[serde(flatten)]
     pub changes: PartialChanges,
@@ -73,7 +73,7 @@ pub struct PartialChanges {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct PublishPartial {
-    /// Id or slug from list_prompt_partials
+    /// Id/slug from list_prompt_partials
     pub prompt_partial_id: String,
     /// Version number from list_partial_versions
     #[schemars(extend("exclusiveMinimum" = 0))]
@@ -286,7 +286,7 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("PUT /prompts/partials/{prompt_partial_id}"),
         tool(
             "delete_prompt_partial",
-            "Delete a partial; prompts that include it stop rendering. Returns success. Cannot be undone; create_prompt_partial makes a new one.",
+            "Delete a partial; prompts that include it stop rendering. Returns success. Cannot be undone; recreate with create_prompt_partial.",
             delete_prompt_partial,
         )
         .endpoint("DELETE /prompts/partials/{prompt_partial_id}"),

@@ -210,32 +210,32 @@ pub struct CreatePrompt {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListPrompts {
-    /// Only this collection, from list_collections
+    /// Id from list_collections
     #[serde(skip_serializing_if = "Option::is_none")]
     pub collection_id: Option<String>,
-    /// Only this workspace, from list_workspaces
+    /// Id from list_workspaces
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workspace_id: Option<String>,
-    /// Text to match in names
+    /// Name search text
     #[serde(skip_serializing_if = "Option::is_none")]
     pub search: Option<String>,
     /// Page index, from 0
     #[schemars(range(min = 0))]
     pub current_page: Option<u64>,
-    /// Items per page (1-100)
+    /// Items per page
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
     pub page_size: Option<u64>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct PromptId {
-    /// Id or slug from list_prompts
+    /// Id/slug from list_prompts
     pub prompt_id: String,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdatePrompt {
-    /// Id or slug from list_prompts
+    /// Id/slug from list_prompts
     pub prompt_id: String,
     /// New display name
     pub name: Option<String>,
@@ -257,7 +257,7 @@ pub struct UpdatePrompt {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct PublishPrompt {
-    /// Id or slug from list_prompts
+    /// Id/slug from list_prompts
     pub prompt_id: String,
     /// Version number from list_prompt_versions
     #[schemars(extend("exclusiveMinimum" = 0))]
@@ -266,7 +266,7 @@ pub struct PublishPrompt {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct RenderPrompt {
-    /// Id or slug from list_prompts
+    /// Id/slug from list_prompts
     pub prompt_id: String,
     /// Values for {{var}} placeholders
     #[schemars(with = "std::collections::BTreeMap<String, Scalar>")]
@@ -277,7 +277,7 @@ pub struct RenderPrompt {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct RunCompletion {
-    /// Id or slug from list_prompts
+    /// Id/slug from list_prompts
     pub prompt_id: String,
     /// Values for {{var}} placeholders
     #[schemars(with = "std::collections::BTreeMap<String, Scalar>")]
@@ -315,7 +315,7 @@ pub struct MigratePrompt {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct PromotePrompt {
-    /// Source prompt id or slug from list_prompts
+    /// Source id/slug from list_prompts
     pub source_prompt_id: String,
     /// Collection id from list_collections to copy into
     pub target_collection_id: String,
@@ -351,7 +351,7 @@ pub struct CheckBilling {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct VersionId {
-    /// Id or slug from list_prompts
+    /// Id/slug from list_prompts
     pub prompt_id: String,
     /// Id from list_prompt_versions
     pub version_id: String,
@@ -359,7 +359,7 @@ pub struct VersionId {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateVersion {
-    /// Id or slug from list_prompts
+    /// Id/slug from list_prompts
     pub prompt_id: String,
     /// Id from list_prompt_versions
     pub version_id: String,
@@ -753,43 +753,95 @@ fn shape_version(v: &Value) -> Value {
     })
 }
 
+/// Members of a rendered request that are not hyperparameters.
+const RENDER_BODY: &[&str] = &[
+    "messages",
+    "prompt",
+    "model",
+    "tools",
+    "tool_choice",
+    "functions",
+    "function_call",
+];
+
+/// The rendered request: chat `messages` or a text-completion `prompt`, the model, tools, and
+/// every other member as a hyperparameter.
 fn shape_render(v: &Value) -> Result<Value, ApiError> {
     let d = shape::need(v, "data")?;
+    let hyper: Map<String, Value> = d
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .filter(|(k, x)| !RENDER_BODY.contains(&k.as_str()) && !x.is_null())
+                .map(|(k, x)| (k.clone(), x.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
     Ok(shape::obj(vec![
         ("success", get(v, "success")),
         ("rendered_messages", get(d, "messages")),
+        ("rendered_prompt", get(d, "prompt")),
         ("model", get(d, "model")),
-        (
-            "hyperparameters",
-            shape::pick(d, &["max_tokens", "temperature", "top_p"]),
-        ),
+        ("tools", get(d, "tools")),
+        ("tool_choice", get(d, "tool_choice")),
+        ("functions", get(d, "functions")),
+        ("function_call", get(d, "function_call")),
+        ("hyperparameters", Value::Object(hyper)),
     ]))
 }
 
+/// The completion inside an answer: the spec's `{status, headers, body: {...}}`, or the
+/// completion itself as older answers send it.
+fn completion_of(v: &Value) -> &Value {
+    match v.get("body") {
+        Some(b @ Value::Object(_)) if b.get("choices").is_some() => b,
+        _ => v,
+    }
+}
+
+/// The first choice's text (chat `message.content` or text-completion `text`), finish reason,
+/// tool calls and usage. An answer with no `choices` in either shape is passed on under `raw`:
+/// the run has happened (and is billed), so an error would invite a second run.
 fn shape_completion(v: &Value) -> Value {
-    let choice = v.get("choices").and_then(|c| c.get(0));
-    let usage = match v.get("usage") {
-        Some(u) if u.is_object() => {
-            shape::pick(u, &["prompt_tokens", "completion_tokens", "total_tokens"])
-        }
+    let c = completion_of(v);
+    let choice = c.get("choices").and_then(|x| x.get(0));
+    let message = choice.and_then(|x| x.get("message"));
+    let response = match (message, choice) {
+        (Some(m), _) => get(m, "content"),
+        (None, Some(ch)) => get(ch, "text"),
+        (None, None) => Value::Null,
+    };
+    let usage = match c.get("usage") {
+        Some(u @ Value::Object(_)) => shape::pick(
+            u,
+            &[
+                "prompt_tokens",
+                "completion_tokens",
+                "total_tokens",
+                "completion_tokens_details",
+                "prompt_tokens_details",
+            ],
+        ),
         _ => Value::Null,
     };
-    let mut out = shape::pick(v, &["id", "model"]);
+    let mut out = shape::pick(c, &["id", "model"]);
     if let Value::Object(m) = &mut out {
-        m.insert(
-            "response".into(),
-            choice
-                .and_then(|c| c.get("message"))
-                .map(|x| get(x, "content"))
-                .unwrap_or(Value::Null),
-        );
+        m.insert("response".into(), response);
         m.insert(
             "finish_reason".into(),
             choice
-                .map(|c| get(c, "finish_reason"))
+                .map(|x| get(x, "finish_reason"))
                 .unwrap_or(Value::Null),
         );
+        if let Some(msg) = message {
+            for k in ["tool_calls", "function_call"] {
+                shape::put(m, k, get(msg, k));
+            }
+        }
         m.insert("usage".into(), usage);
+        if choice.is_none() {
+            m.insert("raw".into(), v.clone());
+        }
     }
     out
 }
@@ -1299,13 +1351,13 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("POST /prompts"),
         tool(
             "list_prompts",
-            "List prompts by collection, workspace or name search. Returns total, prompts[{id, name, slug, collection_id, model, status}], has_more, next_page. Full prompt: get_prompt.",
+            "List prompts by collection, workspace or name search. Returns total, prompts[{id, name, slug, model, status}], has_more, next_page. Full prompt: get_prompt.",
             list_prompts,
         )
         .endpoint("GET /prompts"),
         tool(
             "get_prompt",
-            "Get a prompt with its live version. Returns id, name, slug, collection_id, current_version{id, version_number, model, template, parameters, metadata}, versions[]. An older version: get_prompt_version.",
+            "Get a prompt with its live version. Returns id, name, slug, current_version{id, version_number, model, template}, versions[]. An older version: get_prompt_version.",
             get_prompt,
         )
         .endpoint("GET /prompts/{prompt_id}")
@@ -1313,7 +1365,7 @@ pub fn tools() -> Vec<ToolDef> {
         .untrusted_output(),
         tool(
             "update_prompt",
-            "Update a prompt; only given fields change and a new version is saved, not live until publish_prompt. Returns id, slug, new_version_id. Idempotent by name: migrate_prompt.",
+            "Update a prompt; only given fields change and a new version is saved, not live until publish_prompt. Returns id, slug, new_version_id.",
             update_prompt,
         )
         .endpoint("PUT /prompts/{prompt_id}"),
@@ -1365,7 +1417,7 @@ pub fn tools() -> Vec<ToolDef> {
         .untrusted_output(),
         tool(
             "promote_prompt",
-            "Promote a prompt's live version into another collection or env, creating or updating the target. Returns source{prompt_id, version_id}, target{prompt_id, version_id, action}. Make it live there: publish_prompt.",
+            "Promote a prompt's live version into another collection or env, creating or updating it there. Returns source{prompt_id, version_id}, target{prompt_id, version_id, action}. Make it live there: publish_prompt.",
             promote_prompt,
         )
         .endpoint("GET /prompts/{prompt_id}")
@@ -1387,7 +1439,7 @@ pub fn tools() -> Vec<ToolDef> {
         .untrusted_output(),
         tool(
             "update_prompt_version",
-            "Set or clear a prompt version's label, e.g. staging. Returns success. Labels: list_prompt_labels; make live: publish_prompt.",
+            "Set or clear a prompt version's label, e.g. staging. Returns success. Labels: list_prompt_labels.",
             update_prompt_version,
         )
         .endpoint("PUT /prompts/{prompt_id}/versions/{version_id}"),

@@ -331,7 +331,7 @@ pub struct CreateSecretReference {
     pub name: String,
     /// aws_sm (AWS Secrets Manager), azure_kv (Azure Key Vault) or hashicorp_vault
     pub manager_type: ManagerType,
-    /// Credentials (never returned). By mode: aws_auth_type accessKey (aws_access_key_id, aws_secret_access_key, aws_region), assumedRole (aws_role_arn, aws_region, [aws_external_id]), serviceRole ([aws_region]); azure_auth_mode entra (azure_entra_tenant_id, azure_entra_client_id, azure_entra_client_secret, azure_vault_url), managed (azure_vault_url, [azure_managed_client_id]), default (azure_vault_url); vault_auth_type token (vault_addr, vault_token), approle (vault_addr, vault_role_id, vault_secret_id), kubernetes (vault_addr, vault_role), each [vault_namespace]
+    /// Credentials, never returned. Fields per mode, [optional]: accessKey aws_access_key_id, aws_secret_access_key, aws_region; assumedRole aws_role_arn, aws_region, [aws_external_id]; serviceRole [aws_region]; entra azure_entra_tenant_id, azure_entra_client_id, azure_entra_client_secret, azure_vault_url; managed azure_vault_url, [azure_managed_client_id]; default azure_vault_url; token vault_addr, vault_token; approle vault_addr, vault_role_id, vault_secret_id; kubernetes vault_addr, vault_role; any vault mode [vault_namespace]
     #[schemars(with = "AuthConfig")]
     pub auth_config: Map<String, Value>,
     /// Secret's path in the manager
@@ -345,7 +345,7 @@ pub struct CreateSecretReference {
     #[schemars(length(max = 255), extend("pattern" = "^[a-zA-Z0-9_-]+$"))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub slug: Option<String>,
-    /// Description in free text
+    /// Description, free text
     #[schemars(length(max = 1024))]
     #[serde(
         default,
@@ -386,7 +386,7 @@ pub struct ListSecretReferences {
     /// Only references with all these tags
     #[schemars(with = "Option<BTreeMap<String, String>>")]
     pub tags: Option<Map<String, Value>>,
-    /// Text to match in names
+    /// Name search text
     #[schemars(length(min = 1, max = 255))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub search: Option<String>,
@@ -394,7 +394,7 @@ pub struct ListSecretReferences {
     #[schemars(range(min = 0))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_page: Option<u64>,
-    /// Items per page (1-100)
+    /// Items per page
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i64>,
@@ -402,14 +402,14 @@ pub struct ListSecretReferences {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct Id {
-    /// Id or slug from list_secret_references
+    /// Id/slug from list_secret_references
     #[schemars(length(min = 1))]
     pub id: String,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateSecretReference {
-    /// Id or slug from list_secret_references
+    /// Id/slug from list_secret_references
     #[schemars(length(min = 1))]
     pub id: String,
     #[serde(flatten)]
@@ -576,13 +576,13 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("GET /secret-references"),
         tool(
             "get_secret_reference",
-            "Get one secret reference, never the secret's value. Returns Portkey's record: secret_path, workspaces, tags, auth_config with credentials redacted. Change it: update_secret_reference.",
+            "Get one secret reference, never the secret's value. Returns secret_path, workspaces, tags, auth_config (credentials redacted). Change it: update_secret_reference.",
             get_secret_reference,
         )
         .endpoint("GET /secret-references/{id}"),
         tool(
             "update_secret_reference",
-            "Update a secret reference; only given fields change, auth_config is merged into the stored one, allowed_workspaces replaces the list. Returns success. Cannot be undone for credentials (get_secret_reference redacts them).",
+            "Update a secret reference; only given fields change, auth_config is merged, allowed_workspaces replaced. Returns success. Cannot be undone for credentials (get_secret_reference redacts them).",
             update_secret_reference,
         )
         .endpoint("PUT /secret-references/{id}")
@@ -592,7 +592,7 @@ pub fn tools() -> Vec<ToolDef> {
         .workspace_param("allow_all_workspaces", Rule::Refuse(Widens::WhenTrue)),
         tool(
             "delete_secret_reference",
-            "Delete a secret reference; virtual keys and integrations mapped to it stop resolving. Returns success. Cannot be undone; create_secret_reference makes a new one.",
+            "Delete a secret reference; virtual keys and integrations mapped to it stop resolving. Returns success. Cannot be undone; recreate with create_secret_reference.",
             delete_secret_reference,
         )
         .endpoint("DELETE /secret-references/{id}")

@@ -51,7 +51,7 @@ pub struct Page {
     #[serde(rename(serialize = "currentPage"))]
     #[schemars(range(min = 0))]
     pub current_page: Option<u64>,
-    /// Items per page (1-100)
+    /// Items per page
     #[serde(rename(serialize = "pageSize"))]
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
     pub page_size: Option<i64>,
@@ -61,7 +61,7 @@ pub struct Page {
 pub struct ListUsers {
     #[serde(flatten)]
     pub page: Page,
-    /// Org role filter: owner, admin (both manage the org) or member (own workspaces only)
+    /// owner, admin (both manage the org) or member (own workspaces only)
     pub role: Option<OrgRole>,
     /// Filter by exact email
     #[schemars(email)]
@@ -71,9 +71,9 @@ pub struct ListUsers {
 /// One workspace the invitee joins on acceptance.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct InviteWorkspace {
-    /// Id or slug from list_workspaces
+    /// Id/slug from list_workspaces
     pub id: String,
-    /// Role there: admin (full control), manager (manages members and resources) or member (uses resources)
+    /// Role there: admin (all rights), manager (members and resources) or member (use only)
     pub role: WorkspaceRole,
 }
 
@@ -119,6 +119,9 @@ pub struct UserStats {
     pub time_of_generation_min: String,
     /// Period end, ISO 8601
     pub time_of_generation_max: String,
+    /// Slug from list_workspaces
+    #[schemars(length(min = 1))]
+    pub workspace_slug: String,
     /// Min total tokens
     #[schemars(extend("exclusiveMinimum" = 0))]
     pub total_units_min: Option<f64>,
@@ -135,7 +138,7 @@ pub struct UserStats {
     pub status_code: Option<String>,
     /// CSV slugs from list_virtual_keys
     pub virtual_keys: Option<String>,
-    /// Users per page (1-100)
+    /// Users per page
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
     pub page_size: Option<i64>,
 }
@@ -324,13 +327,29 @@ async fn delete_user_invite(api: Api, a: InviteId) -> Result<Value, ApiError> {
     Ok(json!({"message": format!("Invite {} deleted.", a.invite_id), "success": true}))
 }
 
+/// The answer to a resend: the spec's `inviteLink` (the link the new email carries), or
+/// `invite_link` as invite_user's answer names it.
+fn shape_resent(invite_id: &str, v: &Value) -> Value {
+    let link = ["inviteLink", "invite_link"]
+        .iter()
+        .map(|k| shape::member(v, k))
+        .find(|l| !l.is_null())
+        .unwrap_or(Value::Null);
+    shape::obj(vec![
+        ("message", json!(format!("Invite {invite_id} sent again."))),
+        ("success", json!(true)),
+        ("invite_link", link),
+    ])
+}
+
 async fn resend_user_invite(api: Api, a: InviteId) -> Result<Value, ApiError> {
-    api.send(Req::new(
-        reqwest::Method::POST,
-        format!("/admin/users/invites/{}/resend", enc(&a.invite_id)),
-    ))
-    .await?;
-    Ok(json!({"message": format!("Invite {} sent again.", a.invite_id), "success": true}))
+    let v = api
+        .send(Req::new(
+            reqwest::Method::POST,
+            format!("/admin/users/invites/{}/resend", enc(&a.invite_id)),
+        ))
+        .await?;
+    Ok(shape_resent(&a.invite_id, &v))
 }
 
 /// The tools of this domain, in the reference's order.
@@ -346,7 +365,7 @@ pub fn tools() -> Vec<ToolDef> {
         .org_wide(),
         tool(
             "invite_user",
-            "Invite a person to the organisation by email; workspace roles and the optional API key apply on acceptance. Returns invite_id, invite_link. Already a member: add_workspace_member. Org admin key.",
+            "Invite a person to the organisation by email; workspace roles and the optional API key apply on acceptance. Returns invite_id, invite_link. Already a member: add_workspace_member.",
             invite_user,
         )
         .endpoint("POST /admin/users/invites")
@@ -359,8 +378,7 @@ pub fn tools() -> Vec<ToolDef> {
             get_user_stats,
         )
         .gated()
-        .endpoint("GET /analytics/groups/users")
-        .org_wide(),
+        .endpoint("GET /analytics/groups/users"),
         tool(
             "get_user",
             "Get one organisation member. Returns id, name, email, role, workspace_ids, timestamps. Role in a workspace: get_workspace_member. Org admin key.",
@@ -378,7 +396,7 @@ pub fn tools() -> Vec<ToolDef> {
         .org_wide(),
         tool(
             "delete_user",
-            "Delete a user from the organisation with their workspace access and API keys. Returns success. Cannot be undone; invite_user makes a new account. One workspace only: remove_workspace_member. Org admin key.",
+            "Delete a user from the organisation with their workspace access and API keys. Returns success. Cannot be undone. One workspace only: remove_workspace_member. Org admin key.",
             delete_user,
         )
         .endpoint("DELETE /admin/users/{user_id}")
@@ -393,7 +411,7 @@ pub fn tools() -> Vec<ToolDef> {
         .org_wide(),
         tool(
             "get_user_invite",
-            "Get one invitation. Returns id, email, role, status, workspaces, invited_by, expires_at, accepted_at. Send again: resend_user_invite. Org admin key.",
+            "Get one invitation. Returns id, email, role, status, workspaces, expires_at. Send again: resend_user_invite. Org admin key.",
             get_user_invite,
         )
         .endpoint("GET /admin/users/invites/{invite_id}")

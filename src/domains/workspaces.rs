@@ -77,7 +77,7 @@ pub struct UsageLimit {
     pub kind: Option<LimitType>,
     /// Alert above this usage, below credit_limit
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(extend("exclusiveMinimum" = 0))]
+    #[schemars(range(min = 1))]
     pub alert_threshold: Option<Number>,
     /// Reset monthly or weekly; none = lifetime cap
     #[serde(
@@ -149,7 +149,7 @@ pub struct ListMappings {
     /// Page index, from 0
     #[schemars(range(min = 0))]
     pub page: Option<u64>,
-    /// Items per page (1-100)
+    /// Items per page
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
     pub page_size: Option<i64>,
 }
@@ -181,14 +181,14 @@ pub struct ListGroups {
     /// Page index, from 0
     #[schemars(range(min = 0))]
     pub page: Option<u64>,
-    /// Items per page (1-100)
+    /// Items per page
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
     pub page_size: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListWorkspaces {
-    /// Items per page (1-100)
+    /// Items per page
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
     pub page_size: Option<i64>,
     /// Page index, from 0
@@ -258,7 +258,7 @@ pub struct AddMember {
     /// User id, a UUID (from list_all_users)
     #[schemars(extend("format" = "uuid"))]
     pub user_id: String,
-    /// Workspace role: admin (full control), manager (manages members and resources) or member (uses resources)
+    /// Workspace role: admin (all rights), manager (members and resources) or member (use only)
     pub role: Role,
 }
 
@@ -270,7 +270,7 @@ pub struct ListMembers {
     /// Page index, from 0
     #[schemars(range(min = 0))]
     pub current_page: Option<u64>,
-    /// Items per page (1-100)
+    /// Items per page
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
     pub page_size: Option<i64>,
     /// Role filter: admin, manager or member
@@ -305,7 +305,7 @@ pub struct UpdateMember {
     /// Id from list_workspace_members
     #[schemars(extend("format" = "uuid"))]
     pub user_id: String,
-    /// New role: admin (full control), manager (manages members and resources) or member (uses resources)
+    /// New role: admin (all rights), manager (members and resources) or member (use only)
     pub role: Role,
 }
 
@@ -496,9 +496,16 @@ async fn create_workspace(api: Api, a: CreateWorkspace) -> Result<Value, ApiErro
     shape::put(&mut body, "users", json!(a.users));
     a.limits.put_into(&mut body)?;
     let v = api.post("/admin/workspaces", Value::Object(body)).await?;
+    let mut workspace = shape_workspace(&v);
+    if let (Value::Object(m), Value::Object(limits)) = (
+        &mut workspace,
+        shape::pick(&v, &["usage_limits", "rate_limits"]),
+    ) {
+        m.extend(limits);
+    }
     Ok(json!({
         "message": format!("Workspace \"{}\" created.", a.name),
-        "workspace": shape_workspace(&v),
+        "workspace": workspace,
     }))
 }
 
@@ -573,9 +580,21 @@ fn member_path(workspace_id: &str, user_id: &str) -> String {
     )
 }
 
+/// One member in full: the list fields plus the workspace, the member's scopes and settings.
+fn shape_member_detail(v: &Value) -> Value {
+    let mut out = shape_member(v);
+    if let (Value::Object(m), Value::Object(more)) = (
+        &mut out,
+        shape::pick(v, &["workspace_id", "scopes", "settings"]),
+    ) {
+        m.extend(more);
+    }
+    out
+}
+
 async fn get_workspace_member(api: Api, a: MemberId) -> Result<Value, ApiError> {
     let v = api.get(member_path(&a.workspace_id, &a.user_id)).await?;
-    Ok(shape_member(&v))
+    Ok(shape_member_detail(&v))
 }
 
 async fn update_workspace_member(api: Api, a: UpdateMember) -> Result<Value, ApiError> {
@@ -608,7 +627,7 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("GET /scim/workspaces"),
         tool(
             "create_scim_workspace_mapping",
-            "Grant a workspace role to every member of a SCIM group, now and later. Give scim_group_id or scim_group_name, not both. Returns id, workspace_id, scim_group, role. One user: add_workspace_member.",
+            "Grant a workspace role to every member of a SCIM group, now and later; give scim_group_id or scim_group_name. Returns id, workspace_id, scim_group, role. One user: add_workspace_member.",
             create_scim_workspace_mapping,
         )
         .gated()
@@ -631,7 +650,7 @@ pub fn tools() -> Vec<ToolDef> {
         .org_wide(),
         tool(
             "list_workspaces",
-            "List workspaces. Returns total, workspaces[{id, name, slug, description, defaults}], has_more. Members and limits of one: get_workspace. Org admin key.",
+            "List workspaces. Returns total, workspaces[{id, name, slug, defaults}], has_more. Members and limits of one: get_workspace. Org admin key.",
             list_workspaces,
         )
         .endpoint("GET /admin/workspaces")
@@ -663,7 +682,7 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("DELETE /admin/workspaces/{workspace_id}"),
         tool(
             "add_workspace_member",
-            "Add an organisation user to a workspace with a role, effective at once. Returns success, workspace_id, user_id, role. Not yet in the org: invite_user; role change: update_workspace_member.",
+            "Add an organisation user to a workspace with a role, effective at once. Returns success, workspace_id, user_id, role. Not yet in the org: invite_user.",
             add_workspace_member,
         )
         .endpoint("POST /admin/workspaces/{workspace_id}/users"),

@@ -556,3 +556,17 @@ pub fn contract() -> Value {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/contract.json");
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
+
+/// Where the project deliberately differs from the contract because Portkey's OpenAPI says
+/// otherwise: keys are example ids (`tool#case`) or tool names, each `{"spec": "METHOD /path",
+/// "why": "..."}`. A tool name covers its schema comparison and all its examples.
+pub fn deviations() -> serde_json::Map<String, Value> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/deviations.json"
+    );
+    match serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap() {
+        Value::Object(m) => m,
+        other => panic!("deviations.json must be an object, found {other}"),
+    }
+}
