@@ -207,6 +207,8 @@ pub struct PortkeyClient {
     base: String,
     v2_base: String,
     public_base: String,
+    /// The path part of each base (`/v1`, `/v2`, ``), parsed once.
+    base_paths: [String; 3],
     key: Option<HeaderValue>,
     key_text: Option<String>,
     timeout: Duration,
@@ -246,6 +248,11 @@ impl PortkeyClient {
             base: config.base_url.clone(),
             v2_base: config.v2_base_url.clone(),
             public_base: config.public_base_url.clone(),
+            base_paths: [
+                path_of(&config.base_url),
+                path_of(&config.v2_base_url),
+                path_of(&config.public_base_url),
+            ],
             key,
             key_text: config.api_key.clone(),
             timeout: Duration::from_millis(config.timeout_ms),
@@ -286,10 +293,12 @@ impl PortkeyClient {
 
     /// The path Portkey will see for `req` (the base URL's path included), exactly as sent.
     pub fn full_path(&self, req: &Req) -> String {
-        let base = self.base_for(req);
-        let base_path = reqwest::Url::parse(base)
-            .map(|u| u.path().trim_end_matches('/').to_string())
-            .unwrap_or_default();
+        let i = match req.base {
+            Base::V1 => 0,
+            Base::V2 => 1,
+            Base::Public => 2,
+        };
+        let base_path = self.base_paths.get(i).map(String::as_str).unwrap_or("");
         format!("{base_path}{}", req.path)
     }
 
@@ -600,6 +609,13 @@ impl PortkeyClient {
         }
         cut
     }
+}
+
+/// The path part of a base URL without its trailing slash (`https://h/v1` -> `/v1`).
+fn path_of(base: &str) -> String {
+    reqwest::Url::parse(base)
+        .map(|u| u.path().trim_end_matches('/').to_string())
+        .unwrap_or_default()
 }
 
 /// The one reqwest client: no redirects, JSON accepted, connection reuse, and a resolver that
