@@ -136,6 +136,13 @@ pub async fn run(server: &PortkeyServer, domains: &[&'static str]) -> Vec<Report
                 );
             };
             let gated = server.registry().get(tool).is_some_and(|d| d.gated);
+            let mut args = args;
+            if server.registry().workspace_pin().is_some()
+                && let Some(m) = args.as_object_mut()
+            {
+                // The pin fills the workspace; a made-up one would be refused as another.
+                m.remove("workspace_slug");
+            }
             let outcome = tokio::time::timeout(PROBE_LIMIT, server.call(tool, args)).await;
             let (verdict, status, detail) = match outcome {
                 Ok(Ok(env)) => classify(&env, gated),
