@@ -23,7 +23,9 @@ version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n1)
 target=x86_64-unknown-linux-gnu
 name=portkey-admin-mcp
 npm_name=portkey-admin-mcp-rs
-smoke() { python3 "$root/scripts/mcp-smoke.py" "$@"; }
+py=$(command -v python3)
+chroot=$(command -v chroot)
+smoke() { "$py" "$root/scripts/mcp-smoke.py" "$@"; }
 now_ms() { date +%s%3N; }
 
 work=$(mktemp -d)
@@ -93,7 +95,8 @@ echo "http on 127.0.0.1:$port, https on 127.0.0.1:$tls_port"
 key=pk-artifacts-check-key
 api_env=(PORTKEY_API_KEY=$key PORTKEY_ALLOW_INSECURE_HTTP=true PORTKEY_ALLOW_PRIVATE_BASE_URL=true
   "PORTKEY_BASE_URL=http://127.0.0.1:$port/v1" "PORTKEY_PUBLIC_BASE_URL=http://127.0.0.1:$port")
-seen_key() { grep -c "\"key\": \"$key\"" "$work/requests.log" 2>/dev/null || true; }
+touch "$work/requests.log"
+seen_key() { grep -c "\"key\": \"$key\"" "$work/requests.log" || true; }
 
 # ---- release archive ------------------------------------------------------------------------
 step "archive"
@@ -107,9 +110,9 @@ out=$(smoke --label archive --call list_workspaces --expect error --expect-text 
 echo "$out"
 note "release archive (.tar.gz)" "$(size_of "$archive")" "$t_install" "$(ms_of "$out")"
 before=$(seen_key)
-env -i "${api_env[@]}" python3 "$root/scripts/mcp-smoke.py" --label archive+api --call list_workspaces -- "$exe"
+env -i "${api_env[@]}" "$py" "$root/scripts/mcp-smoke.py" --label archive+api --call list_workspaces -- "$exe"
 [ "$(seen_key)" -gt "$before" ] || die "the stand-in never saw the key"
-file "$exe" | tee /dev/stderr | grep -q 'statically linked' || die "$exe is not statically linked"
+file "$exe" | tee /dev/stderr | grep -Eq 'statically linked|static-pie linked' || die "$exe is not statically linked"
 
 # ---- the binary alone in an empty root --------------------------------------------------------
 step "empty root (chroot): the binary, /etc/hosts and a CA file, nothing else"
@@ -120,25 +123,25 @@ printf '127.0.0.1 portkey.test\n' >"$empty/etc/hosts"
 cp "$work/ca.pem" "$empty/ca.pem"
 echo "contents: $(cd "$empty" && find . -mindepth 1 | sort | tr '\n' ' ')"
 in_root() { env -i "$@"; }
-out=$(in_root chroot "$empty" "/$name" --version) && echo "$out"
-smoke --label empty-root -- chroot "$empty" "/$name"
+out=$(in_root "$chroot" "$empty" "/$name" --version) && echo "$out"
+smoke --label empty-root -- "$chroot" "$empty" "/$name"
 by_name=(PORTKEY_API_KEY=$key PORTKEY_ALLOW_INSECURE_HTTP=true)
 before=$(seen_key)
 in_root "${by_name[@]}" PORTKEY_ALLOW_PRIVATE_BASE_URL=true "PORTKEY_BASE_URL=http://portkey.test:$port/v1" \
-  python3 "$root/scripts/mcp-smoke.py" --label empty-root+hosts-name --call list_workspaces -- chroot "$empty" "/$name"
+  "$py" "$root/scripts/mcp-smoke.py" --label empty-root+hosts-name --call list_workspaces -- "$chroot" "$empty" "/$name"
 [ "$(seen_key)" -gt "$before" ] || die "the call by /etc/hosts name did not reach the stand-in"
 before=$(seen_key)
 in_root "${by_name[@]}" "PORTKEY_BASE_URL=http://portkey.test:$port/v1" \
-  python3 "$root/scripts/mcp-smoke.py" --label empty-root+guard --call list_workspaces --expect error \
-  --expect-text "refused to connect to portkey.test" -- chroot "$empty" "/$name"
+  "$py" "$root/scripts/mcp-smoke.py" --label empty-root+guard --call list_workspaces --expect error \
+  --expect-text "refused to connect to portkey.test" -- "$chroot" "$empty" "/$name"
 [ "$(seen_key)" -eq "$before" ] || die "the private-address guard let a request through"
 in_root PORTKEY_API_KEY=$key PORTKEY_ALLOW_PRIVATE_BASE_URL=true "PORTKEY_BASE_URL=https://portkey.test:$tls_port/v1" \
-  python3 "$root/scripts/mcp-smoke.py" --label empty-root+tls-unknown-ca --call list_workspaces --expect error \
-  --expect-text "certificate" -- chroot "$empty" "/$name"
+  "$py" "$root/scripts/mcp-smoke.py" --label empty-root+tls-unknown-ca --call list_workspaces --expect error \
+  --expect-text "certificate" -- "$chroot" "$empty" "/$name"
 before=$(seen_key)
 in_root PORTKEY_API_KEY=$key PORTKEY_ALLOW_PRIVATE_BASE_URL=true "PORTKEY_BASE_URL=https://portkey.test:$tls_port/v1" \
   SSL_CERT_FILE=/ca.pem \
-  python3 "$root/scripts/mcp-smoke.py" --label empty-root+tls-SSL_CERT_FILE --call list_workspaces -- chroot "$empty" "/$name"
+  "$py" "$root/scripts/mcp-smoke.py" --label empty-root+tls-SSL_CERT_FILE --call list_workspaces -- "$chroot" "$empty" "/$name"
 [ "$(seen_key)" -gt "$before" ] || die "the TLS call with SSL_CERT_FILE did not reach the stand-in"
 
 # ---- npm ----------------------------------------------------------------------------------------
@@ -207,12 +210,12 @@ mapfile -t envs < <(jq -r '.process.env[]' "$spec")
 printf '%s\n' "${envs[@]}" | grep -qx MCP_TRANSPORT=stdio || die "image: MCP_TRANSPORT=stdio missing"
 echo "user $uid:$gid, entrypoint ${args[*]}, env ${envs[*]}"
 echo "rootfs: $(cd "$work/bundle/rootfs" && find . -mindepth 1 | sort | tr '\n' ' ')"
-out=$(env -i "${envs[@]}" python3 "$root/scripts/mcp-smoke.py" --label oci -- \
-  chroot --userspec="$uid:$gid" "$work/bundle/rootfs" "${args[@]}")
+out=$(env -i "${envs[@]}" "$py" "$root/scripts/mcp-smoke.py" --label oci -- \
+  "$chroot" --userspec="$uid:$gid" "$work/bundle/rootfs" "${args[@]}")
 echo "$out"
 note "OCI image (oci-archive tar)" "$(size_of "$image")" "$t_install" "$(ms_of "$out")"
-env -i "${envs[@]}" "${api_env[@]}" python3 "$root/scripts/mcp-smoke.py" --label oci+api --call list_workspaces -- \
-  chroot --userspec="$uid:$gid" "$work/bundle/rootfs" "${args[@]}"
+env -i "${envs[@]}" "${api_env[@]}" "$py" "$root/scripts/mcp-smoke.py" --label oci+api --call list_workspaces -- \
+  "$chroot" --userspec="$uid:$gid" "$work/bundle/rootfs" "${args[@]}"
 
 # ---- server.json and the names that must match it -----------------------------------------------
 step "server.json"

@@ -60,6 +60,11 @@ rustflags=${RUSTFLAGS:-}
 case "$target" in
   *-linux-gnu|*-windows-msvc) rustflags="${rustflags:+$rustflags }-C target-feature=+crt-static" ;;
 esac
+# getrandom finds glibc's getrandom() through dlsym, which a static binary cannot do, and then
+# falls back to /dev/urandom, absent from an empty root. Link getrandom() directly instead.
+case "$target" in
+  *-linux-gnu) rustflags="$rustflags --cfg getrandom_backend=\"linux_getrandom\"" ;;
+esac
 export RUSTFLAGS=$rustflags
 bin=$root/target/$target/release/$name$exe
 if [ "$skip_build" = 0 ]; then
@@ -179,8 +184,10 @@ if wants wheel; then
     maturin=$(ls "$venv"/bin/maturin "$venv"/Scripts/maturin.exe 2>/dev/null | head -n1)
   fi
   compat=()
-  # A static binary runs on glibc and musl systems alike: tag the wheel for both.
-  [ "$os" = linux ] && compat=(--compatibility manylinux2014 musllinux_1_1)
+  # The static binary needs no particular glibc; manylinux2014 is the tag every pip accepts on a
+  # glibc system. (maturin will not add a musllinux tag to a -gnu build, so Alpine's pip does not
+  # pick this wheel, although the binary inside would run there.)
+  if [ "$os" = linux ]; then compat=(--compatibility manylinux2014); fi
   (cd packaging/pypi && "$maturin" build --release --locked --target "$target" "${compat[@]}" --out "$dist" >&2)
 fi
 
