@@ -157,20 +157,32 @@ fn server_json_is_valid_against_the_vendored_schema() {
     let doc = server();
     let problems = check(&doc);
     assert!(problems.is_empty(), "{problems:#?}");
-    assert_eq!(doc["$schema"], schema()["$id"], "server.json names the vendored schema");
+    assert_eq!(
+        doc["$schema"],
+        schema()["$id"],
+        "server.json names the vendored schema"
+    );
 }
 
 #[test]
 fn the_validator_catches_what_the_registry_rejects() {
     let mut no_name = server();
     no_name.as_object_mut().unwrap().remove("name");
-    assert!(check(&no_name).iter().any(|p| p.contains("missing required name")));
+    assert!(
+        check(&no_name)
+            .iter()
+            .any(|p| p.contains("missing required name"))
+    );
     let mut long = server();
     long["description"] = json!("x".repeat(101));
     assert!(check(&long).iter().any(|p| p.contains("more than 100")));
     let mut bad_name = server();
     bad_name["name"] = json!("no-slash-here");
-    assert!(check(&bad_name).iter().any(|p| p.contains("does not match")));
+    assert!(
+        check(&bad_name)
+            .iter()
+            .any(|p| p.contains("does not match"))
+    );
     let mut latest = server();
     latest["packages"][0]["version"] = json!("latest");
     assert!(check(&latest).iter().any(|p| p.contains("packages/0")));
@@ -189,10 +201,18 @@ fn the_validator_catches_what_the_registry_rejects() {
     );
     let mut repo = server();
     repo["repository"].as_object_mut().unwrap().remove("source");
-    assert!(check(&repo).iter().any(|p| p.contains("missing required source")));
+    assert!(
+        check(&repo)
+            .iter()
+            .any(|p| p.contains("missing required source"))
+    );
     let mut secret = server();
     secret["packages"][0]["environmentVariables"][0]["isSecret"] = json!("yes");
-    assert!(check(&secret).iter().any(|p| p.contains("not of type boolean")));
+    assert!(
+        check(&secret)
+            .iter()
+            .any(|p| p.contains("not of type boolean"))
+    );
 }
 
 #[test]
@@ -212,11 +232,20 @@ fn versions_and_names_agree_everywhere() {
 
     let launcher = json_file("packaging/npm/launcher/package.json");
     assert_eq!(launcher["mcpName"], name);
-    assert_eq!(launcher["bin"]["portkey-admin-mcp"], "bin/portkey-admin-mcp.js");
+    assert_eq!(
+        launcher["bin"]["portkey-admin-mcp"],
+        "bin/portkey-admin-mcp.js"
+    );
     let npm_name = launcher["name"].as_str().unwrap();
-    assert_ne!(npm_name, "portkey-admin-mcp", "that npm name is the TypeScript reference's");
+    assert_ne!(
+        npm_name, "portkey-admin-mcp",
+        "that npm name is the TypeScript reference's"
+    );
     let pypi = read("packaging/pypi/pyproject.toml");
-    assert!(pypi.contains(&format!("name = \"{npm_name}\"")), "PyPI and npm share one name");
+    assert!(
+        pypi.contains(&format!("name = \"{npm_name}\"")),
+        "PyPI and npm share one name"
+    );
     assert!(pypi.contains("bindings = \"bin\""));
     assert!(read("packaging/pypi/README.md").contains(&format!("mcp-name: {name}")));
 
@@ -263,7 +292,13 @@ fn readme_install_lines_use_the_published_names() {
         assert!(readme.contains(line), "README lacks {line}");
     }
     // The broken form: -e takes several values and swallows the server name.
-    assert!(!readme.contains("claude mcp add -e"), "README still has `claude mcp add -e`");
-    let oci = server()["packages"][2]["identifier"].as_str().unwrap().to_string();
+    assert!(
+        !readme.contains("claude mcp add -e"),
+        "README still has `claude mcp add -e`"
+    );
+    let oci = server()["packages"][2]["identifier"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(readme.contains(&oci), "README names the image {oci}");
 }
