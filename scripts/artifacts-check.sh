@@ -23,7 +23,7 @@ version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n1)
 target=x86_64-unknown-linux-gnu
 name=portkey-admin-mcp
 npm_name=portkey-admin-mcp-rs
-py=$(command -v python3)
+py=$(python3 -c "import sys; print(sys.executable)")
 chroot=$(command -v chroot)
 smoke() { "$py" "$root/scripts/mcp-smoke.py" "$@"; }
 now_ms() { date +%s%3N; }
@@ -112,7 +112,9 @@ note "release archive (.tar.gz)" "$(size_of "$archive")" "$t_install" "$(ms_of "
 before=$(seen_key)
 env -i "${api_env[@]}" "$py" "$root/scripts/mcp-smoke.py" --label archive+api --call list_workspaces -- "$exe"
 [ "$(seen_key)" -gt "$before" ] || die "the stand-in never saw the key"
-file "$exe" | tee /dev/stderr | grep -Eq 'statically linked|static-pie linked' || die "$exe is not statically linked"
+kind=$(file -b "$exe")
+echo "$kind" | grep -Eq 'statically linked|static-pie linked' || die "not statically linked: $kind"
+echo "binary: ${kind%%,  *}" | cut -c1-160
 
 # ---- the binary alone in an empty root --------------------------------------------------------
 step "empty root (chroot): the binary, /etc/hosts and a CA file, nothing else"

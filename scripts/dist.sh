@@ -213,9 +213,11 @@ if wants oci && [ -n "$oci_arch" ]; then
   umoci config --image "$layout:$version" \
     --created "$created" --history.created "$created" --history.created_by "scripts/dist.sh" \
     --os linux --architecture "$oci_arch" \
+    --clear config.env \
     --config.user 65532:65532 \
     --config.workingdir /tmp \
     --config.entrypoint "/usr/local/bin/$name" \
+    --config.env PATH=/usr/local/bin \
     --config.env MCP_TRANSPORT=stdio \
     --config.env HOME=/tmp \
     --config.label "io.modelcontextprotocol.server.name=$mcp_name" \
