@@ -112,6 +112,10 @@ note "release archive (.tar.gz)" "$(size_of "$archive")" "$t_install" "$(ms_of "
 before=$(seen_key)
 env -i "${api_env[@]}" "$py" "$root/scripts/mcp-smoke.py" --label archive+api --call list_workspaces -- "$exe"
 [ "$(seen_key)" -gt "$before" ] || die "the stand-in never saw the key"
+# Started by hand on a terminal it says, on stderr, that it waits for a client.
+tty_out=$(timeout 10 script -qec "$exe 2>&1 >/dev/null" /dev/null </dev/null || true)
+echo "$tty_out" | grep -q "waiting for an MCP client on stdio" || die "no first-contact line on a terminal: $tty_out"
+echo "on a terminal: $(echo "$tty_out" | head -n1 | tr -d '\r')"
 kind=$(file -b "$exe")
 echo "$kind" | grep -Eq 'statically linked|static-pie linked' || die "not statically linked: $kind"
 echo "binary: ${kind%%,  *}" | cut -c1-160
