@@ -207,12 +207,16 @@ pub struct PortkeyClient {
     base: String,
     v2_base: String,
     public_base: String,
+    /// The path part of each base (`/v1`, `/v2`, ``), parsed once.
+    base_paths: [String; 3],
     key: Option<HeaderValue>,
     key_text: Option<String>,
     timeout: Duration,
     max_retries: u32,
     /// PORTKEY_ALLOW_PRIVATE_BASE_URL, for the connect-time address check.
     allow_private: bool,
+    /// At most `PORTKEY_MAX_CONCURRENCY` requests in flight; waiters are served in order.
+    slots: tokio::sync::Semaphore,
 }
 
 impl std::fmt::Debug for PortkeyClient {
@@ -244,10 +248,16 @@ impl PortkeyClient {
             base: config.base_url.clone(),
             v2_base: config.v2_base_url.clone(),
             public_base: config.public_base_url.clone(),
+            base_paths: [
+                path_of(&config.base_url),
+                path_of(&config.v2_base_url),
+                path_of(&config.public_base_url),
+            ],
             key,
             key_text: config.api_key.clone(),
             timeout: Duration::from_millis(config.timeout_ms),
             max_retries: config.max_retries,
+            slots: tokio::sync::Semaphore::new(config.max_concurrency.clamp(1, 256) as usize),
             allow_private: config.allow_private_base_url,
         })
     }
@@ -283,10 +293,12 @@ impl PortkeyClient {
 
     /// The path Portkey will see for `req` (the base URL's path included), exactly as sent.
     pub fn full_path(&self, req: &Req) -> String {
-        let base = self.base_for(req);
-        let base_path = reqwest::Url::parse(base)
-            .map(|u| u.path().trim_end_matches('/').to_string())
-            .unwrap_or_default();
+        let i = match req.base {
+            Base::V1 => 0,
+            Base::V2 => 1,
+            Base::Public => 2,
+        };
+        let base_path = self.base_paths.get(i).map(String::as_str).unwrap_or("");
         format!("{base_path}{}", req.path)
     }
 
@@ -599,6 +611,13 @@ impl PortkeyClient {
     }
 }
 
+/// The path part of a base URL without its trailing slash (`https://h/v1` -> `/v1`).
+fn path_of(base: &str) -> String {
+    reqwest::Url::parse(base)
+        .map(|u| u.path().trim_end_matches('/').to_string())
+        .unwrap_or_default()
+}
+
 /// The one reqwest client: no redirects, JSON accepted, connection reuse, and a resolver that
 /// refuses loopback and private-network addresses unless `allow_private`.
 fn build_http(allow_private: bool) -> Result<reqwest::Client, String> {
@@ -760,7 +779,33 @@ impl Api {
                 *d = Instant::now() + self.client.timeout();
             }
         }
-        self.client.send(&req, self.deadline(), &self.sent).await
+        // Wait for a free slot within the call's own budget; a call that cannot start in time
+        // is answered with the timeout and sends nothing. Dropping this future (cancellation)
+        // leaves the queue without sending.
+        let deadline = self.deadline();
+        let wait = deadline.saturating_duration_since(Instant::now());
+        let _slot = match tokio::time::timeout(wait, self.client.slots.acquire()).await {
+            Ok(Ok(permit)) => permit,
+            Ok(Err(_)) => {
+                return Err(ApiError::Other(
+                    "the request queue is closed; the server is shutting down".into(),
+                ));
+            }
+            Err(_) => {
+                return Err(ApiError::Timeout {
+                    ms: self.client.timeout().as_millis() as u64,
+                });
+            }
+        };
+        // A request that would leave with almost no time left would most likely time out in
+        // flight, leaving the change in doubt: below a floor, it is not sent at all.
+        let floor = (self.client.timeout() / 4).min(Duration::from_millis(100));
+        if deadline.saturating_duration_since(Instant::now()) < floor {
+            return Err(ApiError::Timeout {
+                ms: self.client.timeout().as_millis() as u64,
+            });
+        }
+        self.client.send(&req, deadline, &self.sent).await
     }
     pub async fn get(&self, path: impl Into<String>) -> Result<Value, ApiError> {
         self.send(Req::get(path)).await
