@@ -625,7 +625,10 @@ fn build_http(allow_private: bool) -> Result<reqwest::Client, String> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let mut headers = HeaderMap::new();
     headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-    reqwest::Client::builder()
+    let builder = reqwest::Client::builder();
+    #[cfg(not(any(target_vendor = "apple", windows, target_os = "android")))]
+    let builder = builder.tls_certs_merge(bundled_roots());
+    builder
         .default_headers(headers)
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("portkey-admin-mcp/", env!("CARGO_PKG_VERSION")))
@@ -634,6 +637,19 @@ fn build_http(allow_private: bool) -> Result<reqwest::Client, String> {
         .dns_resolver(crate::netguard::GuardedResolver::new(allow_private))
         .build()
         .map_err(|e| format!("could not build the HTTP client: {e}"))
+}
+
+/// Mozilla's root certificates, compiled in. Where the platform verifier reads a certificate
+/// store from files (Linux and the other Unixes), these are trusted in addition to that store
+/// (`SSL_CERT_FILE`, `SSL_CERT_DIR`, or the distribution's bundle), so a corporate proxy's CA
+/// there still works and the static binary also works in an empty root with no store at all.
+/// macOS and Windows use the operating system's verifier alone.
+#[cfg(not(any(target_vendor = "apple", windows, target_os = "android")))]
+fn bundled_roots() -> Vec<reqwest::Certificate> {
+    webpki_root_certs::TLS_SERVER_ROOT_CERTS
+        .iter()
+        .filter_map(|der| reqwest::Certificate::from_der(der.as_ref()).ok())
+        .collect()
 }
 
 /// One attempt's failure and the server's Retry-After, if any.
