@@ -209,6 +209,9 @@ pub struct PortkeyClient {
     public_base: String,
     /// The path part of each base (`/v1`, `/v2`, ``), parsed once.
     base_paths: [String; 3],
+    /// Each base parsed once (`None` when it carries a query or fragment, or does not parse):
+    /// a request's URL is this with the path and query set, so the host is not parsed again.
+    base_urls: [Option<reqwest::Url>; 3],
     key: Option<HeaderValue>,
     key_text: Option<String>,
     timeout: Duration,
@@ -252,6 +255,11 @@ impl PortkeyClient {
                 path_of(&config.base_url),
                 path_of(&config.v2_base_url),
                 path_of(&config.public_base_url),
+            ],
+            base_urls: [
+                plain_url(&config.base_url),
+                plain_url(&config.v2_base_url),
+                plain_url(&config.public_base_url),
             ],
             key,
             key_text: config.api_key.clone(),
@@ -305,6 +313,11 @@ impl PortkeyClient {
     /// Refuses a request whose path would not reach the endpoint it names: an empty, `.` or `..`
     /// segment, or anything the URL parser would rewrite.
     pub fn check_path(&self, req: &Req) -> Result<(), ApiError> {
+        self.checked_url(req).map(|_| ())
+    }
+
+    /// The URL `req` is sent to, after the checks of [`check_path`](Self::check_path).
+    fn checked_url(&self, req: &Req) -> Result<reqwest::Url, ApiError> {
         if let Some(seg) = bad_segment(&req.path) {
             return Err(crate::registry::bad(format!(
                 "an id in the request path is {}; an empty, \".\" or \"..\" id would send the request to a different endpoint. Pass the object's real id. Nothing was sent.",
@@ -315,8 +328,7 @@ impl PortkeyClient {
                 }
             )));
         }
-        let url = self.url_for(req);
-        let parsed = reqwest::Url::parse(&url).map_err(|e| {
+        let parsed = self.parse_url(req).map_err(|e| {
             crate::registry::bad(format!(
                 "the request URL could not be built ({e}); check the ids passed. Nothing was sent."
             ))
@@ -326,7 +338,30 @@ impl PortkeyClient {
                 "an id in the request path would be rewritten by URL parsing and reach a different endpoint; pass the object's real id. Nothing was sent.",
             ));
         }
-        Ok(())
+        Ok(parsed)
+    }
+
+    /// `url_for(req)` parsed: from the base parsed at start-up with the path and the query set
+    /// (the same parser rules, without parsing the scheme and host again), else parsed whole.
+    fn parse_url(&self, req: &Req) -> Result<reqwest::Url, url::ParseError> {
+        let i = match req.base {
+            Base::V1 => 0,
+            Base::V2 => 1,
+            Base::Public => 2,
+        };
+        let Some(Some(base)) = self.base_urls.get(i) else {
+            return reqwest::Url::parse(&self.url_for(req));
+        };
+        let mut url = base.clone();
+        url.set_path(&self.full_path(req));
+        if !req.query.is_empty() {
+            let mut ser = url::form_urlencoded::Serializer::new(String::new());
+            for (k, v) in &req.query {
+                ser.append_pair(k, v);
+            }
+            url.set_query(Some(&ser.finish()));
+        }
+        Ok(url)
     }
 
     fn url_for(&self, req: &Req) -> String {
@@ -343,10 +378,11 @@ impl PortkeyClient {
         url
     }
 
-    /// Sends one request, retrying safe reads, within the deadline.
-    pub async fn send(
+    /// Sends one request to its checked URL, retrying safe reads, within the deadline.
+    async fn send(
         &self,
         req: &Req,
+        url: &reqwest::Url,
         deadline: Instant,
         log: &Mutex<Vec<Sent>>,
     ) -> Result<Value, ApiError> {
@@ -363,7 +399,7 @@ impl PortkeyClient {
                     ms: self.timeout.as_millis() as u64,
                 });
             }
-            let outcome = tokio::time::timeout(remaining, self.send_once(req, log)).await;
+            let outcome = tokio::time::timeout(remaining, self.send_once(req, url, log)).await;
             let result = match outcome {
                 Ok(r) => r,
                 Err(_) => {
@@ -406,12 +442,16 @@ impl PortkeyClient {
         }
     }
 
-    async fn send_once(&self, req: &Req, log: &Mutex<Vec<Sent>>) -> Result<Value, Attempt> {
-        let url = self.url_for(req);
+    async fn send_once(
+        &self,
+        req: &Req,
+        url: &reqwest::Url,
+        log: &Mutex<Vec<Sent>>,
+    ) -> Result<Value, Attempt> {
         let mut rb = self
             .http()
             .map_err(Attempt::plain)?
-            .request(req.method.clone(), &url);
+            .request(req.method.clone(), url.clone());
         if let (true, Some(k)) = (req.base != Base::Public, &self.key) {
             rb = rb.header("x-portkey-api-key", k.clone());
         }
@@ -421,7 +461,8 @@ impl PortkeyClient {
                 .body(body.to_string());
         }
         tracing::debug!(method = %req.method, path = %req.path, "sending");
-        let target = format!("{} {}", req.method, strip_query(&url));
+        // Only an error names the target; it is built then.
+        let target = || format!("{} {}", req.method, strip_query(&self.url_for(req)));
         let full_path = self.full_path(req);
         let entry = |status: Option<u16>, request_id: Option<String>| Sent {
             method: req.method.to_string(),
@@ -439,7 +480,7 @@ impl PortkeyClient {
             Ok(r) => r,
             Err(e) => {
                 return Err(Attempt::plain(ApiError::Transport {
-                    target,
+                    target: target(),
                     detail: describe_reqwest(&e),
                 }));
             }
@@ -484,7 +525,7 @@ impl PortkeyClient {
                 Ok(None) => break,
                 Err(e) => {
                     return Err(Attempt::plain(ApiError::Transport {
-                        target,
+                        target: target(),
                         detail: format!(
                             "the answer broke off while reading its body ({})",
                             describe_reqwest(&e)
@@ -612,6 +653,13 @@ impl PortkeyClient {
 }
 
 /// The path part of a base URL without its trailing slash (`https://h/v1` -> `/v1`).
+/// `base` parsed, when it has neither a query nor a fragment (a path can then be set on it).
+fn plain_url(base: &str) -> Option<reqwest::Url> {
+    reqwest::Url::parse(base)
+        .ok()
+        .filter(|u| u.query().is_none() && u.fragment().is_none() && !u.cannot_be_a_base())
+}
+
 fn path_of(base: &str) -> String {
     reqwest::Url::parse(base)
         .map(|u| u.path().trim_end_matches('/').to_string())
@@ -770,7 +818,7 @@ impl Api {
         if req.base != Base::Public && !self.client.has_key() {
             return Err(ApiError::MissingApiKey);
         }
-        self.client.check_path(&req)?;
+        let url = self.client.checked_url(&req)?;
         if let Some(hook) = &self.hook {
             let full = self.client.full_path(&req);
             if hook.before_send(&req, &full).await?
@@ -805,7 +853,7 @@ impl Api {
                 ms: self.client.timeout().as_millis() as u64,
             });
         }
-        self.client.send(&req, deadline, &self.sent).await
+        self.client.send(&req, &url, deadline, &self.sent).await
     }
     pub async fn get(&self, path: impl Into<String>) -> Result<Value, ApiError> {
         self.send(Req::get(path)).await

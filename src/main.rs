@@ -152,8 +152,10 @@ fn doctor(config: &Config, json: bool) -> ExitCode {
 
 fn serve(config: Config) -> ExitCode {
     greet_if_terminal();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // One thread: a stdio session is one client whose calls spend their time waiting on Portkey.
+    // Two workers cost more CPU per call (tasks handed between threads, futex wake-ups) than
+    // they gain; measured with `cargo bench` and scripts/bench-vs-reference.py.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {

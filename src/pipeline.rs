@@ -230,8 +230,9 @@ impl Pipeline {
             }
         };
 
-        let mut env = match &result {
-            Ok(data) => envelope::success(data.clone()),
+        // The answer moves into the envelope; only the error is kept for the journal.
+        let (mut env, error) = match result {
+            Ok(data) => (envelope::success(data), None),
             Err(e) => {
                 tracing::warn!(
                     tool = def.name,
@@ -240,21 +241,18 @@ impl Pipeline {
                     "tool call failed: {}",
                     redactor.text(&e.to_string())
                 );
-                envelope::failure(e)
+                (envelope::failure(&e), Some(e))
             }
         };
         redactor.envelope(&mut env, def.flags.returns_new_secret);
 
         if let (Some(j), Some(jargs)) = (&journal, &journal_args) {
-            let message = match &result {
-                Ok(_) => None,
-                Err(e) => Some(redactor.text(&e.to_string())),
-            };
+            let message = error.as_ref().map(|e| redactor.text(&e.to_string()));
             let outcome = match &message {
                 None => Ok(()),
                 Some(m) => Err(m.as_str()),
             };
-            let kind = result.as_ref().err().map(ApiError::kind);
+            let kind = error.as_ref().map(ApiError::kind);
             if let Err(e) = j.outcome(&call_id, def.name, jargs, &api.sent(), outcome, kind) {
                 tracing::error!("{e}");
             }

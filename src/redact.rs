@@ -197,6 +197,12 @@ impl Redactor {
 
     /// Text with every known secret and secret shape replaced.
     pub fn text(&self, s: &str) -> String {
+        self.redacted(s).unwrap_or_else(|| s.to_string())
+    }
+
+    /// `s` with every known secret and secret shape replaced, or `None` when it holds none: one
+    /// scan, and no allocation for the common clean string.
+    fn redacted(&self, s: &str) -> Option<String> {
         let mut out: Option<String> = None;
         for secret in &self.secrets {
             let cur = out.as_deref().unwrap_or(s);
@@ -205,23 +211,24 @@ impl Redactor {
             }
         }
         let cur = out.as_deref().unwrap_or(s);
-        match scrub::scrub_str(cur) {
-            Some(clean) => clean,
-            None => out.unwrap_or_else(|| s.to_string()),
-        }
+        scrub::scrub_str(cur).or(out)
     }
 
     /// Redacts every string (and member name) of a JSON value in place.
     pub fn value(&self, v: &mut Value) {
         match v {
-            Value::String(s) if self.needs(s) => *s = self.text(s),
+            Value::String(s) => {
+                if let Some(clean) = self.redacted(s) {
+                    *s = clean;
+                }
+            }
             Value::Array(a) => a.iter_mut().for_each(|x| self.value(x)),
             Value::Object(m) => {
-                if m.keys().any(|k| self.needs(k)) {
+                if m.keys().any(|k| self.redacted(k).is_some()) {
                     let old = std::mem::take(m);
                     for (k, mut x) in old {
                         self.value(&mut x);
-                        let k = if self.needs(&k) { self.text(&k) } else { k };
+                        let k = self.redacted(&k).unwrap_or(k);
                         m.insert(k, x);
                     }
                 } else {
@@ -230,10 +237,6 @@ impl Redactor {
             }
             _ => {}
         }
-    }
-
-    fn needs(&self, s: &str) -> bool {
-        self.secrets.iter().any(|x| s.contains(x.as_str())) || scrub::scrub_str(s).is_some()
     }
 
     /// A tool's envelope. `keep_new_secret` spares `data.key` / `data.api_key` of a tool whose

@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::process::Stdio;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -124,6 +124,9 @@ pub struct StandIn {
     pub addr: SocketAddr,
     log: Arc<Mutex<Vec<Recorded>>>,
     responder: Arc<Mutex<Responder>>,
+    /// Requests received and not yet answered, and the most seen at once.
+    open: Arc<AtomicUsize>,
+    peak_open: Arc<AtomicUsize>,
 }
 
 impl StandIn {
@@ -134,6 +137,8 @@ impl StandIn {
             addr,
             log: Arc::new(Mutex::new(Vec::new())),
             responder: Arc::new(Mutex::new(Arc::new(generic_reply))),
+            open: Arc::new(AtomicUsize::new(0)),
+            peak_open: Arc::new(AtomicUsize::new(0)),
         };
         let me = s.clone();
         tokio::spawn(async move {
@@ -169,6 +174,15 @@ impl StandIn {
     }
     pub fn clear(&self) {
         self.log.lock().unwrap().clear();
+    }
+    /// The most requests held open (received, not yet answered) at the same time since the last
+    /// `reset_peak`.
+    pub fn peak_open(&self) -> usize {
+        self.peak_open.load(Ordering::SeqCst)
+    }
+    pub fn reset_peak(&self) {
+        self.peak_open
+            .store(self.open.load(Ordering::SeqCst), Ordering::SeqCst);
     }
     /// The only request received; fails if there were none or several.
     pub fn only(&self) -> Recorded {
@@ -228,6 +242,9 @@ impl StandIn {
                 raw_body,
                 at: std::time::Instant::now(),
             };
+            let now_open = self.open.fetch_add(1, Ordering::SeqCst) + 1;
+            self.peak_open.fetch_max(now_open, Ordering::SeqCst);
+            let answered = Answered(&self.open);
             self.log.lock().unwrap().push(rec.clone());
             let responder = self.responder.lock().unwrap().clone();
             let reply = responder(&rec);
@@ -252,10 +269,21 @@ impl StandIn {
                 out.extend_from_slice(&reply.body);
             }
             let sock = reader.get_mut();
-            if sock.write_all(&out).await.is_err() {
+            let written = sock.write_all(&out).await;
+            drop(answered);
+            if written.is_err() {
                 return;
             }
         }
+    }
+}
+
+/// Counts a request as answered when dropped (also when the connection goes away first).
+struct Answered<'a>(&'a AtomicUsize);
+
+impl Drop for Answered<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
