@@ -199,6 +199,42 @@ pub fn query_of<T: Serialize>(value: &T) -> Vec<(String, String)> {
     out
 }
 
+/// A Portkey API key that arrived with one HTTP request (bring your own key). It is used for
+/// the requests of that one tool call only: kept in no session, no log line, no error message.
+#[derive(Clone)]
+pub struct RequestKey {
+    header: HeaderValue,
+    text: Arc<str>,
+}
+
+impl RequestKey {
+    /// The key as a header value marked sensitive; `None` when it is blank or could not be sent
+    /// as a header.
+    pub fn new(key: &str) -> Option<RequestKey> {
+        let key = key.trim();
+        if key.is_empty() {
+            return None;
+        }
+        let mut header = HeaderValue::from_str(key).ok()?;
+        header.set_sensitive(true);
+        Some(RequestKey {
+            header,
+            text: Arc::from(key),
+        })
+    }
+
+    /// The key itself, for redaction only.
+    pub fn expose(&self) -> &str {
+        &self.text
+    }
+}
+
+impl std::fmt::Debug for RequestKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RequestKey([redacted])")
+    }
+}
+
 /// The shared HTTP client and the configured bases.
 pub struct PortkeyClient {
     /// Built on first use: loading the platform's trust roots is the slowest part of start-up,
@@ -266,6 +302,17 @@ impl PortkeyClient {
     /// The call budget configured for one tool call.
     pub fn timeout(&self) -> Duration {
         self.timeout
+    }
+
+    /// Whether Portkey's API answers at all within `timeout` (any HTTP status counts), for the
+    /// HTTP server's readiness check. Sends no key; returns the status.
+    pub async fn reachable(&self, timeout: Duration) -> Result<u16, String> {
+        let http = self.http().map_err(|e| e.to_string())?;
+        match tokio::time::timeout(timeout, http.get(&self.base).send()).await {
+            Err(_) => Err(format!("no answer within {} s", timeout.as_secs())),
+            Ok(Err(e)) => Err(describe_reqwest(&e)),
+            Ok(Ok(resp)) => Ok(resp.status().as_u16()),
+        }
     }
 
     /// The configured API key, for redaction only.
@@ -338,7 +385,20 @@ impl PortkeyClient {
         deadline: Instant,
         log: &Mutex<Vec<Sent>>,
     ) -> Result<Value, ApiError> {
-        if req.base != Base::Public && self.key.is_none() {
+        self.send_as(req, deadline, log, None).await
+    }
+
+    /// [`PortkeyClient::send`] with the key of the caller's request in place of the configured
+    /// one, when there is one.
+    pub async fn send_as(
+        &self,
+        req: &Req,
+        deadline: Instant,
+        log: &Mutex<Vec<Sent>>,
+        caller_key: Option<&RequestKey>,
+    ) -> Result<Value, ApiError> {
+        let key = caller_key.map(|k| &k.header).or(self.key.as_ref());
+        if req.base != Base::Public && key.is_none() {
             return Err(ApiError::MissingApiKey);
         }
         let retryable = req.method == Method::GET;
@@ -351,7 +411,7 @@ impl PortkeyClient {
                     ms: self.timeout.as_millis() as u64,
                 });
             }
-            let outcome = tokio::time::timeout(remaining, self.send_once(req, log)).await;
+            let outcome = tokio::time::timeout(remaining, self.send_once(req, log, key)).await;
             let result = match outcome {
                 Ok(r) => r,
                 Err(_) => {
@@ -394,13 +454,18 @@ impl PortkeyClient {
         }
     }
 
-    async fn send_once(&self, req: &Req, log: &Mutex<Vec<Sent>>) -> Result<Value, Attempt> {
+    async fn send_once(
+        &self,
+        req: &Req,
+        log: &Mutex<Vec<Sent>>,
+        key: Option<&HeaderValue>,
+    ) -> Result<Value, Attempt> {
         let url = self.url_for(req);
         let mut rb = self
             .http()
             .map_err(Attempt::plain)?
             .request(req.method.clone(), &url);
-        if let (true, Some(k)) = (req.base != Base::Public, &self.key) {
+        if let (true, Some(k)) = (req.base != Base::Public, key) {
             rb = rb.header("x-portkey-api-key", k.clone());
         }
         if let Some(body) = &req.body {
@@ -705,6 +770,8 @@ pub struct Api {
     deadline: Arc<Mutex<Instant>>,
     sent: Arc<Mutex<Vec<Sent>>>,
     hook: Option<Arc<dyn SendHook>>,
+    /// The caller's own key (bring your own key over HTTP), used instead of the configured one.
+    key: Option<RequestKey>,
 }
 
 impl Api {
@@ -715,7 +782,19 @@ impl Api {
             deadline: Arc::new(Mutex::new(deadline)),
             sent: Arc::new(Mutex::new(Vec::new())),
             hook: None,
+            key: None,
         }
+    }
+
+    /// The same handle sending `key` (the caller's own) instead of the configured key.
+    pub fn with_key(mut self, key: Option<RequestKey>) -> Self {
+        self.key = key;
+        self
+    }
+
+    /// Whether requests of this call have a key to send.
+    pub fn has_key(&self) -> bool {
+        self.key.is_some() || self.client.has_key()
     }
 
     /// The same handle with the pipeline's hook run before every request.
@@ -732,7 +811,7 @@ impl Api {
     }
 
     pub async fn send(&self, req: Req) -> Result<Value, ApiError> {
-        if req.base != Base::Public && !self.client.has_key() {
+        if req.base != Base::Public && !self.has_key() {
             return Err(ApiError::MissingApiKey);
         }
         self.client.check_path(&req)?;
@@ -744,7 +823,9 @@ impl Api {
                 *d = Instant::now() + self.client.timeout();
             }
         }
-        self.client.send(&req, self.deadline(), &self.sent).await
+        self.client
+            .send_as(&req, self.deadline(), &self.sent, self.key.as_ref())
+            .await
     }
     pub async fn get(&self, path: impl Into<String>) -> Result<Value, ApiError> {
         self.send(Req::get(path)).await

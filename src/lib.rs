@@ -6,6 +6,7 @@ pub mod config;
 pub mod domains;
 pub mod envelope;
 pub mod error;
+pub mod http;
 pub mod journal;
 pub mod netguard;
 pub mod pin;

@@ -20,7 +20,7 @@ use rmcp::service::Peer;
 use rmcp::{ErrorData, RoleServer};
 use serde_json::{Value, json};
 
-use crate::client::{Api, PortkeyClient, Req, SendHook};
+use crate::client::{Api, PortkeyClient, Req, RequestKey, SendHook};
 use crate::envelope;
 use crate::error::ApiError;
 use crate::journal::Journal;
@@ -48,6 +48,13 @@ impl std::fmt::Debug for Pipeline {
             .field("journal", &self.journal.is_some())
             .finish()
     }
+}
+
+/// Who a call is made for, when a transport knows (HTTP): the caller's own Portkey key, used for
+/// this call only in place of the configured one.
+#[derive(Debug, Clone, Default)]
+pub struct Caller {
+    pub key: Option<RequestKey>,
 }
 
 /// The settings of a pipeline besides its registry and client.
@@ -104,6 +111,20 @@ impl Pipeline {
         peer: Option<Peer<RoleServer>>,
         cancelled: impl Future<Output = ()>,
     ) -> Result<Value, ErrorData> {
+        self.call_as(name, args, peer, cancelled, Caller::default())
+            .await
+    }
+
+    /// [`Pipeline::call`] made for `caller`: its key, if any, is sent instead of the configured
+    /// one and is redacted from everything the call returns, logs or journals.
+    pub async fn call_as(
+        &self,
+        name: &str,
+        args: Value,
+        peer: Option<Peer<RoleServer>>,
+        cancelled: impl Future<Output = ()>,
+        caller: Caller,
+    ) -> Result<Value, ErrorData> {
         // Resolve the tool; the registry already applied the selection.
         let Some(def) = self.registry.get(name).cloned() else {
             if let Some(reason) = self.registry.hidden_reason(name) {
@@ -117,7 +138,12 @@ impl Pipeline {
                 None,
             ));
         };
-        let redactor = Redactor::new(self.client.api_key(), &args);
+        let key_text = caller
+            .key
+            .as_ref()
+            .map(RequestKey::expose)
+            .or(self.client.api_key());
+        let redactor = Redactor::new(key_text, &args);
         let writes = !def.hints().read_only;
         let journal = if writes { self.journal.clone() } else { None };
         let journal_args = journal.as_ref().map(|_| redactor.journal_args(&args));
@@ -136,10 +162,13 @@ impl Pipeline {
             confirmed: Mutex::new(false),
             redactor: redactor.clone(),
         });
-        let api = Api::new(self.client.clone()).with_hook(gate.clone());
+        let has_key = caller.key.is_some() || self.client.has_key();
+        let api = Api::new(self.client.clone())
+            .with_hook(gate.clone())
+            .with_key(caller.key);
 
         let run = async {
-            self.admit(&def, writes)?;
+            self.admit(&def, writes, has_key)?;
             crate::pin::ready(self.registry.pin(), &def, &args, &api).await?;
             let args = self.validate(&def, args)?;
             check_path_ids(&def, &args)?;
@@ -200,13 +229,13 @@ impl Pipeline {
     }
 
     /// The checks that need no arguments: the journal for write tools, the key.
-    fn admit(&self, def: &ToolDef, writes: bool) -> Result<(), ApiError> {
+    fn admit(&self, def: &ToolDef, writes: bool, has_key: bool) -> Result<(), ApiError> {
         if writes && let Some(e) = &self.journal_error {
             return Err(ApiError::Refused(format!(
                 "The audit journal (PORTKEY_AUDIT_LOG) cannot be written ({e}), so tools that change data are refused. Fix the path or unset PORTKEY_AUDIT_LOG. Nothing was sent."
             )));
         }
-        if def.flags.needs_key && !self.client.has_key() {
+        if def.flags.needs_key && !has_key {
             return Err(ApiError::MissingApiKey);
         }
         Ok(())

@@ -16,12 +16,16 @@ use serde_json::Value;
 
 use crate::client::PortkeyClient;
 use crate::config::Config;
-use crate::pipeline::{Pipeline, Policy};
+use crate::pipeline::{Caller, Pipeline, Policy};
 use crate::registry::Registry;
 
 pub const GUIDE_URI: &str = "portkey-admin://docs/workflow-guide";
 pub const GUIDE: &str = include_str!("guide.md");
 pub const PLAN_PROMPT: &str = "plan_portkey_admin_workflow";
+const NO_KEY_NOTE: &str =
+    " PORTKEY_API_KEY is not set: tool calls will fail until it is configured.";
+const CALLER_KEY_NOTE: &str =
+    " Each request uses the caller's own Portkey API key, sent in the X-Portkey-Api-Key header.";
 
 /// The server state shared by every request.
 #[derive(Clone)]
@@ -61,9 +65,7 @@ Enterprise-gated tools answer 403 on other plans. Read the resource portkey-admi
             text.push_str(" Deletes and other destructive or access-revoking requests ask the user to confirm before they are sent.");
         }
         if !client.has_key() {
-            text.push_str(
-                " PORTKEY_API_KEY is not set: tool calls will fail until it is configured.",
-            );
+            text.push_str(NO_KEY_NOTE);
         }
         let policy = Policy {
             confirm_destructive: config.confirm_destructive,
@@ -80,12 +82,48 @@ Enterprise-gated tools answer 403 on other plans. Read the resource portkey-admi
         self.pipeline.registry()
     }
 
+    /// The same server for callers who send their own Portkey key with each request (HTTP with
+    /// no PORTKEY_API_KEY): the instructions say so instead of warning that no key is set.
+    pub fn expecting_caller_keys(mut self) -> Self {
+        self.instructions = Arc::new(self.instructions.replace(NO_KEY_NOTE, CALLER_KEY_NOTE));
+        self
+    }
+
     /// Runs one tool call to its envelope through the pipeline, with no client to ask and
     /// nothing to cancel it (the CLI, benchmarks).
     pub async fn call(&self, name: &str, args: Value) -> Result<Value, ErrorData> {
         self.pipeline
             .call(name, args, None, std::future::pending())
             .await
+    }
+}
+
+impl PortkeyServer {
+    /// Answers `tools/call` for `caller` (the HTTP transport passes the request's own key).
+    pub async fn call_tool_as(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+        caller: Caller,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let args = Value::Object(request.arguments.unwrap_or_default());
+        let envelope = self
+            .pipeline
+            .call_as(
+                &request.name,
+                args,
+                Some(context.peer.clone()),
+                context.ct.cancelled(),
+                caller,
+            )
+            .await?;
+        let ok = envelope.get("ok").and_then(Value::as_bool).unwrap_or(false);
+        let result = if ok {
+            CallToolResult::structured(envelope)
+        } else {
+            CallToolResult::structured_error(envelope)
+        };
+        Ok(result.into())
     }
 }
 
@@ -147,23 +185,7 @@ impl ServerHandler for PortkeyServer {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        let args = Value::Object(request.arguments.unwrap_or_default());
-        let envelope = self
-            .pipeline
-            .call(
-                &request.name,
-                args,
-                Some(context.peer.clone()),
-                context.ct.cancelled(),
-            )
-            .await?;
-        let ok = envelope.get("ok").and_then(Value::as_bool).unwrap_or(false);
-        let result = if ok {
-            CallToolResult::structured(envelope)
-        } else {
-            CallToolResult::structured_error(envelope)
-        };
-        Ok(result.into())
+        self.call_tool_as(request, context, Caller::default()).await
     }
 
     async fn list_resources(
