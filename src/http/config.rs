@@ -143,8 +143,10 @@ pub struct OidcSettings {
     pub allowed_orgs: Vec<String>,
     pub allowed_roles: Vec<String>,
     pub allowed_permissions: Vec<String>,
-    /// Issuer and JWKS may be http on a loopback host (tests, local identity providers).
+    /// Clock leeway on `exp` and `nbf`, in seconds.
     pub leeway_secs: u64,
+    /// Shortest time between two JWKS fetches caused by unknown key ids, in milliseconds.
+    pub refresh_gap_ms: u64,
 }
 
 /// A bearer token as its SHA-256 digest: the tokens themselves are not kept.
@@ -402,6 +404,12 @@ fn oidc_settings(get: Lookup, clerk: bool) -> Result<OidcSettings, String> {
         allowed_orgs: pick_list("MCP_OIDC_ALLOWED_ORGS", "CLERK_ALLOWED_ORG_IDS"),
         allowed_roles: pick_list("MCP_OIDC_ALLOWED_ROLES", "CLERK_ALLOWED_ROLES"),
         allowed_permissions: pick_list("MCP_OIDC_ALLOWED_PERMISSIONS", "CLERK_ALLOWED_PERMISSIONS"),
+        refresh_gap_ms: number(
+            get,
+            "MCP_OIDC_JWKS_REFRESH_GAP_MS",
+            30_000,
+            "a whole number of milliseconds",
+        )?,
         leeway_secs: number(
             get,
             "MCP_OIDC_CLOCK_LEEWAY_SECONDS",

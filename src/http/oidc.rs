@@ -1,6 +1,6 @@
 //! `MCP_AUTH_MODE=oidc` (and its alias `clerk`): bearer tokens are JWTs signed by the configured
 //! issuer. Keys come from the issuer's JWKS, fetched on first use and again when a token names a
-//! key id not seen yet (at most once every [`REFRESH_GAP`]), so a key rotation needs no restart.
+//! key id not seen yet (at most once every MCP_OIDC_JWKS_REFRESH_GAP_MS, default 30 s), so a key rotation needs no restart.
 //! Only asymmetric algorithms are accepted; `iss`, `exp` and `sub` are required, `aud` is checked
 //! when an audience is configured, and a small clock leeway is allowed.
 
@@ -16,8 +16,6 @@ use tokio::sync::{Mutex, RwLock};
 use super::auth::{Denied, Principal};
 use super::config::OidcSettings;
 
-/// Shortest time between two JWKS fetches triggered by unknown key ids.
-pub const REFRESH_GAP: Duration = Duration::from_secs(30);
 /// A JWKS older than this is fetched again before use.
 const MAX_AGE: Duration = Duration::from_secs(3600);
 /// Largest JWKS document read.
@@ -189,12 +187,10 @@ impl Oidc {
             if let Some(k) = self.cached(kid).await {
                 return Ok(k);
             }
-            let recent = self
-                .cache
-                .read()
-                .await
-                .fetched
-                .is_some_and(|t| t.elapsed() < REFRESH_GAP);
+            let recent =
+                self.cache.read().await.fetched.is_some_and(|t| {
+                    t.elapsed() < Duration::from_millis(self.settings.refresh_gap_ms)
+                });
             if !recent {
                 self.refresh().await?;
             }
