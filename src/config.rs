@@ -41,6 +41,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Probe each area once with a cheap read (nothing is written) and say what the key can use.
+    Doctor {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Options shared by serving and the `tools` listing.
@@ -94,6 +100,47 @@ pub struct Opts {
     /// Append one JSON line per write-tool call to this file.
     #[arg(long, env = "PORTKEY_AUDIT_LOG", global = true)]
     pub audit_log: Option<String>,
+    /// At most this many calls of tools that change data per rolling minute (default: no limit).
+    #[arg(long, env = "PORTKEY_MAX_WRITES_PER_MINUTE", global = true, value_parser = parse_max_writes)]
+    pub max_writes_per_minute: Option<u32>,
+    /// Probe the key at start-up and leave out the tools it cannot use (true|false).
+    #[arg(long, env = "PORTKEY_HIDE_UNAVAILABLE", global = true, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub hide_unavailable: Option<String>,
+    /// `all` lists every tool; `discover` lists three tools that search, describe and call the rest.
+    #[arg(long, env = "PORTKEY_TOOL_MODE", global = true)]
+    pub tool_mode: Option<String>,
+}
+
+/// How the tools are presented to the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ToolMode {
+    /// Every enabled tool is listed.
+    #[default]
+    All,
+    /// Three tools are listed: search, describe and call the enabled ones.
+    Discover,
+}
+
+/// Parses `PORTKEY_TOOL_MODE`.
+pub fn parse_tool_mode(raw: Option<&str>) -> Result<ToolMode, String> {
+    match raw.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("") | Some("all") => Ok(ToolMode::All),
+        Some("discover") => Ok(ToolMode::Discover),
+        Some(other) => Err(format!(
+            "PORTKEY_TOOL_MODE (--tool-mode) must be `all` or `discover`, not \"{}\"",
+            other.chars().take(40).collect::<String>()
+        )),
+    }
+}
+
+/// clap parser of `PORTKEY_MAX_WRITES_PER_MINUTE`.
+fn parse_max_writes(raw: &str) -> Result<u32, String> {
+    parse_number(
+        raw,
+        0,
+        "PORTKEY_MAX_WRITES_PER_MINUTE",
+        "a whole number of calls (0 for no limit)",
+    )
 }
 
 /// The validated configuration the server runs with.
@@ -117,6 +164,11 @@ pub struct Config {
     pub confirm_destructive: bool,
     pub confirm_timeout_ms: u64,
     pub audit_log: Option<std::path::PathBuf>,
+    /// Calls of write tools allowed per rolling minute; 0 means no limit.
+    pub max_writes_per_minute: u32,
+    pub tool_mode: ToolMode,
+    /// Probe the key at start-up and hide what it cannot use (`PORTKEY_HIDE_UNAVAILABLE`).
+    pub hide_unavailable: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -136,6 +188,9 @@ impl std::fmt::Debug for Config {
             .field("workspace_id", &self.workspace_id)
             .field("confirm_destructive", &self.confirm_destructive)
             .field("audit_log", &self.audit_log)
+            .field("max_writes_per_minute", &self.max_writes_per_minute)
+            .field("tool_mode", &self.tool_mode)
+            .field("hide_unavailable", &self.hide_unavailable)
             .finish()
     }
 }
@@ -304,6 +359,13 @@ impl Config {
                 .map(str::trim)
                 .filter(|p| !p.is_empty())
                 .map(std::path::PathBuf::from),
+            max_writes_per_minute: opts.max_writes_per_minute.unwrap_or(0),
+            tool_mode: parse_tool_mode(opts.tool_mode.as_deref())?,
+            hide_unavailable: parse_switch(
+                "PORTKEY_HIDE_UNAVAILABLE",
+                "hide-unavailable",
+                opts.hide_unavailable.as_deref(),
+            )?,
         })
     }
 }

@@ -54,6 +54,14 @@ pub enum ApiError {
     /// A call refused by the server's own policy (read-only, workspace pin, confirmation).
     #[error("{0}")]
     Refused(String),
+    /// The write budget (PORTKEY_MAX_WRITES_PER_MINUTE) is spent; nothing was sent.
+    #[error(
+        "This server allows {limit} calls of tools that change data per minute (PORTKEY_MAX_WRITES_PER_MINUTE) and that many were made in the last minute; nothing was sent. Wait {retry_after_seconds} s, and check with the user that this many changes are intended."
+    )]
+    WriteBudget {
+        limit: u32,
+        retry_after_seconds: u64,
+    },
     /// The client cancelled the call.
     #[error(
         "The call was cancelled by the client. {}",
@@ -142,6 +150,13 @@ impl ApiError {
             ApiError::Timeout { ms } => {
                 d.insert("timeout_ms".into(), json!(ms));
             }
+            ApiError::WriteBudget {
+                limit,
+                retry_after_seconds,
+            } => {
+                d.insert("limit_per_minute".into(), json!(limit));
+                d.insert("retry_after_seconds".into(), json!(retry_after_seconds));
+            }
             _ => {}
         }
         d.insert("kind".into(), json!(self.kind()));
@@ -161,6 +176,7 @@ impl ApiError {
             ApiError::MissingApiKey => "missing_api_key",
             ApiError::Refused(_) => "refused",
             ApiError::Cancelled { .. } => "cancelled",
+            ApiError::WriteBudget { .. } => "write_budget",
             ApiError::Other(_) => "tool_error",
         }
     }

@@ -3,6 +3,8 @@
 
 pub mod client;
 pub mod config;
+pub mod discover;
+pub mod doctor;
 pub mod domains;
 pub mod envelope;
 pub mod error;
@@ -32,6 +34,7 @@ pub fn selection(config: &Config) -> Selection {
         exclude: config.exclude_tools.clone(),
         read_only: config.read_only,
         workspace_pin: config.workspace_id.clone(),
+        unavailable: Default::default(),
     }
 }
 
@@ -42,9 +45,46 @@ pub fn build_registry(config: &Config) -> Result<Registry, String> {
 
 /// Builds the whole server for a configuration.
 pub fn build_server(config: &Config) -> Result<server::PortkeyServer, String> {
+    build_server_without(config, Default::default())
+}
+
+/// Builds the server leaving out `unavailable` tools (name -> why).
+pub fn build_server_without(
+    config: &Config,
+    unavailable: std::collections::HashMap<String, String>,
+) -> Result<server::PortkeyServer, String> {
     let client = Arc::new(client::PortkeyClient::new(config)?);
-    let registry = Arc::new(build_registry(config)?);
+    let mut sel = selection(config);
+    sel.unavailable = unavailable;
+    let registry = Arc::new(Registry::build(domains::DOMAINS, &sel)?);
     server::PortkeyServer::new(registry, client, config)
+}
+
+/// Runs the scope doctor over every domain with a server that has every tool enabled (the
+/// configured key, base URL and pin still apply).
+pub async fn diagnose(config: &Config) -> Result<Vec<doctor::Report>, String> {
+    let mut all = config.clone();
+    all.domains.clear();
+    all.tools.clear();
+    all.exclude_tools.clear();
+    all.read_only = false;
+    all.confirm_destructive = false;
+    all.audit_log = None;
+    all.max_writes_per_minute = 0;
+    let server = build_server(&all)?;
+    Ok(doctor::run(&server, &domain_names()).await)
+}
+
+/// The tools to hide under `PORTKEY_HIDE_UNAVAILABLE`, from a doctor run.
+pub async fn unavailable_tools(
+    config: &Config,
+) -> Result<std::collections::HashMap<String, String>, String> {
+    let reports = diagnose(config).await?;
+    let registry = build_registry(config)?;
+    Ok(doctor::unavailable(&reports, &registry)
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect())
 }
 
 /// The names of every domain, in order.

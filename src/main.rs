@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use portkey_admin_mcp::config::{Cli, Command, Config};
-use portkey_admin_mcp::{build_registry, build_server, domain_names};
+use portkey_admin_mcp::{build_registry, domain_names};
 
 fn init_logging(level: Option<&str>) {
     use tracing_subscriber::filter::{FilterExt, filter_fn};
@@ -55,6 +55,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Some(Command::Tools { domain, json }) => print_catalog(&config, &domain, json),
+        Some(Command::Doctor { json }) => doctor(&config, json),
         Some(Command::Http { host, port }) => serve_http(config, host.as_deref(), port),
         None => match portkey_admin_mcp::http::transport_is_http(&env_var) {
             Ok(true) => serve_http(config, None, None),
@@ -138,6 +139,50 @@ fn print_catalog(config: &Config, only: &[String], json: bool) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+fn doctor(config: &Config, json: bool) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("portkey-admin-mcp: could not start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let reports = match runtime.block_on(portkey_admin_mcp::diagnose(config)) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("portkey-admin-mcp: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let text = if json {
+        let list: Vec<serde_json::Value> = reports.iter().map(|r| r.to_json()).collect();
+        format!("{}\n", serde_json::json!({"areas": list}))
+    } else {
+        portkey_admin_mcp::doctor::text(&reports)
+    };
+    let mut out = std::io::stdout().lock();
+    if out
+        .write_all(text.as_bytes())
+        .and_then(|_| out.flush())
+        .is_err()
+    {
+        return ExitCode::from(1);
+    }
+    use portkey_admin_mcp::doctor::Verdict;
+    let broken = reports
+        .iter()
+        .any(|r| matches!(r.verdict, Verdict::KeyInvalid | Verdict::NoKey));
+    if broken {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
 fn serve(config: Config) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -151,7 +196,18 @@ fn serve(config: Config) -> ExitCode {
         }
     };
     let code = runtime.block_on(async move {
-        let server = match build_server(&config) {
+        let unavailable = if config.hide_unavailable {
+            match portkey_admin_mcp::unavailable_tools(&config).await {
+                Ok(u) => u,
+                Err(e) => {
+                    eprintln!("portkey-admin-mcp: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+        } else {
+            Default::default()
+        };
+        let server = match portkey_admin_mcp::build_server_without(&config, unavailable) {
             Ok(s) => s,
             Err(e) => {
                 eprintln!("portkey-admin-mcp: {e}");

@@ -12,10 +12,12 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::Method;
-use rmcp::model::{ElicitRequestParams, ElicitationAction};
+use rmcp::model::{
+    ElicitRequestParams, ElicitationAction, ProgressNotificationParam, ProgressToken,
+};
 use rmcp::service::Peer;
 use rmcp::{ErrorData, RoleServer};
 use serde_json::{Value, json};
@@ -30,6 +32,65 @@ use crate::registry::{Registry, ToolDef};
 /// Default limit on how long the user may take to answer a confirmation.
 pub const DEFAULT_CONFIRM_TIMEOUT_MS: u64 = 120_000;
 
+/// What the transport knows about one call besides its name and arguments.
+#[derive(Clone, Default)]
+pub struct CallCtx {
+    /// The client, to ask for confirmation and to send progress; none in the CLI and tests.
+    pub peer: Option<Peer<RoleServer>>,
+    /// The client's progress token, when it asked for progress notifications.
+    pub progress: Option<ProgressToken>,
+    /// Who is calling (an HTTP principal); the write budget is counted per principal.
+    pub principal: Option<String>,
+    /// The caller's own Portkey key (HTTP without PORTKEY_API_KEY): sent for this call only in
+    /// place of the configured one, and redacted from everything the call returns, logs or
+    /// journals.
+    pub key: Option<RequestKey>,
+}
+
+/// Calls of write tools in the last minute, per principal (`PORTKEY_MAX_WRITES_PER_MINUTE`).
+#[derive(Debug, Default)]
+struct WriteBudget {
+    limit: u32,
+    recent: Mutex<std::collections::HashMap<String, std::collections::VecDeque<Instant>>>,
+}
+
+const BUDGET_WINDOW: Duration = Duration::from_secs(60);
+
+impl WriteBudget {
+    /// Takes one write from `principal`'s budget, or says how long until one is free.
+    fn take(&self, principal: &str) -> Result<(), ApiError> {
+        if self.limit == 0 {
+            return Ok(());
+        }
+        let now = Instant::now();
+        let Ok(mut all) = self.recent.lock() else {
+            return Ok(());
+        };
+        // Forget principals whose window is empty, so the map stays small.
+        all.retain(|_, q| {
+            q.back()
+                .is_some_and(|t| now.duration_since(*t) < BUDGET_WINDOW)
+        });
+        let q = all.entry(principal.to_string()).or_default();
+        while q
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= BUDGET_WINDOW)
+        {
+            q.pop_front();
+        }
+        if q.len() >= self.limit as usize {
+            let oldest = q.front().copied().unwrap_or(now);
+            let wait = BUDGET_WINDOW.saturating_sub(now.duration_since(oldest));
+            return Err(ApiError::WriteBudget {
+                limit: self.limit,
+                retry_after_seconds: wait.as_secs_f64().ceil().max(1.0) as u64,
+            });
+        }
+        q.push_back(now);
+        Ok(())
+    }
+}
+
 /// The policy side of the server: everything a call needs besides its transport.
 pub struct Pipeline {
     registry: Arc<Registry>,
@@ -39,6 +100,7 @@ pub struct Pipeline {
     journal: Option<Arc<Journal>>,
     /// Set when PORTKEY_AUDIT_LOG was given but cannot be opened: write tools are refused.
     journal_error: Option<String>,
+    budget: WriteBudget,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -50,19 +112,14 @@ impl std::fmt::Debug for Pipeline {
     }
 }
 
-/// Who a call is made for, when a transport knows (HTTP): the caller's own Portkey key, used for
-/// this call only in place of the configured one.
-#[derive(Debug, Clone, Default)]
-pub struct Caller {
-    pub key: Option<RequestKey>,
-}
-
 /// The settings of a pipeline besides its registry and client.
 #[derive(Debug, Clone, Default)]
 pub struct Policy {
     pub confirm_destructive: bool,
     pub confirm_timeout_ms: u64,
     pub audit_log: Option<std::path::PathBuf>,
+    /// Calls of write tools allowed per rolling minute and principal; 0 means no limit.
+    pub max_writes_per_minute: u32,
 }
 
 impl Pipeline {
@@ -91,6 +148,10 @@ impl Pipeline {
             confirm_timeout: Duration::from_millis(ms),
             journal,
             journal_error,
+            budget: WriteBudget {
+                limit: policy.max_writes_per_minute,
+                recent: Mutex::new(std::collections::HashMap::new()),
+            },
         }
     }
 
@@ -102,28 +163,15 @@ impl Pipeline {
         &self.client
     }
 
-    /// Runs one tool call to its envelope. `peer` is asked to confirm destructive requests (none:
-    /// they are refused); the call stops, and its outcome is journaled, when `cancelled` resolves.
+    /// Runs one tool call to its envelope. The context's peer is asked to confirm destructive
+    /// requests (none: they are refused) and told of progress; the call stops, and its outcome is
+    /// journaled, when `cancelled` resolves.
     pub async fn call(
         &self,
         name: &str,
         args: Value,
-        peer: Option<Peer<RoleServer>>,
+        ctx: CallCtx,
         cancelled: impl Future<Output = ()>,
-    ) -> Result<Value, ErrorData> {
-        self.call_as(name, args, peer, cancelled, Caller::default())
-            .await
-    }
-
-    /// [`Pipeline::call`] made for `caller`: its key, if any, is sent instead of the configured
-    /// one and is redacted from everything the call returns, logs or journals.
-    pub async fn call_as(
-        &self,
-        name: &str,
-        args: Value,
-        peer: Option<Peer<RoleServer>>,
-        cancelled: impl Future<Output = ()>,
-        caller: Caller,
     ) -> Result<Value, ErrorData> {
         // Resolve the tool; the registry already applied the selection.
         let Some(def) = self.registry.get(name).cloned() else {
@@ -138,7 +186,7 @@ impl Pipeline {
                 None,
             ));
         };
-        let key_text = caller
+        let key_text = ctx
             .key
             .as_ref()
             .map(RequestKey::expose)
@@ -156,22 +204,30 @@ impl Pipeline {
             journal_args: journal_args.clone().unwrap_or(Value::Null),
             call_id: call_id.clone(),
             confirm: self.confirm_destructive.then(|| Confirmer {
-                peer,
+                peer: ctx.peer.clone(),
                 timeout: self.confirm_timeout,
             }),
             confirmed: Mutex::new(false),
             redactor: redactor.clone(),
+            progress: match (ctx.peer.clone(), ctx.progress.clone()) {
+                (Some(p), Some(t)) => Some((p, t)),
+                _ => None,
+            },
+            requests: std::sync::atomic::AtomicU32::new(0),
         });
-        let has_key = caller.key.is_some() || self.client.has_key();
+        let has_key = ctx.key.is_some() || self.client.has_key();
         let api = Api::new(self.client.clone())
             .with_hook(gate.clone())
-            .with_key(caller.key);
+            .with_key(ctx.key.clone());
 
         let run = async {
             self.admit(&def, writes, has_key)?;
             crate::pin::ready(self.registry.pin(), &def, &args, &api).await?;
             let args = self.validate(&def, args)?;
             check_path_ids(&def, &args)?;
+            if writes {
+                self.budget.take(ctx.principal.as_deref().unwrap_or(""))?;
+            }
             if let Ok(mut a) = gate.args.lock() {
                 *a = args.clone();
             }
@@ -311,6 +367,10 @@ struct Gate {
     confirm: Option<Confirmer>,
     confirmed: Mutex<bool>,
     redactor: Redactor,
+    /// Where progress goes, when the client asked for it.
+    progress: Option<(Peer<RoleServer>, ProgressToken)>,
+    /// Requests sent so far, for progress.
+    requests: std::sync::atomic::AtomicU32,
 }
 
 impl Gate {
@@ -421,6 +481,17 @@ impl SendHook for Gate {
                         "{e}. The request was not sent, because every change must be journaled first (PORTKEY_AUDIT_LOG); free space or fix the file, or unset PORTKEY_AUDIT_LOG."
                     ))
                 })?;
+            }
+            let n = self
+                .requests
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                + 1;
+            if let Some((peer, token)) = &self.progress {
+                let note = ProgressNotificationParam::new(token.clone(), f64::from(n))
+                    .with_message(format!("request {n}: {} {}", req.method, escape(full_path)));
+                if let Err(e) = peer.notify_progress(note).await {
+                    tracing::debug!("could not send progress: {e}");
+                }
             }
             Ok(restart_budget)
         })

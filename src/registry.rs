@@ -80,6 +80,9 @@ pub struct Flags {
     pub revokes_access: bool,
     /// The tool acts on the whole organisation, beyond any one workspace: disabled under a pin.
     pub org_wide: bool,
+    /// The result carries text written by end users or models (logs, templates, completions):
+    /// it is fenced off as untrusted data.
+    pub untrusted_output: bool,
 }
 
 impl Default for Flags {
@@ -89,6 +92,7 @@ impl Default for Flags {
             returns_new_secret: false,
             revokes_access: false,
             org_wide: false,
+            untrusted_output: false,
         }
     }
 }
@@ -173,6 +177,11 @@ impl ToolDef {
         self.flags.revokes_access = true;
         self
     }
+    /// Marks the tool's result as carrying text from end users or models.
+    pub fn untrusted_output(mut self) -> Self {
+        self.flags.untrusted_output = true;
+        self
+    }
     /// Marks the tool as acting on the organisation as a whole.
     pub fn org_wide(mut self) -> Self {
         self.flags.org_wide = true;
@@ -251,6 +260,8 @@ pub struct Selection {
     pub read_only: bool,
     /// The workspace the server is pinned to (`PORTKEY_WORKSPACE_ID`); see `pin`.
     pub workspace_pin: Option<String>,
+    /// Tools the API key cannot use, with why (`PORTKEY_HIDE_UNAVAILABLE`, see `doctor`).
+    pub unavailable: HashMap<String, String>,
 }
 
 /// Why a known tool is not callable on this server.
@@ -285,6 +296,7 @@ pub struct Registry {
     listed: Arc<Vec<rmcp::model::Tool>>,
     index: HashMap<&'static str, usize>,
     hidden: HashMap<&'static str, Hidden>,
+    unavailable: HashMap<&'static str, String>,
     pin: Option<pin::Pin>,
     read_only: bool,
 }
@@ -305,6 +317,7 @@ impl Registry {
         let tools_given = !selection.tools.is_empty();
         let mut tools = Vec::new();
         let mut hidden = HashMap::new();
+        let mut unavailable = HashMap::new();
         for mut def in all {
             let in_domain = if domains_given {
                 selection.domains.iter().any(|d| d == def.domain)
@@ -323,6 +336,12 @@ impl Registry {
             } else {
                 Some(Hidden::Domain)
             };
+            if verdict.is_none()
+                && let Some(why) = selection.unavailable.get(def.name)
+            {
+                unavailable.insert(def.name, why.clone());
+                continue;
+            }
             match verdict {
                 Some(h) => {
                     hidden.insert(def.name, h);
@@ -341,6 +360,7 @@ impl Registry {
             tools,
             listed,
             index,
+            unavailable,
             hidden,
             pin: selection.workspace_pin.as_deref().map(pin::Pin::new),
             read_only: selection.read_only,
@@ -352,8 +372,16 @@ impl Registry {
     }
 
     /// Why a known tool is not callable here, if it is hidden.
-    pub fn hidden_reason(&self, name: &str) -> Option<&'static str> {
-        self.hidden.get(name).map(|h| h.reason())
+    pub fn hidden_reason(&self, name: &str) -> Option<String> {
+        self.hidden
+            .get(name)
+            .map(|h| h.reason().to_string())
+            .or_else(|| self.unavailable.get(name).cloned())
+    }
+
+    /// How many tools are left out because the API key cannot use them.
+    pub fn unavailable_count(&self) -> usize {
+        self.unavailable.len()
     }
 
     pub fn tools(&self) -> &[Arc<ToolDef>] {

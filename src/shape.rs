@@ -88,6 +88,32 @@ fn unexpected(key: &str) -> ApiError {
     ))
 }
 
+/// The error for an answer in neither the documented shape nor the older one; `expected` says
+/// what was looked for.
+pub fn unexpected_shape(expected: &str) -> ApiError {
+    unexpected(expected)
+}
+
+/// The object an answer carries: `data` when Portkey wraps it as its OpenAPI documents
+/// (`{success, data: {...}}`), else the answer itself (the unwrapped form some deployments send).
+pub fn payload(v: &Value) -> &Value {
+    match v.get("data") {
+        Some(d @ Value::Object(_)) => d,
+        _ => v,
+    }
+}
+
+/// A member looked up in the documented `{data: {...}}` wrapper first, then at the top level;
+/// null when neither has it.
+pub fn member(v: &Value, key: &str) -> Value {
+    payload(v)
+        .get(key)
+        .filter(|x| !x.is_null())
+        .or_else(|| v.get(key).filter(|x| !x.is_null()))
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
 /// Inserts `value` under `key` when it is not null.
 pub fn put(map: &mut Map<String, Value>, key: &str, value: Value) {
     if !value.is_null() {
@@ -111,6 +137,24 @@ pub fn to_json<T: serde::Serialize>(v: &T) -> Result<Value, ApiError> {
         .map_err(|e| ApiError::Other(format!("could not encode the request: {e}")))
 }
 
+/// Writes a number as JavaScript does in JSON: a whole value without a fraction (`1`, not
+/// `1.0`), as fields the spec types `integer` need. Use with `#[serde(serialize_with = ...)]`.
+pub fn whole<S: serde::Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+    if x.fract() == 0.0 && x.abs() < 9.0e15 {
+        s.serialize_i64(*x as i64)
+    } else {
+        s.serialize_f64(*x)
+    }
+}
+
+/// [`whole`] for an optional member (pair it with `skip_serializing_if = "Option::is_none"`).
+pub fn whole_opt<S: serde::Serializer>(x: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match x {
+        Some(f) => whole(f, s),
+        None => s.serialize_none(),
+    }
+}
+
 /// For `Option<Option<T>>` fields: an absent member stays `None`, an explicit `null` becomes
 /// `Some(None)`, so a given null reaches Portkey as null (it clears the value there).
 /// Use with `#[serde(default, deserialize_with = "crate::shape::nullable")]`.
@@ -127,7 +171,17 @@ pub fn now_iso() -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
-    let secs = now.as_secs() as i64;
+    let whole = iso_of_secs(now.as_secs());
+    format!(
+        "{}.{:03}Z",
+        whole.trim_end_matches('Z'),
+        now.subsec_millis()
+    )
+}
+
+/// A Unix time in seconds as `YYYY-MM-DDTHH:MM:SSZ` (UTC).
+pub fn iso_of_secs(secs: u64) -> String {
+    let secs = secs as i64;
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
@@ -139,11 +193,10 @@ pub fn now_iso() -> String {
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
     format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
         rem / 3600,
         (rem % 3600) / 60,
-        rem % 60,
-        now.subsec_millis()
+        rem % 60
     )
 }
 

@@ -142,7 +142,7 @@ async fn every_series_tool_sends_its_path_and_shapes_points() {
         (
             "get_token_analytics",
             "tokens",
-            json!({"total_tokens": 1250, "prompt_tokens": 800, "completion_tokens": 450}),
+            json!({"total_tokens": 1250, "avg_tokens_per_request": 12, "prompt_tokens": 800, "completion_tokens": 450}),
         ),
         (
             "get_latency_analytics",
@@ -167,12 +167,12 @@ async fn every_series_tool_sends_its_path_and_shapes_points() {
         (
             "get_cache_hit_rate",
             "cache/hit-rate",
-            json!({"hit_rate": 2.5, "total_hits": 40, "total_misses": 60}),
+            json!({"hit_rate": 2.5, "total_hits": 1250, "total_misses": 60}),
         ),
         (
             "get_users_analytics",
             "users",
-            json!({"total_active_users": 7, "total_new_users": 2}),
+            json!({"total_users": 1250, "total_active_users": 7, "total_new_users": 2}),
         ),
     ];
     let h = Harness::start().await;
@@ -297,9 +297,10 @@ async fn group_tools_page_only_when_asked_and_count_rows() {
             {"user": "u1", "requests": "10", "cost": "5", "object": "analytics-group"},
             {"user": "u2", "requests": "3", "cost": "1", "object": "analytics-group"}]}),
     );
-    let (env, sent) = h.call("get_analytics_group_users", window()).await;
+    let ws = || with_window(json!({"workspace_slug": "ws"}));
+    let (env, sent) = h.call("get_analytics_group_users", ws()).await;
     assert_eq!(sent[0].path, "/v1/analytics/groups/users");
-    assert_eq!(sent[0].sorted_query(), query(&[]));
+    assert_eq!(sent[0].sorted_query(), query(&[("workspace_slug", "ws")]));
     assert_eq!(env["data"]["total_groups"], 42);
     assert_eq!(env["data"]["group_count"], 2);
     assert_eq!(env["data"]["users"][1]["user"], "u2");
@@ -307,7 +308,7 @@ async fn group_tools_page_only_when_asked_and_count_rows() {
         .call(
             "get_analytics_group_models",
             with_window(
-                json!({"current_page": 2, "page_size": 25, "provider_models": ["openai__gpt-4o"]}),
+                json!({"current_page": 2, "page_size": 25, "provider_models": ["openai__gpt-4o"], "workspace_slug": "ws"}),
             ),
         )
         .await;
@@ -317,23 +318,24 @@ async fn group_tools_page_only_when_asked_and_count_rows() {
         query(&[
             ("ai_org_model", "openai__gpt-4o"),
             ("current_page", "2"),
-            ("page_size", "25")
+            ("page_size", "25"),
+            ("workspace_slug", "ws")
         ])
     );
     assert_eq!(env["data"]["models"][0]["requests"], "10");
     h.refused(
         "get_analytics_group_users",
-        with_window(json!({"page_size": 0})),
+        with_window(json!({"page_size": 0, "workspace_slug": "ws"})),
     )
     .await;
     h.refused(
         "get_analytics_group_models",
-        with_window(json!({"page_size": 101})),
+        with_window(json!({"page_size": 101, "workspace_slug": "ws"})),
     )
     .await;
     // A list answer without `data` cannot be counted.
     h.api.reply_json(200, json!({"total": 1}));
-    let (env, _) = h.call("get_analytics_group_users", window()).await;
+    let (env, _) = h.call("get_analytics_group_users", ws()).await;
     assert_eq!(env["ok"], false);
 }
 
@@ -359,11 +361,46 @@ async fn group_metadata_encodes_the_key_and_refuses_a_blank_one() {
     let msg = h
         .refused(
             "get_analytics_group_metadata",
-            with_window(json!({"metadata_key": "  "})),
+            with_window(json!({"metadata_key": "  ", "workspace_slug": "ws"})),
         )
         .await;
     assert!(msg.contains("metadata_key"), "{msg}");
-    h.refused("get_analytics_group_metadata", window()).await;
+    h.refused(
+        "get_analytics_group_metadata",
+        with_window(json!({"workspace_slug": "ws"})),
+    )
+    .await;
+}
+
+/// GET /analytics/groups/{users,ai-models,metadata/{metadataKey}} take the spec's required
+/// `WorkspaceSlug` parameter: without it nothing is sent and the message names it.
+#[tokio::test]
+async fn group_tools_need_a_workspace_slug() {
+    let h = Harness::start().await;
+    for (tool, extra) in [
+        ("get_analytics_group_users", json!({})),
+        ("get_analytics_group_models", json!({})),
+        (
+            "get_analytics_group_metadata",
+            json!({"metadata_key": "env"}),
+        ),
+    ] {
+        let msg = h.refused(tool, with_window(extra.clone())).await;
+        assert!(msg.contains("workspace_slug"), "{msg}");
+        let mut blank = extra.clone();
+        blank["workspace_slug"] = json!("");
+        h.refused(tool, with_window(blank)).await;
+    }
+    let tools = h.mcp.list_tools().await;
+    for name in [
+        "get_analytics_group_users",
+        "get_analytics_group_models",
+        "get_analytics_group_metadata",
+    ] {
+        let t = tools.iter().find(|t| t["name"] == name).unwrap();
+        let req = t["inputSchema"]["required"].as_array().unwrap();
+        assert!(req.contains(&json!("workspace_slug")), "{name}: {req:?}");
+    }
 }
 
 #[tokio::test]
@@ -445,4 +482,54 @@ async fn all_analytics_tools_are_gated_read_only() {
         let props = t["inputSchema"]["properties"].as_object().unwrap();
         assert!(props.contains_key("metadata_filter") && props.contains_key("span_ids"));
     }
+}
+
+/// Answers shaped exactly as the spec describes each graph: every member it documents comes back
+/// (the tokens average, the cache-hit breakdown and savings, the unique-user totals).
+#[tokio::test]
+async fn spec_shaped_graphs_keep_every_documented_member() {
+    let h = Harness::start().await;
+    h.api.reply_json(
+        200,
+        json!({"object": "analytics-graph", "summary": {"total": 5000, "avg": 250},
+            "data_points": [{"timestamp": "2026-01-01T00:00:00Z", "total": 5000, "avg": 250}]}),
+    );
+    let (env, _) = h.call("get_token_analytics", window()).await;
+    assert_eq!(
+        env["data"]["summary"],
+        json!({"total_tokens": 5000, "avg_tokens_per_request": 250})
+    );
+    assert_eq!(
+        env["data"]["data_points"][0],
+        json!({"timestamp": "2026-01-01T00:00:00Z", "total": 5000, "avg": 250})
+    );
+
+    h.api.reply_json(
+        200,
+        json!({"object": "analytics-graph", "summary": {"total": 40, "rate": 12},
+            "data_points": [{"timestamp": "2026-01-01T00:00:00Z", "simple_hits": 30, "semantic_hits": 10, "rate": 12,
+                "cumulative_simple_cache_savings": 150, "cumulative_semantic_cache_savings": 70}]}),
+    );
+    let (env, _) = h.call("get_cache_hit_rate", window()).await;
+    assert_eq!(
+        env["data"]["summary"],
+        json!({"hit_rate": 12, "total_hits": 40})
+    );
+    assert_eq!(
+        env["data"]["data_points"][0],
+        json!({"timestamp": "2026-01-01T00:00:00Z", "rate": 12, "simple_hits": 30, "semantic_hits": 10,
+            "cumulative_simple_cache_savings": 150, "cumulative_semantic_cache_savings": 70})
+    );
+
+    h.api.reply_json(
+        200,
+        json!({"object": "analytics-graph", "summary": {"total": 9},
+            "data_points": [{"timestamp": "2026-01-01T00:00:00Z", "total": 4}]}),
+    );
+    let (env, _) = h.call("get_users_analytics", window()).await;
+    assert_eq!(env["data"]["summary"], json!({"total_users": 9}));
+    assert_eq!(
+        env["data"]["data_points"][0],
+        json!({"timestamp": "2026-01-01T00:00:00Z", "total_users": 4})
+    );
 }

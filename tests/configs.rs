@@ -141,3 +141,79 @@ async fn list_config_versions_shapes_versions() {
     assert_eq!(env["data"]["total"], 2);
     assert_eq!(env["data"]["versions"][1]["config"]["a"], 1);
 }
+
+/// POST /configs answers `{success, data: {id, version_id}}` (the spec's example): both come back.
+#[tokio::test]
+async fn create_config_reads_the_specs_wrapped_answer() {
+    let h = Harness::start().await;
+    h.api.reply_json(
+        200,
+        json!({"success": true, "data": {"id": "f3d8d070-f29d-43a3-bf97-3159c60f4ce0",
+            "version_id": "0db4065b-ead2-4daa-bf5e-7e9106585133"}}),
+    );
+    let (env, _) = h
+        .call("create_config", json!({"name": "n", "retry_attempts": 3}))
+        .await;
+    assert_eq!(env["ok"], true);
+    assert_eq!(env["data"]["id"], "f3d8d070-f29d-43a3-bf97-3159c60f4ce0");
+    assert_eq!(
+        env["data"]["version_id"],
+        "0db4065b-ead2-4daa-bf5e-7e9106585133"
+    );
+    assert!(env["data"].get("response").is_none());
+
+    // An answer with the id in neither place: the config was created, so the answer is passed
+    // on whole rather than dropped (an error would invite a second create).
+    h.api.reply_json(
+        200,
+        json!({"success": true, "result": {"config_id": "c-7"}}),
+    );
+    let (env, _) = h
+        .call("create_config", json!({"name": "n", "retry_attempts": 3}))
+        .await;
+    assert_eq!(env["ok"], true);
+    assert!(env["data"].get("id").is_none());
+    assert_eq!(env["data"]["response"]["result"]["config_id"], "c-7");
+}
+
+/// PUT /configs/{slug} answers `{success, data: {version_id}}` (the spec's example).
+#[tokio::test]
+async fn update_config_reads_the_specs_wrapped_answer() {
+    let h = Harness::start().await;
+    h.api.reply_json(
+        200,
+        json!({"success": true, "data": {"version_id": "abe447e2-f6aa-4229-93b7-8ee3183b6667"}}),
+    );
+    let (env, _) = h
+        .call("update_config", json!({"slug": "s", "name": "m"}))
+        .await;
+    assert_eq!(
+        env["data"]["version_id"],
+        "abe447e2-f6aa-4229-93b7-8ee3183b6667"
+    );
+    assert_eq!(env["data"]["success"], true);
+    assert!(env["data"].get("response").is_none());
+}
+
+/// GET /configs/{slug} answers `{success, data: {config: {...}}}` (the spec's example): the
+/// config comes back whole, not as `{}`; an answer in neither shape is an error.
+#[tokio::test]
+async fn get_config_reads_the_specs_wrapped_answer() {
+    let h = Harness::start().await;
+    let config = json!({"retry": {"attempts": 5, "on_status_codes": [429, 529]},
+        "cache": {"mode": "simple", "max_age": 3600}, "strategy": {"mode": "fallback"},
+        "targets": [{"provider": "openai", "virtual_key": "main-258f4d"},
+            {"provider": "azure-openai", "virtual_key": "azure-test-4110dd"}]});
+    h.api
+        .reply_json(200, json!({"success": true, "data": {"config": config}}));
+    let (env, _) = h.call("get_config", json!({"slug": "pc-x"})).await;
+    assert_eq!(env["ok"], true);
+    assert_eq!(env["data"]["config"], config);
+
+    h.api.reply_json(200, json!({"success": true, "data": []}));
+    let (env, sent) = h.call("get_config", json!({"slug": "pc-x"})).await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(env["ok"], false);
+    let msg = env["error"]["message"].as_str().unwrap();
+    assert!(msg.contains("data.config"), "{msg}");
+}

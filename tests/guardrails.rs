@@ -9,7 +9,7 @@
 mod common;
 
 use common::*;
-use serde_json::json;
+use serde_json::{Value, json};
 
 const SERVER: &str = "0b9e3c1a-8f2d-4c5e-9a7b-1d2e3f4a5b6c";
 const CAPABILITY: &str = "7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f";
@@ -217,7 +217,7 @@ async fn create_guardrail_for_llm_needs_checks_and_actions() {
     );
     h.refused(
         "create_guardrail",
-        json!({"name": "n", "checks": [{"id": "c"}]}),
+        json!({"name": "n", "checks": [{"id": "default.isAllLowerCase"}]}),
     )
     .await;
     h.refused(
@@ -232,7 +232,7 @@ async fn create_guardrail_for_llm_needs_checks_and_actions() {
     .await;
     h.refused(
         "create_guardrail",
-        json!({"name": "n", "target": "tools", "checks": [{"id": "c"}], "actions": {}}),
+        json!({"name": "n", "target": "tools", "checks": [{"id": "default.isAllLowerCase"}], "actions": {}}),
     )
     .await;
 }
@@ -358,6 +358,105 @@ async fn mcp_server_mappings_refuse_bad_input() {
         json!({"guardrail_id": "g1", "mcp_server_id": SERVER, "run_on": ["both"]}),
     )
     .await;
+}
+
+/// components.schemas.GuardrailCheck: `id` is one of the spec's check types, and each type's
+/// parameters schema (JWTParameters, ContainsParameters, ...) has required members.
+#[tokio::test]
+async fn checks_take_the_spec_ids_and_their_required_parameters() {
+    let h = Harness::start().await;
+    let tools = h.mcp.list_tools().await;
+    for name in ["create_guardrail", "update_guardrail"] {
+        let t = tools.iter().find(|t| t["name"] == name).unwrap();
+        let ids = t["inputSchema"]["properties"]["checks"]["items"]["properties"]["id"]["enum"]
+            .as_array()
+            .unwrap();
+        assert_eq!(ids.len(), 46, "{name}");
+        for id in ["default.jwt", "portkey.pii", "panw-prisma-airs.intercept"] {
+            assert!(ids.contains(&json!(id)), "{name}: {id}");
+        }
+    }
+    let actions = json!({"deny": true});
+    let create = |checks: Value| json!({"name": "g", "checks": checks, "actions": actions.clone()});
+
+    // An id the spec does not list.
+    let msg = h
+        .refused("create_guardrail", create(json!([{"id": "default.nope"}])))
+        .await;
+    assert!(msg.contains("checks[0].id"), "{msg}");
+    h.refused(
+        "update_guardrail",
+        json!({"guardrail_id": "g", "checks": [{"id": "id-1"}]}),
+    )
+    .await;
+
+    // A check without a parameter its type requires: named, with the parameter.
+    let msg = h
+        .refused("create_guardrail", create(json!([{"id": "default.jwt"}])))
+        .await;
+    assert!(
+        msg.contains("default.jwt")
+            && msg.contains("parameters.jwksUri")
+            && msg.contains("parameters.headerKey"),
+        "{msg}"
+    );
+    let msg = h
+        .refused(
+            "create_guardrail",
+            create(json!([{"id": "default.jwt", "parameters": {"jwksUri": "https://x/jwks.json", "headerKey": null}}])),
+        )
+        .await;
+    assert!(
+        msg.contains("needs `parameters.headerKey`;") && !msg.contains("parameters.jwksUri"),
+        "{msg}"
+    );
+    let msg = h
+        .refused(
+            "update_guardrail",
+            json!({"guardrail_id": "g", "checks": [
+                {"id": "default.isAllLowerCase"},
+                {"id": "bedrock.guard", "parameters": {"guardrailVersion": "1"}}]}),
+        )
+        .await;
+    assert!(
+        msg.contains("bedrock.guard")
+            && msg.contains("checks[1]")
+            && msg.contains("parameters.guardrailId"),
+        "{msg}"
+    );
+
+    // Complete checks go out as given; a required `operator` left out takes the spec's default.
+    let checks = json!([
+        {"id": "default.jwt", "parameters": {"jwksUri": "https://x/jwks.json", "headerKey": "Authorization"}},
+        {"id": "default.contains", "parameters": {"words": ["a"]}},
+        {"id": "default.requiredMetadataKeys", "parameters": {"metadataKeys": ["env"]}},
+        {"id": "default.jsonKeys", "parameters": {"keys": ["k"], "operator": "none"}},
+        {"id": "default.isAllLowerCase"}
+    ]);
+    let (env, sent) = h.call("create_guardrail", create(checks)).await;
+    assert_eq!(env["ok"], true, "{env}");
+    assert_eq!(
+        sent[0].body.as_ref().unwrap()["checks"],
+        json!([
+            {"id": "default.jwt", "parameters": {"jwksUri": "https://x/jwks.json", "headerKey": "Authorization"}},
+            {"id": "default.contains", "parameters": {"words": ["a"], "operator": "any"}},
+            {"id": "default.requiredMetadataKeys", "parameters": {"metadataKeys": ["env"], "operator": "all"}},
+            {"id": "default.jsonKeys", "parameters": {"keys": ["k"], "operator": "none"}},
+            {"id": "default.isAllLowerCase"}
+        ])
+    );
+    let (_, sent) = h
+        .call(
+            "update_guardrail",
+            json!({"guardrail_id": "g", "checks": [{"id": "patronus.custom", "parameters": {"profile": "system:is-concise"}}]}),
+        )
+        .await;
+    assert_eq!(
+        sent[0].body,
+        Some(
+            json!({"checks": [{"id": "patronus.custom", "parameters": {"profile": "system:is-concise"}}]})
+        )
+    );
 }
 
 #[tokio::test]

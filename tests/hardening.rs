@@ -525,9 +525,9 @@ async fn secrets_the_caller_sent_or_the_key_never_reach_result_stderr_or_journal
         ),
         (
             "insert_log",
-            json!({"request": {"url": "https://api.openai.com/v1/chat/completions", "method": "POST",
-                "headers": {"Authorization": basic, "X-Api-Key": api_key_header}, "body": {}},
-                "response": {"status": 200, "body": {}}}),
+            json!({"request_url": "https://api.openai.com/v1/chat/completions", "request_method": "POST",
+                "request_headers": {"Authorization": basic, "X-Api-Key": api_key_header},
+                "request_body": {}, "response_status": 200, "response_body": {}}),
         ),
     ] {
         let env = mcp.call(tool, args).await;

@@ -488,4 +488,15 @@ async fn update_integration_workspaces_needs_enabled_with_global_limits() {
         json!({"slug": "s", "workspaces": [{"id": "w", "enabled": true, "alert_threshold": 150}]}),
     )
     .await;
+    // UsageLimits.alert_threshold has minimum: 1 in the spec, per workspace and global.
+    h.refused(
+        "update_integration_workspaces",
+        json!({"slug": "s", "workspaces": [{"id": "w", "enabled": true, "alert_threshold": 0}]}),
+    )
+    .await;
+    h.refused(
+        "update_integration_workspaces",
+        json!({"slug": "s", "workspaces": [], "global_workspace_access_enabled": true, "global_alert_threshold": 0}),
+    )
+    .await;
 }

@@ -67,7 +67,7 @@ async fn list_virtual_keys_pages_and_leaves_secrets_out() {
     assert!(row.get("key").is_none());
     assert_eq!(
         row["usage_limits"],
-        json!({"credit_limit": 10, "alert_threshold": 80, "periodic_reset": "monthly"})
+        json!({"credit_limit": 10, "type": "cost", "alert_threshold": 80, "periodic_reset": "monthly"})
     );
     assert_eq!(
         row["rate_limits"],
@@ -90,11 +90,37 @@ async fn list_virtual_keys_without_limits_gives_nulls() {
     let h = Harness::start().await;
     h.api.respond(generic_reply);
     let (env, sent) = h.call("list_virtual_keys", json!({})).await;
-    assert!(sent[0].query.is_empty());
+    // GET /virtual-keys requires both paging parameters: the spec's defaults are sent.
+    assert_eq!(
+        sent[0].sorted_query(),
+        vec![
+            ("current_page".into(), "0".into()),
+            ("page_size".into(), "50".into())
+        ]
+    );
     assert_eq!(
         env["data"],
         json!({"total": 1, "virtual_keys": [{"name": "mock", "slug": "mock-slug", "status": "active",
             "usage_limits": null, "rate_limits": null, "created_at": "2026-01-01T00:00:00Z"}]})
+    );
+    // One given: the other takes its default.
+    let (_, sent) = h.call("list_virtual_keys", json!({"page_size": 5})).await;
+    assert_eq!(
+        sent[0].sorted_query(),
+        vec![
+            ("current_page".into(), "0".into()),
+            ("page_size".into(), "5".into())
+        ]
+    );
+    let (_, sent) = h
+        .call("list_virtual_keys", json!({"current_page": 3}))
+        .await;
+    assert_eq!(
+        sent[0].sorted_query(),
+        vec![
+            ("current_page".into(), "3".into()),
+            ("page_size".into(), "50".into())
+        ]
     );
     h.refused("list_virtual_keys", json!({"page_size": 0}))
         .await;
@@ -239,6 +265,24 @@ async fn create_virtual_key_refusals() {
         json!({"name": "n", "provider": "openai", "key": "k", "alert_threshold": 101}),
     )
     .await;
+    // UsageLimits.alert_threshold has minimum: 1 in the spec.
+    for tool_args in [
+        (
+            "create_virtual_key",
+            json!({"name": "n", "provider": "openai", "key": "k", "alert_threshold": 0}),
+        ),
+        (
+            "update_virtual_key",
+            json!({"slug": "s", "alert_threshold": 0.5}),
+        ),
+        (
+            "update_api_key",
+            json!({"id": "00000000-0000-4000-8000-000000000001", "alert_threshold": 0}),
+        ),
+    ] {
+        let msg = h.refused(tool_args.0, tool_args.1).await;
+        assert!(msg.contains("alert_threshold"), "{msg}");
+    }
     h.refused(
         "create_virtual_key",
         json!({"name": "n", "provider": "openai", "key": "k", "credit_limit": 0}),
@@ -645,4 +689,30 @@ async fn debug_logging_keeps_provider_keys_off_stderr() {
         )
         .await;
     assert_hidden(&h, &env, PROVIDER_KEY);
+}
+
+/// GET /api-keys/{id} as the spec describes it: the usage cap's type and reset schedule come
+/// back with the cap (a token cap must not read as a cost cap).
+#[tokio::test]
+async fn get_api_key_keeps_the_usage_cap_type_and_schedule() {
+    let h = Harness::start().await;
+    h.api.reply_json(
+        200,
+        json!({"id": "k1", "name": "svc", "type": "workspace-service", "status": "active",
+            "usage_limits": {"credit_limit": 1000000, "type": "tokens", "alert_threshold": 90,
+                "periodic_reset": "weekly", "periodic_reset_days": 7, "next_usage_reset_at": "2026-02-01T00:00:00Z"},
+            "rate_limits": [{"type": "requests", "unit": "rpm", "value": 100}], "scopes": ["logs.view"],
+            "object": "api-key"}),
+    );
+    let (env, _) = h
+        .call(
+            "get_api_key",
+            json!({"id": "0a1b2c3d-1111-4222-8333-444455556666"}),
+        )
+        .await;
+    assert_eq!(
+        env["data"]["usage_limits"],
+        json!({"credit_limit": 1000000, "type": "tokens", "alert_threshold": 90, "periodic_reset": "weekly",
+            "periodic_reset_days": 7, "next_usage_reset_at": "2026-02-01T00:00:00Z"})
+    );
 }

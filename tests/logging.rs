@@ -9,7 +9,7 @@
 mod common;
 
 use common::*;
-use serde_json::json;
+use serde_json::{Value, json};
 
 fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
     p.iter()
@@ -45,6 +45,58 @@ async fn get_log_returns_the_log_as_is_and_sends_only_given_params() {
         ])
     );
     assert!(!h.mcp.stderr().contains("CUSTOMER-PROMPT-7731"));
+}
+
+/// The number token after `"key":` in a JSON text.
+fn raw_number<'a>(text: &'a str, key: &str) -> &'a str {
+    let at = text.find(&format!("\"{key}\":")).unwrap() + key.len() + 3;
+    let rest = &text[at..];
+    let end = rest.find([',', '}']).unwrap();
+    &rest[..end]
+}
+
+/// Numbers in Portkey's answer come back with the same value: 17 significant digits survive
+/// (serde_json's `float_roundtrip`; without it the last digit of `tiny` and `odd` moves), and
+/// integers past 2^53 stay integers. The text is checked with Rust's own float parser, so the
+/// harness's JSON parsing cannot hide a change; a float may come back in another spelling of
+/// the same double (`1.2345678901234566e-7` is the same value as `...567e-7`).
+#[tokio::test]
+async fn get_log_numbers_come_back_exactly() {
+    let h = Harness::start().await;
+    h.api.respond(|_| {
+        Reply::raw(
+            200,
+            "application/json",
+            r#"{"id":"log-n","cost":0.30000000000000004,"tiny":1.2345678901234567e-7,"odd":2.3529492621424576e-7,"big":12345678901234567890,"past_2_53":9007199254740993,"neg":-9223372036854775808}"#,
+        )
+    });
+    let resp = h
+        .mcp
+        .request(
+            "tools/call",
+            json!({"name": "get_log", "arguments": {"log_id": "log-n"}}),
+        )
+        .await;
+    let text = resp["result"]["content"][0]["text"].as_str().unwrap();
+    for (key, want) in [
+        ("cost", 0.30000000000000004_f64),
+        ("tiny", 1.2345678901234567e-7),
+        ("odd", 2.3529492621424576e-7),
+    ] {
+        let got: f64 = raw_number(text, key).parse().unwrap();
+        assert_eq!(got.to_bits(), want.to_bits(), "{key} changed: {text}");
+    }
+    assert_eq!(raw_number(text, "cost"), "0.30000000000000004");
+    for (key, want) in [
+        ("big", "12345678901234567890"),
+        ("past_2_53", "9007199254740993"),
+        ("neg", "-9223372036854775808"),
+    ] {
+        assert_eq!(raw_number(text, key), want, "{key} changed: {text}");
+    }
+    let d = &resp["result"]["structuredContent"]["data"];
+    assert_eq!(d["big"].as_u64(), Some(12_345_678_901_234_567_890));
+    assert_eq!(d["tiny"].as_f64(), Some(1.2345678901234567e-7));
 }
 
 #[tokio::test]
@@ -90,7 +142,7 @@ async fn field_restrictions_use_the_fixed_path() {
 async fn insert_log_builds_the_entry_with_defaults() {
     let h = Harness::start().await;
     h.api.reply_json(200, json!({"success": true}));
-    let (env, sent) = h.call("insert_log", json!({})).await;
+    let (env, sent) = h.call("insert_log", minimal_log()).await;
     assert_eq!(
         (sent[0].method.as_str(), sent[0].path.as_str()),
         ("POST", "/v1/logs")
@@ -98,7 +150,8 @@ async fn insert_log_builds_the_entry_with_defaults() {
     assert_eq!(
         sent[0].body,
         Some(
-            json!({"request": {"method": "post"}, "response": {"status": 200, "streamingMode": false}, "metadata": {}})
+            json!({"request": {"url": "https://api.example.com/v1/x", "method": "post", "body": {"q": 1}},
+                "response": {"status": 200, "body": {}, "streamingMode": false}, "metadata": {}})
         )
     );
     // Whole numbers go out as integers, as the reference sends them.
@@ -131,6 +184,26 @@ async fn insert_log_builds_the_entry_with_defaults() {
     assert!(!h.mcp.stderr().contains("SECRET-BODY-991"));
 }
 
+/// What CustomLog requires: request.url, request.body and response.body.
+fn minimal_log() -> Value {
+    json!({"request_url": "https://api.example.com/v1/x", "request_body": {"q": 1}, "response_body": {}})
+}
+
+#[tokio::test]
+async fn insert_log_needs_the_url_and_both_bodies() {
+    let h = Harness::start().await;
+    for missing in ["request_url", "request_body", "response_body"] {
+        let mut args = minimal_log();
+        args.as_object_mut().unwrap().remove(missing);
+        let msg = h.refused("insert_log", args).await;
+        assert!(msg.contains(missing), "{msg}");
+    }
+    let mut args = minimal_log();
+    args["request_url"] = json!("");
+    h.refused("insert_log", args).await;
+    h.refused("insert_log", json!({})).await;
+}
+
 #[tokio::test]
 async fn create_log_export_nests_filters() {
     let h = Harness::start().await;
@@ -150,10 +223,34 @@ async fn create_log_export_nests_filters() {
     assert_eq!(
         sent[0].body,
         Some(json!({"workspace_id": "ws",
-            "filters": {"time_of_generation_min": "2026-01-01", "time_of_generation_max": "2026-01-31", "cost_min": 1, "ai_model": ["gpt-4o"]},
+            "filters": {"time_of_generation_min": "2026-01-01", "time_of_generation_max": "2026-01-31", "cost_min": 1, "ai_model": "gpt-4o"},
             "requested_data": ["id", "cost", "response_status_code"]}))
     );
     assert_eq!(env["data"]["id"], "exp-1");
+    // The spec types filters.ai_model as one string: several models go comma-separated, none
+    // leaves the filter out.
+    let (_, sent) = h
+        .call(
+            "create_log_export",
+            json!({"time_min": "2026-01-01", "time_max": "2026-01-31", "ai_model": ["gpt-4o", "claude-3"],
+                "total_units_max": 2.5, "requested_fields": ["id"]}),
+        )
+        .await;
+    assert_eq!(
+        sent[0].body.as_ref().unwrap()["filters"],
+        json!({"time_of_generation_min": "2026-01-01", "time_of_generation_max": "2026-01-31",
+            "total_units_max": 2.5, "ai_model": "gpt-4o,claude-3"})
+    );
+    let (_, sent) = h
+        .call(
+            "create_log_export",
+            json!({"time_min": "a", "time_max": "b", "ai_model": [], "requested_fields": ["id"]}),
+        )
+        .await;
+    assert_eq!(
+        sent[0].body.as_ref().unwrap()["filters"],
+        json!({"time_of_generation_min": "a", "time_of_generation_max": "b"})
+    );
     assert!(
         env["data"]["message"]
             .as_str()
@@ -252,19 +349,34 @@ async fn download_returns_the_signed_url() {
 }
 
 #[tokio::test]
-async fn update_log_export_sends_only_given_fields() {
+async fn update_log_export_always_sends_filters() {
     let h = Harness::start().await;
     h.api
         .reply_json(200, json!({"id": "exp-1", "total": 1, "object": "export"}));
     let (env, sent) = h
-        .call("update_log_export", json!({"export_id": "exp-1"}))
+        .call(
+            "update_log_export",
+            json!({"export_id": "exp-1", "time_of_generation_max": "2026-03-01"}),
+        )
         .await;
     assert_eq!(
         (sent[0].method.as_str(), sent[0].path.as_str()),
         ("PUT", "/v1/logs/exports/exp-1")
     );
-    assert_eq!(sent[0].body, Some(json!({})));
+    assert_eq!(
+        sent[0].body,
+        Some(json!({"filters": {"time_of_generation_max": "2026-03-01"}}))
+    );
     assert_eq!(env["data"]["id"], "exp-1");
+    // The body's `filters` is required: without the end time that makes it, nothing is sent.
+    for args in [
+        json!({"export_id": "exp-1"}),
+        json!({"export_id": "exp-1", "requested_fields": ["id"]}),
+        json!({"export_id": "exp-1", "time_of_generation_max": ""}),
+    ] {
+        let msg = h.refused("update_log_export", args).await;
+        assert!(msg.contains("time_of_generation_max"), "{msg}");
+    }
     let (_, sent) = h
         .call(
             "update_log_export",

@@ -76,6 +76,14 @@ async fn list_mcp_integrations_filters_and_hides_header_values() {
     );
     assert!(row.get("configurations").is_none());
     assert_no_header_value(&h, &env);
+
+    // The spec's rows carry workspaces_count: it comes back.
+    let mut row = integration();
+    row["workspaces_count"] = json!(4);
+    h.api
+        .reply_json(200, json!({"total": 1, "has_more": false, "data": [row]}));
+    let (env, _) = h.call("list_mcp_integrations", json!({})).await;
+    assert_eq!(env["data"]["integrations"][0]["workspaces_count"], 4);
 }
 
 #[tokio::test]
@@ -215,8 +223,9 @@ async fn create_headers_auth_needs_headers() {
 #[tokio::test]
 async fn secret_mappings_must_target_unique_configuration_fields() {
     let h = Harness::start().await;
-    // The contract's `#all` example: its target_field does not start with `configurations.`.
-    let all = json!({"name": "name-1", "url": "https://example.com/mcp", "auth_type": "auth_type-1", "transport": "http",
+    // The contract's `#all` example (with an auth_type from the spec's enum): its target_field
+    // does not start with `configurations.`.
+    let all = json!({"name": "name-1", "url": "https://example.com/mcp", "auth_type": "headers", "transport": "http",
         "slug": "slug-1", "description": "description-1", "custom_headers": {"key": "value"}, "configurations": {"key": "value"},
         "workspace_id": "workspace_id-1", "secret_mappings": [{"target_field": "target_field-1",
         "secret_reference_id": "secret_reference_id-1", "secret_key": "secret_key-1", "value_format": "string"}]});
@@ -251,6 +260,52 @@ async fn secret_mappings_must_target_unique_configuration_fields() {
             "secret_mappings": [{"target_field": "configurations.a", "secret_reference_id": "s", "value_format": "yaml"}]}),
     )
     .await;
+}
+
+/// CreateMcpIntegration and UpdateMcpIntegration limit `auth_type` to oauth_auto, headers, none.
+#[tokio::test]
+async fn auth_type_is_one_of_the_spec_values() {
+    let h = Harness::start().await;
+    let tools = h.mcp.list_tools().await;
+    for name in ["create_mcp_integration", "update_mcp_integration"] {
+        let t = tools.iter().find(|t| t["name"] == name).unwrap();
+        assert_eq!(
+            t["inputSchema"]["properties"]["auth_type"]["enum"],
+            json!(["oauth_auto", "headers", "none"]),
+            "{name}"
+        );
+    }
+    for bad in ["basic", "auth_type-1", "NONE"] {
+        let msg = h
+            .refused(
+                "create_mcp_integration",
+                json!({"name": "n", "url": "https://x", "auth_type": bad, "transport": "http"}),
+            )
+            .await;
+        assert!(
+            msg.contains("auth_type") && msg.contains("oauth_auto"),
+            "{msg}"
+        );
+        h.refused(
+            "update_mcp_integration",
+            json!({"id": "i1", "auth_type": bad}),
+        )
+        .await;
+    }
+    let (_, sent) = h
+        .call(
+            "create_mcp_integration",
+            json!({"name": "n", "url": "https://x", "auth_type": "oauth_auto", "transport": "http"}),
+        )
+        .await;
+    assert_eq!(sent[0].body.as_ref().unwrap()["auth_type"], "oauth_auto");
+    let (_, sent) = h
+        .call(
+            "update_mcp_integration",
+            json!({"id": "i1", "auth_type": "none"}),
+        )
+        .await;
+    assert_eq!(sent[0].body, Some(json!({"auth_type": "none"})));
 }
 
 #[tokio::test]
@@ -348,13 +403,11 @@ async fn get_mcp_integration_names_headers_only() {
 #[tokio::test]
 async fn update_mcp_integration_sends_only_given_fields() {
     let h = Harness::start().await;
-    let (env, sent) = h.call("update_mcp_integration", json!({"id": "i1"})).await;
-    assert_eq!(
-        (sent[0].method.as_str(), sent[0].path.as_str()),
-        ("PUT", "/v1/mcp-integrations/i1")
-    );
-    assert_eq!(sent[0].body, Some(json!({})));
-    assert_eq!(env["data"]["success"], true);
+    // An update that changes nothing is refused and nothing is sent.
+    let msg = h
+        .refused("update_mcp_integration", json!({"id": "i1"}))
+        .await;
+    assert!(msg.contains("at least one field"), "{msg}");
 
     let (env, sent) = h
         .call(
@@ -434,6 +487,25 @@ async fn capabilities_list_and_bulk_update() {
     assert_eq!(env["data"]["total"], 2);
     assert_eq!(env["data"]["capabilities"][1]["name"], "guide");
 
+    // The spec's answer adds per-kind counts: they come back.
+    let counts = json!({"tools": {"total": 12, "enabled": 10}, "prompts": {"total": 1, "enabled": 0},
+        "resources": {"total": 0, "enabled": 0}, "resource_templates": {"total": 0, "enabled": 0}});
+    h.api.reply_json(
+        200,
+        json!({"data": [{"name": "search", "type": "tool", "title": "Search", "enabled": true,
+            "input_schema": {"type": "object"}}], "counts": counts, "total": 13, "has_more": true}),
+    );
+    let (env, _) = h
+        .call("list_mcp_integration_capabilities", json!({"id": "i1"}))
+        .await;
+    assert_eq!(env["data"]["counts"], counts);
+    assert_eq!(env["data"]["total"], 13);
+    assert_eq!(env["data"]["has_more"], true);
+    assert_eq!(
+        env["data"]["capabilities"][0]["input_schema"]["type"],
+        "object"
+    );
+
     h.api.reply_json(200, json!({"success": true}));
     let caps = json!([{"name": "search", "type": "tool", "enabled": false}, {"name": "docs", "type": "resource", "enabled": true}]);
     let (env, sent) = h
@@ -462,8 +534,9 @@ async fn capabilities_list_and_bulk_update() {
 }
 
 #[tokio::test]
-async fn workspaces_list_needs_workspaces_member() {
+async fn workspaces_list_reads_both_answer_forms() {
     let h = Harness::start().await;
+    // The legacy form: `workspaces`.
     h.api.reply_json(
         200,
         json!({"global_workspace_access": {"enabled": false}, "workspaces": [
@@ -480,25 +553,43 @@ async fn workspaces_list_needs_workspaces_member() {
     let d = &env["data"];
     assert_eq!(d["global_workspace_access"]["enabled"], false);
     assert_eq!(d["workspace_count"], 2);
+    assert_eq!(d["total"], 2);
     assert_eq!(
         d["workspaces"][0],
         json!({"id": "ws1", "enabled": true, "status": "active", "created_at": "t"})
     );
 
-    // An answer without `workspaces` is a clear failure, as in the contract.
+    // The spec's other form: `data` and `total` (total counts beyond this page).
+    h.api.reply_json(
+        200,
+        json!({"data": [{"id": "ws-a", "enabled": true, "status": "active", "created_at": "2026-01-01T00:00:00Z",
+                "last_updated_at": "2026-01-02T00:00:00Z"}],
+            "global_workspace_access": {"enabled": true, "usage_limits": []}, "total": 7}),
+    );
+    let (env, _) = h
+        .call("list_mcp_integration_workspaces", json!({"id": "i1"}))
+        .await;
+    assert_eq!(env["ok"], true, "{env}");
+    let d = &env["data"];
+    assert_eq!(d["total"], 7);
+    assert_eq!(d["workspace_count"], 1);
+    assert_eq!(d["global_workspace_access"]["enabled"], true);
+    assert_eq!(
+        d["workspaces"][0],
+        json!({"id": "ws-a", "enabled": true, "status": "active", "created_at": "2026-01-01T00:00:00Z",
+            "last_updated_at": "2026-01-02T00:00:00Z"})
+    );
+
+    // Neither form is a clear failure naming what was looked for.
     h.api
-        .reply_json(200, json!({"total": 1, "data": [{"id": "ws1"}]}));
+        .reply_json(200, json!({"total": 1, "items": [{"id": "ws1"}]}));
     let (env, sent) = h
         .call("list_mcp_integration_workspaces", json!({"id": "i1"}))
         .await;
     assert_eq!(sent.len(), 1);
     assert_eq!(env["ok"], false);
-    assert!(
-        env["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("workspaces")
-    );
+    let msg = env["error"]["message"].as_str().unwrap();
+    assert!(msg.contains("workspaces") && msg.contains("shape"), "{msg}");
 }
 
 #[tokio::test]

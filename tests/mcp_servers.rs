@@ -161,6 +161,30 @@ async fn create_mcp_server_posts_given_fields() {
         .await;
 }
 
+/// GET /mcp-servers/{id} as the spec describes it: the workspace and the integration's details
+/// come back; of the integration's configurations only the keys.
+#[tokio::test]
+async fn get_mcp_server_keeps_workspace_and_integration_details() {
+    let h = Harness::start().await;
+    h.api.reply_json(
+        200,
+        json!({"id": "s1", "slug": "docs", "name": "Docs", "status": "active", "created_at": "2026-01-01T00:00:00Z",
+            "mcp_integration_id": "i1", "workspace_id": "ws-1",
+            "mcp_integration_details": {"id": "i1", "slug": "docs-int", "status": "active",
+                "configurations": {"custom_headers": {"Authorization": "Bearer HEADER-SECRET-1"}},
+                "url": "https://mcp.example.com/mcp", "transport": "http", "auth_type": "headers"}}),
+    );
+    let (env, _) = h.call("get_mcp_server", json!({"id": "docs"})).await;
+    let d = &env["data"];
+    assert_eq!(d["workspace_id"], "ws-1");
+    assert_eq!(
+        d["mcp_integration_details"],
+        json!({"id": "i1", "slug": "docs-int", "status": "active", "url": "https://mcp.example.com/mcp",
+            "transport": "http", "auth_type": "headers", "configuration_keys": ["custom_headers"]})
+    );
+    assert!(!env.to_string().contains("HEADER-SECRET-1"));
+}
+
 #[tokio::test]
 async fn get_update_delete_mcp_server() {
     let h = Harness::start().await;
@@ -187,8 +211,9 @@ async fn get_update_delete_mcp_server() {
     assert_eq!(sent[0].body, Some(json!({"name": "New"})));
     assert_eq!(env["data"]["success"], true);
 
-    let (_, sent) = h.call("update_mcp_server", json!({"id": "docs"})).await;
-    assert_eq!(sent[0].body, Some(json!({})));
+    // An update that changes nothing is refused and nothing is sent.
+    let msg = h.refused("update_mcp_server", json!({"id": "docs"})).await;
+    assert!(msg.contains("name or description"), "{msg}");
 
     h.api
         .respond(|_| Reply::raw(204, "application/json", Vec::new()));
@@ -202,7 +227,7 @@ async fn get_update_delete_mcp_server() {
 }
 
 #[tokio::test]
-async fn test_mcp_server_posts_empty_body() {
+async fn test_mcp_server_posts_without_a_body() {
     let h = Harness::start().await;
     h.api.reply_json(
         200,
@@ -214,7 +239,10 @@ async fn test_mcp_server_posts_empty_body() {
         (sent[0].method.as_str(), sent[0].path.as_str()),
         ("POST", "/v1/mcp-servers/s1/test")
     );
-    assert_eq!(sent[0].body, Some(json!({})));
+    // The spec defines no body here (a `{}` body gets 415): none is sent, nor a content type.
+    assert_eq!(sent[0].body, None);
+    assert!(sent[0].raw_body.is_empty());
+    assert_eq!(sent[0].header("content-type"), None);
     assert_eq!(
         env["data"],
         json!({"success": false, "server_name": "docs", "url": "https://mcp.example.com",
@@ -248,6 +276,20 @@ async fn server_capabilities_list_and_update() {
     );
     assert_eq!(env["data"]["capabilities"][0]["name"], "search");
     assert_eq!(env["data"]["has_more"], false);
+
+    // The spec's answer adds per-kind counts: they come back.
+    let counts = json!({"tools": {"total": 3, "enabled": 2}, "prompts": {"total": 0, "enabled": 0},
+        "resources": {"total": 1, "enabled": 1}, "resource_templates": {"total": 0, "enabled": 0}});
+    h.api.reply_json(
+        200,
+        json!({"data": [{"name": "search", "type": "tool", "enabled": true, "integration_enabled": true}],
+            "counts": counts, "total": 4, "has_more": false}),
+    );
+    let (env, _) = h
+        .call("list_mcp_server_capabilities", json!({"id": "s1"}))
+        .await;
+    assert_eq!(env["data"]["counts"], counts);
+    assert_eq!(env["data"]["capabilities"][0]["integration_enabled"], true);
 
     let caps = json!([{"name": "search", "type": "tool", "enabled": false}]);
     let (env, sent) = h

@@ -427,6 +427,122 @@ async fn render_prompt_flattens_hyperparameters() {
     .await;
 }
 
+/// POST /prompts/{id}/render can answer a text-completion request (`prompt`, not `messages`):
+/// the prompt comes back, and every parameter the render holds is kept.
+#[tokio::test]
+async fn render_prompt_keeps_text_prompts_tools_and_all_parameters() {
+    let h = Harness::start().await;
+    h.api.reply_json(
+        200,
+        json!({"success": true, "data": {"model": "gpt-3.5-turbo-instruct", "prompt": "Say hi to Ann",
+            "max_tokens": 20, "stop": ["\n"], "presence_penalty": 0.5, "seed": 7}}),
+    );
+    let (env, _) = h
+        .call("render_prompt", json!({"prompt_id": "p1", "variables": {}}))
+        .await;
+    let d = &env["data"];
+    assert_eq!(d["rendered_prompt"], "Say hi to Ann");
+    assert!(d.get("rendered_messages").is_none());
+    assert_eq!(
+        d["hyperparameters"],
+        json!({"max_tokens": 20, "stop": ["\n"], "presence_penalty": 0.5, "seed": 7})
+    );
+
+    let tools = json!([{"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}]);
+    h.api.reply_json(
+        200,
+        json!({"success": true, "data": {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}],
+            "tools": tools, "tool_choice": "auto", "response_format": {"type": "json_object"}}}),
+    );
+    let (env, _) = h
+        .call("render_prompt", json!({"prompt_id": "p1", "variables": {}}))
+        .await;
+    let d = &env["data"];
+    assert_eq!(d["tools"], tools);
+    assert_eq!(d["tool_choice"], "auto");
+    assert_eq!(
+        d["hyperparameters"],
+        json!({"response_format": {"type": "json_object"}})
+    );
+}
+
+/// The spec's answer wraps the completion: `{status, headers, body: {choices, usage, ...}}`.
+#[tokio::test]
+async fn run_prompt_completion_reads_the_specs_wrapped_answer() {
+    let h = Harness::start().await;
+    let meta = json!({"client_id": "c1", "app": "billing", "env": "prod"});
+    h.api.reply_json(
+        200,
+        json!({"status": "200", "headers": {"content-type": "application/json"},
+            "body": {"id": "chatcmpl-9", "object": "chat.completion", "created": 1_767_225_600, "model": "gpt-4o",
+                "choices": [{"index": 0, "finish_reason": "stop", "logprobs": null,
+                    "message": {"role": "assistant", "content": "Hello from the body"}}],
+                "usage": {"prompt_tokens": 5, "completion_tokens": 4, "total_tokens": 9,
+                    "completion_tokens_details": {"reasoning_tokens": 2}}}}),
+    );
+    let (env, _) = h
+        .call(
+            "run_prompt_completion",
+            json!({"prompt_id": "p1", "variables": {}, "metadata": meta}),
+        )
+        .await;
+    let d = &env["data"];
+    assert_eq!(d["id"], "chatcmpl-9");
+    assert_eq!(d["model"], "gpt-4o");
+    assert_eq!(d["response"], "Hello from the body");
+    assert_eq!(d["finish_reason"], "stop");
+    assert_eq!(
+        d["usage"],
+        json!({"prompt_tokens": 5, "completion_tokens": 4, "total_tokens": 9,
+            "completion_tokens_details": {"reasoning_tokens": 2}})
+    );
+    assert!(d.get("raw").is_none());
+
+    // A tool call comes back with the (empty) content.
+    let calls = json!([{"id": "call_1", "type": "function", "function": {"name": "lookup", "arguments": "{\"q\":1}"}}]);
+    h.api.reply_json(
+        200,
+        json!({"status": "200", "headers": {}, "body": {"id": "c2", "object": "chat.completion", "created": 1, "model": "gpt-4o",
+            "choices": [{"index": 0, "finish_reason": "tool_calls", "logprobs": null,
+                "message": {"role": "assistant", "content": null, "tool_calls": calls}}]}}),
+    );
+    let (env, _) = h
+        .call(
+            "run_prompt_completion",
+            json!({"prompt_id": "p1", "variables": {}, "metadata": meta}),
+        )
+        .await;
+    assert_eq!(env["data"]["finish_reason"], "tool_calls");
+    assert_eq!(env["data"]["tool_calls"], calls);
+
+    // A text completion (the spec's other body) answers with `choices[].text`.
+    h.api.reply_json(
+        200,
+        json!({"status": "200", "headers": {}, "body": {"id": "c3", "object": "text_completion", "created": 1,
+            "model": "gpt-3.5-turbo-instruct", "choices": [{"index": 0, "finish_reason": "length", "logprobs": null, "text": "Once upon"}]}}),
+    );
+    let (env, _) = h
+        .call(
+            "run_prompt_completion",
+            json!({"prompt_id": "p1", "variables": {}, "metadata": meta}),
+        )
+        .await;
+    assert_eq!(env["data"]["response"], "Once upon");
+    assert_eq!(env["data"]["finish_reason"], "length");
+
+    // Neither shape: the run happened (and is billed), so the answer is passed on under `raw`.
+    h.api
+        .reply_json(200, json!({"status": "200", "result": {"output": "text"}}));
+    let (env, _) = h
+        .call(
+            "run_prompt_completion",
+            json!({"prompt_id": "p1", "variables": {}, "metadata": meta}),
+        )
+        .await;
+    assert_eq!(env["ok"], true);
+    assert_eq!(env["data"]["raw"]["result"]["output"], "text");
+}
+
 #[tokio::test]
 async fn run_prompt_completion_sends_billing_metadata() {
     let h = Harness::start().await;

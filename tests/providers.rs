@@ -77,11 +77,16 @@ async fn create_provider_nests_limits() {
         sent[0].body,
         Some(
             json!({"name": "Prod", "integration_id": "openai-main", "workspace_id": "ws",
-            "usage_limits": {"type": "tokens", "periodic_reset": "monthly", "credit_limit": 50.0},
-            "rate_limits": [{"type": "requests", "unit": "rph", "value": 100.0}],
+            "usage_limits": {"type": "tokens", "periodic_reset": "monthly", "credit_limit": 50},
+            "rate_limits": {"type": "requests", "unit": "rph", "value": 100},
             "expires_at": "2030-01-01T00:00:00Z"})
         )
     );
+    // The spec's request schema takes rate_limits as one object, not the array answers carry;
+    // whole numbers go as integers, as the spec types them.
+    assert!(sent[0].body.as_ref().unwrap()["rate_limits"].is_object());
+    let raw = std::str::from_utf8(&sent[0].raw_body).unwrap();
+    assert!(raw.contains("\"value\":100}"), "{raw}");
     assert_eq!(env["data"]["id"], "p-9");
     assert_eq!(env["data"]["slug"], "prov-9");
     assert!(env["data"]["message"].as_str().unwrap().contains("Prod"));
@@ -111,6 +116,11 @@ async fn create_provider_refuses_unpaired_limits() {
     assert!(msg.contains("credit_limit"), "{msg}");
     h.refused("create_provider", with("alert_threshold", json!(101)))
         .await;
+    // UsageLimits.alert_threshold has minimum: 1 in the spec.
+    let msg = h
+        .refused("create_provider", with("alert_threshold", json!(0)))
+        .await;
+    assert!(msg.contains("alert_threshold"), "{msg}");
     h.refused("create_provider", with("credit_limit", json!(0)))
         .await;
     h.refused("create_provider", with("rate_limit_unit", json!("rps")))
@@ -140,6 +150,30 @@ async fn get_provider_encodes_slug_and_passes_workspace() {
     assert!(env["data"].get("expires_at").is_none());
 }
 
+/// GET /providers/{slug} as the spec describes it: the usage cap's type and reset schedule come
+/// back with the cap.
+#[tokio::test]
+async fn get_provider_keeps_the_specs_usage_limit_members() {
+    let h = Harness::start().await;
+    h.api.reply_json(
+        200,
+        json!({"name": "P", "integration_id": "openai", "note": "n", "status": "active",
+            "usage_limits": {"credit_limit": 500, "type": "tokens", "alert_threshold": 80, "periodic_reset": "weekly",
+                "periodic_reset_days": 7, "next_usage_reset_at": "2026-02-01T00:00:00Z"},
+            "reset_usage": 0, "created_at": "2026-01-01T00:00:00Z", "slug": "openai-p",
+            "rate_limits": [{"type": "requests", "unit": "rpm", "value": 60}], "expires_at": "2027-01-01T00:00:00Z",
+            "object": "provider"}),
+    );
+    let (env, _) = h.call("get_provider", json!({"slug": "openai-p"})).await;
+    assert_eq!(
+        env["data"]["usage_limits"],
+        json!({"credit_limit": 500, "type": "tokens", "alert_threshold": 80, "periodic_reset": "weekly",
+            "periodic_reset_days": 7, "next_usage_reset_at": "2026-02-01T00:00:00Z"})
+    );
+    assert_eq!(env["data"]["rate_limits"][0]["value"], 60);
+    assert_eq!(env["data"]["expires_at"], "2027-01-01T00:00:00Z");
+}
+
 #[tokio::test]
 async fn update_provider_sends_only_given_fields() {
     let h = Harness::start().await;
@@ -147,7 +181,7 @@ async fn update_provider_sends_only_given_fields() {
     let (env, sent) = h
         .call(
             "update_provider",
-            json!({"slug": "s", "workspace_id": "ws", "alert_threshold": 0, "reset_usage": true}),
+            json!({"slug": "s", "workspace_id": "ws", "alert_threshold": 1, "reset_usage": true}),
         )
         .await;
     assert_eq!(
@@ -161,16 +195,32 @@ async fn update_provider_sends_only_given_fields() {
     assert_eq!(
         sent[0].body,
         Some(
-            json!({"usage_limits": {"type": "cost", "periodic_reset": "monthly", "alert_threshold": 0.0}, "reset_usage": true})
+            json!({"usage_limits": {"type": "cost", "periodic_reset": "monthly", "alert_threshold": 1}, "reset_usage": true})
         )
     );
     assert_eq!(env["data"]["id"], "p1");
+    // A rate limit on update is the spec's single object too.
+    let (_, sent) = h
+        .call(
+            "update_provider",
+            json!({"slug": "s", "rate_limit_value": 2.5, "rate_limit_unit": "rpd"}),
+        )
+        .await;
+    assert_eq!(
+        sent[0].body,
+        Some(json!({"rate_limits": {"type": "requests", "unit": "rpd", "value": 2.5}}))
+    );
     // Nothing but the slug: an empty body, as the reference sends; an empty workspace_id is left out.
     let (_, sent) = h
         .call("update_provider", json!({"slug": "s", "workspace_id": ""}))
         .await;
     assert_eq!(sent[0].body, Some(json!({})));
     assert!(sent[0].query.is_empty());
+    h.refused(
+        "update_provider",
+        json!({"slug": "s", "alert_threshold": 0}),
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -275,3 +275,49 @@ fn readme_names_every_tool_and_variable() {
         assert!(readme.contains(var), "README does not document {var}");
     }
 }
+
+/// Every `alert_threshold` backed by the spec's UsageLimits schema (`minimum: 1`) says so. The
+/// usage-limit policies are another schema (CreateUsageLimitsPolicyRequest, `minimum: 0`).
+#[test]
+fn usage_limit_alert_thresholds_start_at_one() {
+    fn walk(at: &str, s: &Value, found: &mut Vec<(String, Value)>) {
+        let Some(m) = s.as_object() else { return };
+        if let Some(props) = m.get("properties").and_then(Value::as_object) {
+            for (k, p) in props {
+                let here = format!("{at}.{k}");
+                if k.ends_with("alert_threshold") {
+                    found.push((here.clone(), p.get("minimum").cloned().unwrap_or_default()));
+                }
+                walk(&here, p, found);
+            }
+        }
+        if let Some(items) = m.get("items") {
+            walk(&format!("{at}[]"), items, found);
+        }
+    }
+    let mut found = Vec::new();
+    for t in all_tools().tools() {
+        walk(t.name, &Value::Object(t.input_schema.clone()), &mut found);
+    }
+    let mut seen = Vec::new();
+    for (at, min) in &found {
+        let policy = at.starts_with("create_usage_limit.") || at.starts_with("update_usage_limit.");
+        let want = if policy { 0.0 } else { 1.0 };
+        assert_eq!(min.as_f64(), Some(want), "{at}: minimum {min}");
+        seen.push(at.as_str());
+    }
+    for at in [
+        "create_workspace.usage_limits[].alert_threshold",
+        "update_workspace.usage_limits[].alert_threshold",
+        "create_virtual_key.alert_threshold",
+        "update_virtual_key.alert_threshold",
+        "create_api_key.alert_threshold",
+        "update_api_key.alert_threshold",
+        "create_provider.alert_threshold",
+        "update_provider.alert_threshold",
+        "update_integration_workspaces.workspaces[].alert_threshold",
+        "update_integration_workspaces.global_alert_threshold",
+    ] {
+        assert!(seen.contains(&at), "{at} not found in {seen:?}");
+    }
+}

@@ -224,7 +224,11 @@ async fn secrets_are_scrubbed_from_results_and_errors() {
 #[tokio::test]
 async fn three_hundred_calls_thirty_two_in_flight() {
     let h = Harness::start().await;
-    h.api.respond(|_| ok_list().delay(Duration::from_millis(5)));
+    // A config as the spec answers it (get_config refuses an answer with no config in it).
+    h.api.respond(|_| {
+        Reply::json(200, json!({"success": true, "data": {"config": {}}}))
+            .delay(Duration::from_millis(5))
+    });
     let mcp = Arc::new(h.mcp);
     let gate = Arc::new(tokio::sync::Semaphore::new(32));
     let mut tasks = Vec::new();

@@ -51,7 +51,7 @@ async fn create_feedback_posts_the_score() {
 }
 
 #[tokio::test]
-async fn update_feedback_puts_only_given_fields() {
+async fn update_feedback_puts_the_value_and_given_fields() {
     let h = Harness::start().await;
     h.api.reply_json(200, json!({"status": "success"}));
     let (env, sent) = h
@@ -64,6 +64,19 @@ async fn update_feedback_puts_only_given_fields() {
     assert_eq!(sent[0].body, Some(json!({"value": 0})));
     assert_eq!(env["data"]["status"], "success");
 
-    let (_, sent) = h.call("update_feedback", json!({"id": "f1"})).await;
-    assert_eq!(sent[0].body, Some(json!({})));
+    let (_, sent) = h
+        .call(
+            "update_feedback",
+            json!({"id": "f1", "value": 2, "weight": 0.5, "metadata": {"k": "v"}}),
+        )
+        .await;
+    assert_eq!(
+        sent[0].body,
+        Some(json!({"value": 2, "weight": 0.5, "metadata": {"k": "v"}}))
+    );
+    // FeedbackUpdateRequest requires `value`: refused without it, nothing sent.
+    for args in [json!({"id": "f1"}), json!({"id": "f1", "weight": 0.5})] {
+        let msg = h.refused("update_feedback", args).await;
+        assert!(msg.contains("value"), "{msg}");
+    }
 }

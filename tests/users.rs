@@ -137,7 +137,7 @@ async fn get_user_stats_queries_analytics_groups() {
         .call(
             "get_user_stats",
             json!({"time_of_generation_min": "2025-01-01T00:00:00Z", "time_of_generation_max": "2025-02-01T00:00:00Z",
-                "cost_min": 1.5, "page_size": 5, "virtual_keys": "vk-a,vk-b"}),
+                "workspace_slug": "ws-1", "cost_min": 1.5, "page_size": 5, "virtual_keys": "vk-a,vk-b"}),
         )
         .await;
     assert_eq!(sent[0].path, "/v1/analytics/groups/users");
@@ -146,6 +146,7 @@ async fn get_user_stats_queries_analytics_groups() {
         q(&[
             ("time_of_generation_min", "2025-01-01T00:00:00Z"),
             ("time_of_generation_max", "2025-02-01T00:00:00Z"),
+            ("workspace_slug", "ws-1"),
             ("cost_min", "1.5"),
             ("page_size", "5"),
             ("virtual_keys", "vk-a,vk-b")
@@ -157,9 +158,44 @@ async fn get_user_stats_queries_analytics_groups() {
     );
     h.refused(
         "get_user_stats",
-        json!({"time_of_generation_min": "a", "time_of_generation_max": "b", "cost_min": 0}),
+        json!({"time_of_generation_min": "a", "time_of_generation_max": "b", "workspace_slug": "w", "cost_min": 0}),
     )
     .await;
+    // GET /analytics/groups/users requires the WorkspaceSlug parameter: refused without it.
+    let msg = h
+        .refused(
+            "get_user_stats",
+            json!({"time_of_generation_min": "a", "time_of_generation_max": "b"}),
+        )
+        .await;
+    assert!(msg.contains("workspace_slug"), "{msg}");
+    h.refused(
+        "get_user_stats",
+        json!({"time_of_generation_min": "a", "time_of_generation_max": "b", "workspace_slug": ""}),
+    )
+    .await;
+}
+
+/// Under a workspace pin the slug is filled in, so the tool is offered and scoped to the pin.
+#[tokio::test]
+async fn get_user_stats_takes_the_pinned_slug() {
+    let h = Harness::start_with(&[("PORTKEY_WORKSPACE_ID", "ws-pinned")]).await;
+    let (env, sent) = h
+        .call(
+            "get_user_stats",
+            json!({"time_of_generation_min": "a", "time_of_generation_max": "b"}),
+        )
+        .await;
+    assert_eq!(env["ok"], true, "{env}");
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        sent[0].sorted_query(),
+        q(&[
+            ("time_of_generation_min", "a"),
+            ("time_of_generation_max", "b"),
+            ("workspace_slug", "ws-pinned"),
+        ])
+    );
 }
 
 #[tokio::test]
@@ -259,6 +295,20 @@ async fn get_delete_resend_invite() {
         ("POST", "/v1/admin/users/invites/i1/resend")
     );
     assert_eq!(sent[0].body, None);
+    assert_eq!(env["data"]["success"], true);
+
+    // The spec's answer carries the new link as `inviteLink` (its example): it comes back.
+    h.api.reply_json(
+        200,
+        json!({"inviteLink": "https://app.portkey.ai/invite/some-invite-link"}),
+    );
+    let (env, _) = h
+        .call("resend_user_invite", json!({"invite_id": "i1"}))
+        .await;
+    assert_eq!(
+        env["data"]["invite_link"],
+        "https://app.portkey.ai/invite/some-invite-link"
+    );
     assert_eq!(env["data"]["success"], true);
 }
 

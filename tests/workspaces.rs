@@ -259,12 +259,25 @@ async fn create_workspace_nests_defaults() {
         json!({"id": "ws-9", "name": "Eng", "slug": "eng"})
     );
 
-    let (_, sent) = h
+    // The spec's answer carries the limits the workspace was created with: they come back.
+    h.api.reply_json(
+        200,
+        json!({"id": "ws-9", "slug": "eng", "name": "Eng", "created_at": "2026-01-01T00:00:00Z",
+            "last_updated_at": "2026-01-01T00:00:00Z", "defaults": {"is_default": 0, "metadata": {}, "object": "workspace"},
+            "usage_limits": [{"credit_limit": 100, "type": "cost", "alert_threshold": 80, "periodic_reset": "monthly"}],
+            "rate_limits": [{"type": "tokens", "unit": "rph", "value": 5000}]}),
+    );
+    let (env, sent) = h
         .call(
             "create_workspace",
             json!({"name": "N", "metadata": {"a": "b"}}),
         )
         .await;
+    assert_eq!(
+        env["data"]["workspace"]["usage_limits"][0]["alert_threshold"],
+        80
+    );
+    assert_eq!(env["data"]["workspace"]["rate_limits"][0]["value"], 5000);
     assert_eq!(
         sent[0].body,
         Some(json!({"name": "N", "defaults": {"metadata": {"a": "b"}}}))
@@ -274,6 +287,26 @@ async fn create_workspace_nests_defaults() {
         json!({"name": "N", "usage_limits": [{"periodic_reset_days": 400}]}),
     )
     .await;
+    // UsageLimits.alert_threshold has minimum: 1 in the spec.
+    for below in [json!(0), json!(0.5)] {
+        let msg = h
+            .refused(
+                "create_workspace",
+                json!({"name": "N", "usage_limits": [{"credit_limit": 10, "alert_threshold": below}]}),
+            )
+            .await;
+        assert!(msg.contains("alert_threshold"), "{msg}");
+    }
+    let (_, sent) = h
+        .call(
+            "create_workspace",
+            json!({"name": "N", "usage_limits": [{"credit_limit": 10, "alert_threshold": 1}]}),
+        )
+        .await;
+    assert_eq!(
+        sent[0].body.as_ref().unwrap()["usage_limits"],
+        json!([{"credit_limit": 10, "alert_threshold": 1}])
+    );
     h.refused(
         "create_workspace",
         json!({"name": "N", "metadata": {"a": 1}}),
@@ -380,6 +413,40 @@ async fn list_workspace_members_keeps_the_id_in_the_path() {
         env["data"],
         json!({"total": 1, "members": [{"id": UID, "name": "Ada", "email": "a@b.co", "role": "admin", "org_role": "owner"}]})
     );
+}
+
+/// GET /admin/workspaces/{id}/users/{user_id} answers the spec's example: the member's
+/// workspace and scopes come back.
+#[tokio::test]
+async fn get_workspace_member_keeps_scopes() {
+    let h = Harness::start().await;
+    h.api.reply_json(
+        200,
+        json!({"object": "workspace-user", "id": "66dc015d-0270-11f1-8eec-0e27d7367989", "first_name": "John",
+            "last_name": "Doe", "org_role": "admin", "role": "admin", "created_at": "2026-03-09T07:55:25.000Z",
+            "last_updated_at": "2026-03-09T07:55:25.000Z", "status": "active",
+            "workspace_id": "bf276bb9-4cef-4d87-b69b-b23a6ed6b1dd", "email": "john.doe@example.com",
+            "scopes": ["organisations.read", "workspaces.read", "logs.list", "prompts.create"], "settings": null}),
+    );
+    let (env, _) = h
+        .call(
+            "get_workspace_member",
+            json!({"workspace_id": "bf276bb9-4cef-4d87-b69b-b23a6ed6b1dd", "user_id": "66dc015d-0270-11f1-8eec-0e27d7367989"}),
+        )
+        .await;
+    let d = &env["data"];
+    assert_eq!(d["name"], "John Doe");
+    assert_eq!(d["workspace_id"], "bf276bb9-4cef-4d87-b69b-b23a6ed6b1dd");
+    assert_eq!(
+        d["scopes"],
+        json!([
+            "organisations.read",
+            "workspaces.read",
+            "logs.list",
+            "prompts.create"
+        ])
+    );
+    assert!(d.get("settings").is_none(), "null members are left out");
 }
 
 #[tokio::test]

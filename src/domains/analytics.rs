@@ -144,10 +144,12 @@ pub struct Page {
     pub page_size: Option<u64>,
 }
 
+/// A grouped breakdown: the spec's `WorkspaceSlug` parameter is required on every
+/// `/analytics/groups/*` path, so the slug must be given (or filled by the workspace pin).
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct Paged {
     #[serde(flatten)]
-    pub f: Base,
+    pub f: InWorkspace,
     #[serde(flatten)]
     pub page: Page,
 }
@@ -317,10 +319,11 @@ const SPECS: &[Spec] = &[
         Kind::Graph(
             &[
                 "total_tokens=total",
+                "avg_tokens_per_request=avg",
                 "prompt_tokens=prompt",
                 "completion_tokens=completion",
             ],
-            &["timestamp", "total", "prompt", "completion"],
+            &["timestamp", "total", "avg", "prompt", "completion"],
         ),
     ),
     spec(
@@ -369,8 +372,21 @@ const SPECS: &[Spec] = &[
         "GET /analytics/graphs/cache/hit-rate",
         "Cache hits, misses and hit rate per time bucket, with totals.",
         Kind::Graph(
-            &["hit_rate=rate", "total_hits", "total_misses"],
-            &["timestamp", "rate", "hits", "misses"],
+            &[
+                "hit_rate=rate",
+                "total_hits=total|total_hits",
+                "total_misses",
+            ],
+            &[
+                "timestamp",
+                "rate",
+                "simple_hits",
+                "semantic_hits",
+                "cumulative_simple_cache_savings",
+                "cumulative_semantic_cache_savings",
+                "hits",
+                "misses",
+            ],
         ),
     ),
     spec(
@@ -384,8 +400,13 @@ const SPECS: &[Spec] = &[
         "GET /analytics/graphs/users",
         "Active and new users per time bucket, with totals.",
         Kind::Graph(
-            &["total_active_users", "total_new_users"],
-            &["timestamp", "active_users", "new_users"],
+            &["total_users=total", "total_active_users", "total_new_users"],
+            &[
+                "timestamp",
+                "total_users=total",
+                "active_users",
+                "new_users",
+            ],
         ),
     ),
     series(
@@ -454,14 +475,20 @@ const SPECS: &[Spec] = &[
     ),
 ];
 
-/// `out=in` pairs (or a bare name) picked from `v`, leaving out absent members.
+/// `out=in` pairs (or a bare name) picked from `v`, leaving out absent members; `out=a|b` takes
+/// the first of `a`, `b` present (the spec's name first, the older one second).
 fn renamed(v: &Value, members: &[&str]) -> Value {
     shape::obj(
         members
             .iter()
             .map(|m| {
                 let (out, from) = m.split_once('=').unwrap_or((m, m));
-                (out, v.get(from).cloned().unwrap_or(Value::Null))
+                let x = from
+                    .split('|')
+                    .find_map(|k| v.get(k).filter(|x| !x.is_null()))
+                    .cloned()
+                    .unwrap_or(Value::Null);
+                (out, x)
             })
             .collect(),
     )

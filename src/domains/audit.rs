@@ -9,8 +9,13 @@ use crate::error::ApiError;
 use crate::registry::{ToolDef, tool};
 use crate::shape;
 
+/// The query of GET /audit-logs; the spec requires `organisation_id`, `start_time` and
+/// `end_time`, so the caller gives them.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListAuditLogs {
+    /// Organisation id
+    #[schemars(length(min = 1))]
+    pub organisation_id: String,
     /// Workspace id
     pub workspace_id: Option<String>,
     /// Actor id
@@ -22,9 +27,11 @@ pub struct ListAuditLogs {
     /// Resource id
     pub resource_id: Option<String>,
     /// From, ISO 8601
-    pub start_time: Option<String>,
+    #[schemars(length(min = 1))]
+    pub start_time: String,
     /// To, ISO 8601
-    pub end_time: Option<String>,
+    #[schemars(length(min = 1))]
+    pub end_time: String,
     /// Page index, from 0
     #[schemars(range(min = 0))]
     pub current_page: Option<u64>,
@@ -101,6 +108,7 @@ pub fn tools() -> Vec<ToolDef> {
             list_audit_logs,
         )
         .gated()
-        .endpoint("GET /audit-logs"),
+        .endpoint("GET /audit-logs")
+        .untrusted_output(),
     ]
 }

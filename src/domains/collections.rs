@@ -9,11 +9,12 @@ use crate::error::ApiError;
 use crate::registry::{ToolDef, tool};
 use crate::shape;
 
+/// The query of GET /collections, whose `workspace_id` the spec requires.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListCollections {
     /// Only this workspace
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub workspace_id: Option<String>,
+    #[schemars(length(min = 1))]
+    pub workspace_id: String,
     /// Name filter
     #[serde(skip_serializing_if = "Option::is_none")]
     pub search: Option<String>,
@@ -50,12 +51,12 @@ pub struct UpdateCollection {
     pub changes: CollectionChanges,
 }
 
-/// The members an update may change; sent as the body.
+/// The members an update may change; sent as the body, whose `name` the spec requires.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct CollectionChanges {
     /// New name
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    #[schemars(length(min = 1))]
+    pub name: String,
     /// New description
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -69,6 +70,20 @@ const COLLECTION_FIELDS: &[&str] = &[
     "workspace_id",
     "created_at",
     "last_updated_at",
+];
+
+/// One collection in full: the list fields plus its place in the tree, status and children.
+const COLLECTION_DETAIL: &[&str] = &[
+    "id",
+    "name",
+    "slug",
+    "workspace_id",
+    "parent_collection_id",
+    "is_default",
+    "status",
+    "created_at",
+    "last_updated_at",
+    "child_collections",
 ];
 
 /// A member of Portkey's answer, or null (left out by `shape::obj`).
@@ -97,7 +112,7 @@ async fn get_collection(api: Api, a: CollectionId) -> Result<Value, ApiError> {
     let v = api
         .get(format!("/collections/{}", enc(&a.collection_id)))
         .await?;
-    Ok(shape::pick(&v, COLLECTION_FIELDS))
+    Ok(shape::pick(&v, COLLECTION_DETAIL))
 }
 
 async fn update_collection(api: Api, a: UpdateCollection) -> Result<Value, ApiError> {

@@ -143,17 +143,45 @@ const CONFIG_FIELDS: &[&str] = &[
     "updated_by",
 ];
 
-fn shape_config(v: &Value) -> Value {
+/// One config: the spec's `{success, data: {config, ...}}` or the unwrapped `{id, slug, config}`.
+/// An answer in neither shape is an error rather than an empty config.
+fn shape_config(v: &Value) -> Result<Value, ApiError> {
+    let doc = shape::payload(v);
+    if !["config", "id", "slug"]
+        .iter()
+        .any(|k| doc.get(*k).is_some())
+    {
+        return Err(shape::unexpected_shape("data.config"));
+    }
     let mut out = shape::pick(
-        v,
+        doc,
         &["id", "slug", "name", "status", "workspace_id", "version_id"],
     );
     if let Value::Object(m) = &mut out {
-        let config = match shape::json_field(v.get("config")) {
+        let config = match shape::json_field(doc.get("config")) {
             Value::Null => json!({}),
             c => c,
         };
         m.insert("config".into(), config);
+    }
+    Ok(out)
+}
+
+/// What a create or update answered. The spec wraps the ids in `data`; older answers carry them
+/// at the top level. When neither holds the id the tool looks for, the answer is passed on whole
+/// under `response`: the write has happened, and an error would invite a retry that repeats it.
+fn shape_saved(message: String, v: &Value, ids: &[&str]) -> Map<String, Value> {
+    let mut out = Map::new();
+    out.insert("message".into(), json!(message));
+    for k in ids {
+        shape::put(&mut out, k, shape::member(v, k));
+    }
+    let found = ids.iter().any(|k| out.contains_key(*k));
+    let empty = v
+        .as_object()
+        .is_none_or(|m| m.keys().all(|k| k == "success"));
+    if !found && !v.is_null() && !empty {
+        out.insert("response".into(), v.clone());
     }
     out
 }
@@ -185,7 +213,7 @@ async fn list_configs(api: Api, a: ListConfigs) -> Result<Value, ApiError> {
 
 async fn get_config(api: Api, a: Slug) -> Result<Value, ApiError> {
     let v = api.get(format!("/configs/{}", enc(&a.slug))).await?;
-    Ok(shape_config(&v))
+    shape_config(&v)
 }
 
 async fn create_config(api: Api, a: CreateConfig) -> Result<Value, ApiError> {
@@ -201,21 +229,11 @@ async fn create_config(api: Api, a: CreateConfig) -> Result<Value, ApiError> {
         ("workspace_id", json!(a.workspace_id)),
     ]);
     let v = api.post("/configs", body).await?;
-    Ok(shape::obj(vec![
-        ("message", json!(format!("Config \"{}\" created.", a.name))),
-        (
-            "id",
-            shape::pick(&v, &["id"])
-                .get("id")
-                .cloned()
-                .unwrap_or(Value::Null),
-        ),
-        ("slug", v.get("slug").cloned().unwrap_or(Value::Null)),
-        (
-            "version_id",
-            v.get("version_id").cloned().unwrap_or(Value::Null),
-        ),
-    ]))
+    Ok(Value::Object(shape_saved(
+        format!("Config \"{}\" created.", a.name),
+        &v,
+        &["id", "slug", "version_id"],
+    )))
 }
 
 async fn update_config(api: Api, a: UpdateConfig) -> Result<Value, ApiError> {
@@ -229,20 +247,17 @@ async fn update_config(api: Api, a: UpdateConfig) -> Result<Value, ApiError> {
     let v = api
         .put(format!("/configs/{}", enc(&a.slug)), Value::Object(body))
         .await?;
-    Ok(shape::obj(vec![
-        (
-            "message",
-            json!(format!(
-                "Config \"{}\" updated; a new version was saved.",
-                a.slug
-            )),
-        ),
-        ("success", v.get("success").cloned().unwrap_or(json!(true))),
-        (
-            "version_id",
-            v.get("version_id").cloned().unwrap_or(Value::Null),
-        ),
-    ]))
+    let mut out = shape_saved(
+        format!("Config \"{}\" updated; a new version was saved.", a.slug),
+        &v,
+        &["version_id"],
+    );
+    let success = match shape::member(&v, "success") {
+        Value::Bool(b) => b,
+        _ => true,
+    };
+    out.insert("success".into(), json!(success));
+    Ok(Value::Object(out))
 }
 
 async fn delete_config(api: Api, a: Slug) -> Result<Value, ApiError> {

@@ -94,10 +94,115 @@ pub enum Phase {
     Output,
 }
 
+/// A check type of the spec (components.schemas.GuardrailCheck `id`), with the members its
+/// parameters schema (JWTParameters, ContainsParameters, ...) requires, and the spec's default
+/// for those of them that have one.
+struct CheckType {
+    id: &'static str,
+    required: &'static [&'static str],
+    defaults: &'static [(&'static str, &'static str)],
+}
+
+const fn check_type(id: &'static str, required: &'static [&'static str]) -> CheckType {
+    CheckType {
+        id,
+        required,
+        defaults: &[],
+    }
+}
+
+/// A check type some of whose required parameters have a documented default.
+const fn with_defaults(
+    id: &'static str,
+    required: &'static [&'static str],
+    defaults: &'static [(&'static str, &'static str)],
+) -> CheckType {
+    CheckType {
+        id,
+        required,
+        defaults,
+    }
+}
+
+/// `operator: any`, the default of JSONKeysParameters and ContainsParameters.
+const ANY: &[(&str, &str)] = &[("operator", "any")];
+
+/// Every check id the spec lists, in its order.
+const CHECK_TYPES: &[CheckType] = &[
+    check_type("default.jwt", &["jwksUri", "headerKey"]),
+    check_type("default.modelWhitelist", &["models"]),
+    check_type("default.isAllLowerCase", &[]),
+    check_type("default.regexMatch", &["rule"]),
+    check_type("default.sentenceCount", &[]),
+    check_type("default.wordCount", &[]),
+    check_type("default.characterCount", &[]),
+    check_type("default.jsonSchema", &["schema"]),
+    with_defaults("default.jsonKeys", &["keys", "operator"], ANY),
+    with_defaults("default.contains", &["words", "operator"], ANY),
+    check_type("default.validUrls", &[]),
+    check_type("default.containsCode", &["format"]),
+    check_type("default.webhook", &["webhookURL"]),
+    check_type("default.endsWith", &["suffix"]),
+    check_type("default.alluppercase", &[]),
+    with_defaults(
+        "default.requiredMetadataKeys",
+        &["metadataKeys", "operator"],
+        &[("operator", "all")],
+    ),
+    check_type("default.allowedRequestTypes", &[]),
+    check_type("portkey.moderateContent", &["categories"]),
+    check_type("portkey.language", &[]),
+    check_type("portkey.pii", &["categories"]),
+    check_type("portkey.gibberish", &[]),
+    check_type("sydelabs.sydeguard", &[]),
+    check_type("aporia.validateProject", &["projectID"]),
+    check_type("pillar.scanPrompt", &["scanners"]),
+    check_type("pillar.scanResponse", &["scanners"]),
+    check_type("patronus.phi", &[]),
+    check_type("patronus.pii", &[]),
+    check_type("patronus.isConcise", &[]),
+    check_type("patronus.isHelpful", &[]),
+    check_type("patronus.isPolite", &[]),
+    check_type("patronus.noApologies", &[]),
+    check_type("patronus.noGenderBias", &[]),
+    check_type("patronus.noRacialBias", &[]),
+    check_type("patronus.retrievalAnswerRelevance", &[]),
+    check_type("patronus.toxicity", &[]),
+    check_type("patronus.custom", &["profile"]),
+    check_type("mistral.moderateContent", &["categories"]),
+    check_type("bedrock.guard", &["guardrailVersion", "guardrailId"]),
+    check_type("promptfoo.guard", &[]),
+    check_type("promptfoo.pii", &[]),
+    check_type("promptfoo.harm", &[]),
+    check_type("acuvity.scan", &[]),
+    check_type("lasso.classify", &[]),
+    check_type("azure.contentSafety", &[]),
+    check_type("azure.pii", &[]),
+    check_type("panw-prisma-airs.intercept", &["profile_name"]),
+];
+
+/// A check type id; its schema is the spec's enum of ids.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(transparent)]
+pub struct CheckId(pub String);
+
+impl JsonSchema for CheckId {
+    fn schema_name() -> Cow<'static, str> {
+        "CheckId".into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let ids: Vec<&str> = CHECK_TYPES.iter().map(|t| t.id).collect();
+        json_schema!({"type": "string", "enum": ids})
+    }
+}
+
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct Check {
     /// Check type id, e.g. default.regexMatch
-    pub id: String,
+    pub id: CheckId,
     /// Display name
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -277,6 +382,43 @@ fn check_mapping(at: &str, m: &Mapping) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Before sending checks: fills the parameters the spec gives a default for and refuses a check
+/// that lacks one its check type requires, naming the check and the parameters.
+fn complete_checks(checks: Option<&mut Vec<Check>>) -> Result<(), ApiError> {
+    for (i, c) in checks.into_iter().flatten().enumerate() {
+        let Some(t) = CHECK_TYPES.iter().find(|t| t.id == c.id.0) else {
+            return Err(bad(format!(
+                "`checks[{i}].id` \"{}\" is not a check type Portkey documents",
+                c.id.0
+            )));
+        };
+        if t.required.is_empty() {
+            continue;
+        }
+        let params = c.parameters.get_or_insert_with(Map::new);
+        for (k, v) in t.defaults {
+            if params.get(*k).is_none_or(Value::is_null) {
+                params.insert((*k).to_string(), json!(v));
+            }
+        }
+        let missing: Vec<&str> = t
+            .required
+            .iter()
+            .copied()
+            .filter(|k| params.get(*k).is_none_or(Value::is_null))
+            .collect();
+        if !missing.is_empty() {
+            return Err(bad(format!(
+                "check {} (`checks[{i}]`) needs `parameters.{}`; that check type requires {}",
+                t.id,
+                missing.join("`, `parameters."),
+                t.required.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Summary row of a guardrail in a list.
 const GUARDRAIL_FIELDS: &[&str] = &[
     "id",
@@ -359,13 +501,14 @@ async fn get_guardrail(api: Api, a: GuardrailId) -> Result<Value, ApiError> {
     Ok(shape::pick(&v, GUARDRAIL_DETAIL))
 }
 
-async fn create_guardrail(api: Api, a: CreateGuardrail) -> Result<Value, ApiError> {
+async fn create_guardrail(api: Api, mut a: CreateGuardrail) -> Result<Value, ApiError> {
     let llm = matches!(a.target, None | Some(Target::Llm));
     if llm && (a.checks.is_none() || a.actions.is_none()) {
         return Err(bad(
             "`checks` and `actions` are both required when `target` is llm (the default); give both, or set target to mcp_tools",
         ));
     }
+    complete_checks(a.checks.as_mut())?;
     let v = api.post("/guardrails", shape::to_json(&a)?).await?;
     Ok(shape_saved(
         format!("Guardrail \"{}\" created.", a.name),
@@ -414,7 +557,8 @@ async fn upsert_guardrail_mcp_server(api: Api, a: UpsertMcpServer) -> Result<Val
     .await
 }
 
-async fn update_guardrail(api: Api, a: UpdateGuardrail) -> Result<Value, ApiError> {
+async fn update_guardrail(api: Api, mut a: UpdateGuardrail) -> Result<Value, ApiError> {
+    complete_checks(a.checks.as_mut())?;
     let v = api
         .put(
             format!("/guardrails/{}", enc(&a.guardrail_id)),

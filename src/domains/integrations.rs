@@ -283,7 +283,7 @@ pub struct WorkspaceAccess {
     #[schemars(extend("exclusiveMinimum" = 0))]
     pub credit_limit: Option<f64>,
     /// Alert at this % of the cap
-    #[schemars(range(min = 0, max = 100))]
+    #[schemars(range(min = 1, max = 100))]
     pub alert_threshold: Option<f64>,
     /// Requests per minute
     #[schemars(extend("exclusiveMinimum" = 0))]
@@ -308,7 +308,7 @@ pub struct UpdateIntegrationWorkspaces {
     #[schemars(extend("exclusiveMinimum" = 0))]
     pub global_credit_limit: Option<f64>,
     /// Global alert % (needs global_workspace_access_enabled)
-    #[schemars(range(min = 0, max = 100))]
+    #[schemars(range(min = 1, max = 100))]
     pub global_alert_threshold: Option<f64>,
     /// Global requests per minute (needs global_workspace_access_enabled)
     #[schemars(extend("exclusiveMinimum" = 0))]

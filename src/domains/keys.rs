@@ -89,7 +89,7 @@ pub struct Limits {
     #[schemars(extend("exclusiveMinimum" = 0))]
     pub credit_limit: Option<Number>,
     /// Alert at this % of credit_limit
-    #[schemars(range(min = 0, max = 100))]
+    #[schemars(range(min = 1, max = 100))]
     pub alert_threshold: Option<Number>,
     /// Requests per minute
     #[schemars(extend("exclusiveMinimum" = 0))]
@@ -404,19 +404,19 @@ fn defaults(s: &ApiKeySettings) -> Option<Value> {
 
 // ---------------------------------------------------------------- shaping
 
-/// The document itself, or its `data` when Portkey wraps it.
-fn unwrap(v: &Value) -> &Value {
-    match v.get("data") {
-        Some(d @ Value::Object(_)) => d,
-        _ => v,
-    }
-}
-
 fn shape_usage(v: Option<&Value>) -> Value {
     match v {
-        Some(u @ Value::Object(_)) => {
-            shape::pick(u, &["credit_limit", "alert_threshold", "periodic_reset"])
-        }
+        Some(u @ Value::Object(_)) => shape::pick(
+            u,
+            &[
+                "credit_limit",
+                "type",
+                "alert_threshold",
+                "periodic_reset",
+                "periodic_reset_days",
+                "next_usage_reset_at",
+            ],
+        ),
         _ => Value::Null,
     }
 }
@@ -539,14 +539,6 @@ fn shape_list(v: &Value, key: &str, row: impl Fn(&Value) -> Value) -> Value {
     json!({"total": shape::total(v), key: rows})
 }
 
-fn field(v: &Value, k: &str) -> Value {
-    unwrap(v)
-        .get(k)
-        .or_else(|| v.get(k))
-        .cloned()
-        .unwrap_or(Value::Null)
-}
-
 fn done(message: String, v: &Value) -> Value {
     json!({
         "message": message,
@@ -556,7 +548,16 @@ fn done(message: String, v: &Value) -> Value {
 
 // ---------------------------------------------------------------- handlers
 
+/// The paging defaults the spec documents for GET /virtual-keys ("defaults to 0", "default to
+/// 50"), where both parameters are `required: true`: sent when the caller leaves them out.
+const VIRTUAL_KEY_PAGE: (u64, i64) = (0, 50);
+
 async fn list_virtual_keys(api: Api, a: Page) -> Result<Value, ApiError> {
+    let (page, size) = VIRTUAL_KEY_PAGE;
+    let a = Page {
+        current_page: Some(a.current_page.unwrap_or(page)),
+        page_size: Some(a.page_size.unwrap_or(size)),
+    };
     let v = api.send(Req::get("/virtual-keys").query_from(&a)).await?;
     Ok(shape_list(&v, "virtual_keys", shape_virtual_key))
 }
@@ -592,13 +593,13 @@ async fn create_virtual_key(api: Api, a: CreateVirtualKey) -> Result<Value, ApiE
     Ok(json!({
         "message": format!("Created virtual key \"{}\"; use its slug in configs and prompts.", a.name),
         "success": v.get("success").cloned().unwrap_or(json!(true)),
-        "slug": field(&v, "slug"),
+        "slug": shape::member(&v, "slug"),
     }))
 }
 
 async fn get_virtual_key(api: Api, a: Slug) -> Result<Value, ApiError> {
     let v = api.get(format!("/virtual-keys/{}", enc(&a.slug))).await?;
-    Ok(shape_virtual_key(unwrap(&v)))
+    Ok(shape_virtual_key(shape::payload(&v)))
 }
 
 async fn update_virtual_key(api: Api, a: UpdateVirtualKey) -> Result<Value, ApiError> {
@@ -661,8 +662,8 @@ async fn create_api_key(api: Api, a: CreateApiKey) -> Result<Value, ApiError> {
                 a.name
             )),
         ),
-        ("id", field(&v, "id")),
-        ("key", field(&v, "key")),
+        ("id", shape::member(&v, "id")),
+        ("key", shape::member(&v, "key")),
     ]))
 }
 
@@ -687,7 +688,7 @@ async fn list_api_keys(api: Api, a: ListApiKeys) -> Result<Value, ApiError> {
 
 async fn get_api_key(api: Api, a: KeyId) -> Result<Value, ApiError> {
     let v = api.get(format!("/api-keys/{}", enc(&a.id))).await?;
-    Ok(shape_api_key(unwrap(&v), true))
+    Ok(shape_api_key(shape::payload(&v), true))
 }
 
 async fn update_api_key(api: Api, a: UpdateApiKey) -> Result<Value, ApiError> {
@@ -727,7 +728,7 @@ async fn rotate_api_key(api: Api, a: RotateApiKey) -> Result<Value, ApiError> {
     let v = api
         .post(format!("/api-keys/{}/rotate", enc(&a.id)), body)
         .await?;
-    let id = match field(&v, "id") {
+    let id = match shape::member(&v, "id") {
         Value::Null => json!(a.id),
         x => x,
     };
@@ -740,10 +741,10 @@ async fn rotate_api_key(api: Api, a: RotateApiKey) -> Result<Value, ApiError> {
             )),
         ),
         ("id", id),
-        ("key", field(&v, "key")),
+        ("key", shape::member(&v, "key")),
         (
             "key_transition_expires_at",
-            field(&v, "key_transition_expires_at"),
+            shape::member(&v, "key_transition_expires_at"),
         ),
     ]))
 }

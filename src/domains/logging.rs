@@ -61,10 +61,13 @@ fn ok_status() -> f64 {
     200.0
 }
 
+/// One CustomLog for POST /logs: the spec requires `request.url`, `request.body` and
+/// `response.body`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct InsertLog {
     /// URL that was called
-    pub request_url: Option<String>,
+    #[schemars(length(min = 1))]
+    pub request_url: String,
     /// Provider, e.g. openai
     pub request_provider: Option<String>,
     /// HTTP method
@@ -73,14 +76,14 @@ pub struct InsertLog {
     /// Request headers
     pub request_headers: Option<BTreeMap<String, String>>,
     /// Request body
-    pub request_body: Option<Map<String, Value>>,
+    pub request_body: Map<String, Value>,
     /// HTTP status
     #[serde(default = "ok_status")]
     pub response_status: f64,
     /// Response headers
     pub response_headers: Option<BTreeMap<String, String>>,
     /// Response body
-    pub response_body: Option<Map<String, Value>>,
+    pub response_body: Map<String, Value>,
     /// Latency, ms
     pub response_time: Option<f64>,
     /// Whether the response was streamed
@@ -157,6 +160,7 @@ pub struct ExportId {
     pub export_id: String,
 }
 
+/// PUT /logs/exports/{exportId}: the body requires `filters`, which the end time makes.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateLogExport {
     /// Log export id (from list_log_exports)
@@ -164,7 +168,8 @@ pub struct UpdateLogExport {
     /// New workspace id
     pub workspace_id: Option<String>,
     /// New end time, date or ISO 8601
-    pub time_of_generation_max: Option<String>,
+    #[schemars(length(min = 1))]
+    pub time_of_generation_max: String,
     /// New columns to export
     pub requested_fields: Option<Vec<Field>>,
 }
@@ -249,22 +254,70 @@ fn saved(v: &Value, message: &str) -> Value {
     out
 }
 
+/// `filters` of POST /logs/exports. The spec types `ai_model` as one string; several models
+/// go comma-separated, as Portkey's other list filters do.
+#[derive(Debug, Serialize)]
+struct ExportFilters<'a> {
+    time_of_generation_min: &'a str,
+    time_of_generation_max: &'a str,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "shape::whole_opt"
+    )]
+    cost_min: Option<f64>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "shape::whole_opt"
+    )]
+    cost_max: Option<f64>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "shape::whole_opt"
+    )]
+    total_units_min: Option<f64>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "shape::whole_opt"
+    )]
+    total_units_max: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ai_model: Option<String>,
+}
+
+/// The body of POST /logs/exports.
+#[derive(Debug, Serialize)]
+struct NewExport<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    workspace_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    filters: ExportFilters<'a>,
+    requested_data: &'a [Field],
+}
+
+fn export_body(a: &CreateLogExport) -> NewExport<'_> {
+    NewExport {
+        workspace_id: a.workspace_id.as_deref(),
+        description: a.description.as_deref(),
+        filters: ExportFilters {
+            time_of_generation_min: &a.time_min,
+            time_of_generation_max: &a.time_max,
+            cost_min: a.cost_min,
+            cost_max: a.cost_max,
+            total_units_min: a.total_units_min,
+            total_units_max: a.total_units_max,
+            ai_model: a
+                .ai_model
+                .as_ref()
+                .filter(|m| !m.is_empty())
+                .map(|m| m.join(",")),
+        },
+        requested_data: &a.requested_fields,
+    }
+}
+
 async fn create_log_export(api: Api, a: CreateLogExport) -> Result<Value, ApiError> {
-    let filters = shape::obj(vec![
-        ("time_of_generation_min", json!(a.time_min)),
-        ("time_of_generation_max", json!(a.time_max)),
-        ("cost_min", num(a.cost_min)),
-        ("cost_max", num(a.cost_max)),
-        ("total_units_min", num(a.total_units_min)),
-        ("total_units_max", num(a.total_units_max)),
-        ("ai_model", json!(a.ai_model)),
-    ]);
-    let body = shape::obj(vec![
-        ("workspace_id", json!(a.workspace_id)),
-        ("description", json!(a.description)),
-        ("filters", filters),
-        ("requested_data", json!(a.requested_fields)),
-    ]);
+    let body = shape::to_json(&export_body(&a))?;
     let v = api.post("/logs/exports", body).await?;
     Ok(saved(
         &v,
@@ -326,9 +379,10 @@ async fn download_log_export(api: Api, a: ExportId) -> Result<Value, ApiError> {
 async fn update_log_export(api: Api, a: UpdateLogExport) -> Result<Value, ApiError> {
     let given = |s: Option<String>| s.filter(|s| !s.is_empty());
     let mut body = Map::new();
-    if let Some(t) = given(a.time_of_generation_max) {
-        body.insert("filters".into(), json!({ "time_of_generation_max": t }));
-    }
+    body.insert(
+        "filters".into(),
+        json!({ "time_of_generation_max": a.time_of_generation_max }),
+    );
     shape::put(&mut body, "workspace_id", json!(given(a.workspace_id)));
     shape::put(&mut body, "requested_data", json!(a.requested_fields));
     let v = api
@@ -345,7 +399,8 @@ pub fn tools() -> Vec<ToolDef> {
             "Get one gateway request log by id, as stored: request, response, usage, cost, metadata. For path_format v2 give created_at too.",
             get_log,
         )
-        .endpoint("GET /logs/{log_id}"),
+        .endpoint("GET /logs/{log_id}")
+        .untrusted_output(),
         tool(
             "get_log_export_field_restrictions",
             "Get the fields a workspace may not export. Check before create_log_export or update_log_export.",
@@ -400,7 +455,8 @@ pub fn tools() -> Vec<ToolDef> {
             download_log_export,
         )
         .endpoint("GET /logs/exports/{export_id}/download")
-        .gated(),
+        .gated()
+        .untrusted_output(),
         tool(
             "update_log_export",
             "Change a log export's workspace, end time or columns; nothing else can change after creation.",

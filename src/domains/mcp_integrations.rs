@@ -52,6 +52,17 @@ pub struct Id {
     pub id: String,
 }
 
+/// How Portkey authenticates to the server: the `auth_type` enum of CreateMcpIntegration and
+/// UpdateMcpIntegration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthType {
+    OauthAuto,
+    Headers,
+    #[serde(rename = "none")]
+    NoAuth,
+}
+
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Transport {
@@ -97,9 +108,8 @@ pub struct CreateMcpIntegration {
     pub name: String,
     /// MCP server URL
     pub url: String,
-    /// none, headers, oauth_auto, ...
-    #[schemars(length(min = 1))]
-    pub auth_type: String,
+    /// none, headers or oauth_auto
+    pub auth_type: AuthType,
     /// http (streamable) or sse
     pub transport: Transport,
     /// Custom slug
@@ -136,8 +146,7 @@ pub struct UpdateMcpIntegration {
     pub url: Option<String>,
     /// New auth type
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(length(min = 1))]
-    pub auth_type: Option<String>,
+    pub auth_type: Option<AuthType>,
     /// New transport
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transport: Option<Transport>,
@@ -285,6 +294,7 @@ fn shape_integration(v: &Value) -> Value {
             "transport",
             "type",
             "global_workspace_access",
+            "workspaces_count",
         ],
     );
     let config = shape::json_field(v.get("configurations"));
@@ -337,8 +347,14 @@ fn shape_metadata(v: &Value) -> Value {
     ])
 }
 
+/// Workspace access in either form the spec gives: `{data, total, global_workspace_access}` or
+/// the older `{workspaces, global_workspace_access}`. Neither is an error: a read can be retried.
 fn shape_workspaces(v: &Value) -> Result<Value, ApiError> {
-    let rows: Vec<Value> = shape::need_array(v, "workspaces")?
+    let list = ["data", "workspaces"]
+        .iter()
+        .find_map(|k| v.get(*k).and_then(Value::as_array))
+        .ok_or_else(|| shape::unexpected_shape("data or workspaces"))?;
+    let rows: Vec<Value> = list
         .iter()
         .map(|w| {
             shape::pick(
@@ -347,6 +363,10 @@ fn shape_workspaces(v: &Value) -> Result<Value, ApiError> {
             )
         })
         .collect();
+    let total = match v.get("total") {
+        Some(t) if t.is_number() => t.clone(),
+        _ => json!(rows.len()),
+    };
     Ok(shape::obj(vec![
         (
             "global_workspace_access",
@@ -354,9 +374,23 @@ fn shape_workspaces(v: &Value) -> Result<Value, ApiError> {
                 .cloned()
                 .unwrap_or(Value::Null),
         ),
+        ("total", total),
         ("workspace_count", json!(rows.len())),
         ("workspaces", Value::Array(rows)),
     ]))
+}
+
+/// Capabilities with the per-kind `counts` the spec adds (total and enabled per kind).
+fn shape_capabilities(v: &Value) -> Value {
+    shape::obj(vec![
+        ("total", shape::total(v)),
+        (
+            "has_more",
+            v.get("has_more").cloned().unwrap_or(Value::Null),
+        ),
+        ("counts", v.get("counts").cloned().unwrap_or(Value::Null)),
+        ("capabilities", Value::Array(shape::items(v))),
+    ])
 }
 
 fn done(message: String) -> Value {
@@ -387,7 +421,7 @@ async fn create_mcp_integration(api: Api, a: CreateMcpIntegration) -> Result<Val
         .iter()
         .flatten()
         .any(|m| m.target_field == HEADERS_TARGET);
-    if a.auth_type == "headers" && maps.iter().all(|m| m.is_empty()) && !mapped {
+    if a.auth_type == AuthType::Headers && maps.iter().all(|m| m.is_empty()) && !mapped {
         return Err(bad(format!(
             "auth_type \"headers\" needs the headers: give custom_headers, configurations.custom_headers, or a secret_mappings entry with target_field \"{HEADERS_TARGET}\""
         )));
@@ -413,6 +447,11 @@ async fn update_mcp_integration(api: Api, a: UpdateMcpIntegration) -> Result<Val
     header_map(a.custom_headers.as_ref(), a.configurations.as_ref())?;
     check_mappings(a.secret_mappings.as_ref())?;
     let body = body_with_configurations(&a, configurations(&a.custom_headers, &a.configurations))?;
+    if body.as_object().is_none_or(Map::is_empty) {
+        return Err(bad(
+            "give at least one field to change: name, description, url, auth_type, transport, custom_headers, configurations or secret_mappings",
+        ));
+    }
     api.put(format!("/mcp-integrations/{}", enc(&a.id)), body)
         .await?;
     Ok(done(format!("MCP integration \"{}\" updated.", a.id)))
@@ -435,7 +474,7 @@ async fn list_mcp_integration_capabilities(api: Api, a: Id) -> Result<Value, Api
     let v = api
         .get(format!("/mcp-integrations/{}/capabilities", enc(&a.id)))
         .await?;
-    Ok(json!({"total": shape::total(&v), "capabilities": shape::items(&v)}))
+    Ok(shape_capabilities(&v))
 }
 
 async fn update_mcp_integration_capabilities(

@@ -1,6 +1,7 @@
 //! MCP servers: Portkey-managed instances of an MCP integration, with their live user
 //! connections, capability overrides, per-user access, and a reachability test.
 
+use reqwest::Method;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -8,7 +9,7 @@ use serde_json::{Map, Value, json};
 use crate::client::{Api, Req, enc, query_of};
 use crate::domains::mcp_integrations::Capability;
 use crate::error::ApiError;
-use crate::registry::{ToolDef, tool};
+use crate::registry::{ToolDef, bad, tool};
 use crate::shape;
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
@@ -225,15 +226,46 @@ async fn create_mcp_server(api: Api, a: CreateMcpServer) -> Result<Value, ApiErr
     ]))
 }
 
+/// One server: the list fields plus its workspace and its integration's details; of the
+/// integration's `configurations` only the keys (their values may hold header secrets).
+fn shape_server(v: &Value) -> Value {
+    let mut out = shape::pick(v, SERVER_FIELDS);
+    if let Value::Object(m) = &mut out {
+        shape::put(
+            m,
+            "workspace_id",
+            v.get("workspace_id").cloned().unwrap_or(Value::Null),
+        );
+        if let Some(d) = v.get("mcp_integration_details").filter(|d| d.is_object()) {
+            let mut details = shape::pick(
+                d,
+                &["id", "slug", "status", "url", "transport", "auth_type"],
+            );
+            if let (Value::Object(dm), Value::Object(c)) =
+                (&mut details, shape::json_field(d.get("configurations")))
+            {
+                dm.insert(
+                    "configuration_keys".into(),
+                    json!(c.keys().collect::<Vec<_>>()),
+                );
+            }
+            m.insert("mcp_integration_details".into(), details);
+        }
+    }
+    out
+}
+
 async fn get_mcp_server(api: Api, a: Id) -> Result<Value, ApiError> {
     let v = api.get(path(&a.id, "")).await?;
-    Ok(shape::pick(&v, SERVER_FIELDS))
+    Ok(shape_server(&v))
 }
 
 async fn update_mcp_server(api: Api, a: UpdateMcpServer) -> Result<Value, ApiError> {
-    let mut body = shape::to_json(&a)?;
-    if let Value::Object(m) = &mut body {
-        m.remove("id");
+    let body = shape::body_without(&a, "id")?;
+    if body.as_object().is_none_or(Map::is_empty) {
+        return Err(bad(
+            "give at least one field to change: name or description",
+        ));
     }
     api.put(path(&a.id, ""), body).await?;
     Ok(done(format!("MCP server \"{}\" updated.", a.id)))
@@ -245,7 +277,10 @@ async fn delete_mcp_server(api: Api, a: Id) -> Result<Value, ApiError> {
 }
 
 async fn test_mcp_server(api: Api, a: Id) -> Result<Value, ApiError> {
-    let v = api.post(path(&a.id, "/test"), json!({})).await?;
+    // The spec defines no body here; a `{}` body is refused with 415.
+    let v = api
+        .send(Req::new(Method::POST, path(&a.id, "/test")))
+        .await?;
     Ok(shape::pick(
         &v,
         &[
@@ -263,7 +298,11 @@ async fn list_mcp_server_capabilities(api: Api, a: Paged) -> Result<Value, ApiEr
     let v = api
         .send(Req::get(path(&a.id, "/capabilities")).query(query(&a)))
         .await?;
-    Ok(raw_list(&v, "capabilities"))
+    let mut out = raw_list(&v, "capabilities");
+    if let (Value::Object(m), Some(c)) = (&mut out, v.get("counts").filter(|c| !c.is_null())) {
+        m.insert("counts".into(), c.clone());
+    }
+    Ok(out)
 }
 
 async fn update_mcp_server_capabilities(

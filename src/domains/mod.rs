@@ -46,3 +46,36 @@ pub const DOMAINS: &[Domain] = &[
     ("mcp-integrations", mcp_integrations::tools),
     ("mcp-servers", mcp_servers::tools),
 ];
+
+/// The cheap read that tells whether a key can use a domain: a tool and its arguments, given
+/// the current time as `YYYY-MM-DDTHH:MM:SSZ` and the same an hour earlier. An id that cannot
+/// exist (`doctor-probe`) is fine: a 404 still proves access. `None`: the domain only writes.
+pub fn probe(domain: &str, now: &str, hour_ago: &str) -> Option<(&'static str, serde_json::Value)> {
+    use serde_json::json;
+    let window = json!({"time_of_generation_min": hour_ago, "time_of_generation_max": now});
+    Some(match domain {
+        "users" => ("list_all_users", json!({})),
+        "workspaces" => ("list_workspaces", json!({})),
+        "configs" => ("list_configs", json!({})),
+        "deployments" => ("list_deployments", json!({})),
+        "keys" => ("list_api_keys", json!({})),
+        "collections" => ("get_collection", json!({"collection_id": "doctor-probe"})),
+        "prompts" => ("list_prompts", json!({})),
+        "analytics" => ("get_request_analytics", window),
+        "guardrails" => ("list_guardrails", json!({})),
+        "limits" => ("list_rate_limits", json!({})),
+        "audit" => (
+            "list_audit_logs",
+            json!({"organisation_id": "doctor-probe", "start_time": hour_ago, "end_time": now}),
+        ),
+        "labels" => ("list_prompt_labels", json!({})),
+        "partials" => ("list_prompt_partials", json!({})),
+        "logging" => ("get_log", json!({"log_id": "doctor-probe"})),
+        "providers" => ("list_providers", json!({})),
+        "secret-references" => ("list_secret_references", json!({})),
+        "integrations" => ("list_integrations", json!({})),
+        "mcp-integrations" => ("list_mcp_integrations", json!({})),
+        "mcp-servers" => ("list_mcp_servers", json!({})),
+        _ => return None,
+    })
+}

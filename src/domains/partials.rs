@@ -276,7 +276,8 @@ pub fn tools() -> Vec<ToolDef> {
             "Get one partial by id or slug: its text and current version details.",
             get_prompt_partial,
         )
-        .endpoint("GET /prompts/partials/{prompt_partial_id}"),
+        .endpoint("GET /prompts/partials/{prompt_partial_id}")
+        .untrusted_output(),
         tool(
             "update_prompt_partial",
             "Save a new version of a partial; only given fields change. It is not the default until publish_partial.",
@@ -294,7 +295,8 @@ pub fn tools() -> Vec<ToolDef> {
             "List a partial's versions (number, description, status, created_at, 200-char preview) to pick one for publish_partial.",
             list_partial_versions,
         )
-        .endpoint("GET /prompts/partials/{prompt_partial_id}/versions"),
+        .endpoint("GET /prompts/partials/{prompt_partial_id}/versions")
+        .untrusted_output(),
         tool(
             "publish_partial",
             "Make a partial version the default. Every prompt including the partial uses it at once.",

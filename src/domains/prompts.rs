@@ -753,43 +753,95 @@ fn shape_version(v: &Value) -> Value {
     })
 }
 
+/// Members of a rendered request that are not hyperparameters.
+const RENDER_BODY: &[&str] = &[
+    "messages",
+    "prompt",
+    "model",
+    "tools",
+    "tool_choice",
+    "functions",
+    "function_call",
+];
+
+/// The rendered request: chat `messages` or a text-completion `prompt`, the model, tools, and
+/// every other member as a hyperparameter.
 fn shape_render(v: &Value) -> Result<Value, ApiError> {
     let d = shape::need(v, "data")?;
+    let hyper: Map<String, Value> = d
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .filter(|(k, x)| !RENDER_BODY.contains(&k.as_str()) && !x.is_null())
+                .map(|(k, x)| (k.clone(), x.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
     Ok(shape::obj(vec![
         ("success", get(v, "success")),
         ("rendered_messages", get(d, "messages")),
+        ("rendered_prompt", get(d, "prompt")),
         ("model", get(d, "model")),
-        (
-            "hyperparameters",
-            shape::pick(d, &["max_tokens", "temperature", "top_p"]),
-        ),
+        ("tools", get(d, "tools")),
+        ("tool_choice", get(d, "tool_choice")),
+        ("functions", get(d, "functions")),
+        ("function_call", get(d, "function_call")),
+        ("hyperparameters", Value::Object(hyper)),
     ]))
 }
 
+/// The completion inside an answer: the spec's `{status, headers, body: {...}}`, or the
+/// completion itself as older answers send it.
+fn completion_of(v: &Value) -> &Value {
+    match v.get("body") {
+        Some(b @ Value::Object(_)) if b.get("choices").is_some() => b,
+        _ => v,
+    }
+}
+
+/// The first choice's text (chat `message.content` or text-completion `text`), finish reason,
+/// tool calls and usage. An answer with no `choices` in either shape is passed on under `raw`:
+/// the run has happened (and is billed), so an error would invite a second run.
 fn shape_completion(v: &Value) -> Value {
-    let choice = v.get("choices").and_then(|c| c.get(0));
-    let usage = match v.get("usage") {
-        Some(u) if u.is_object() => {
-            shape::pick(u, &["prompt_tokens", "completion_tokens", "total_tokens"])
-        }
+    let c = completion_of(v);
+    let choice = c.get("choices").and_then(|x| x.get(0));
+    let message = choice.and_then(|x| x.get("message"));
+    let response = match (message, choice) {
+        (Some(m), _) => get(m, "content"),
+        (None, Some(ch)) => get(ch, "text"),
+        (None, None) => Value::Null,
+    };
+    let usage = match c.get("usage") {
+        Some(u @ Value::Object(_)) => shape::pick(
+            u,
+            &[
+                "prompt_tokens",
+                "completion_tokens",
+                "total_tokens",
+                "completion_tokens_details",
+                "prompt_tokens_details",
+            ],
+        ),
         _ => Value::Null,
     };
-    let mut out = shape::pick(v, &["id", "model"]);
+    let mut out = shape::pick(c, &["id", "model"]);
     if let Value::Object(m) = &mut out {
-        m.insert(
-            "response".into(),
-            choice
-                .and_then(|c| c.get("message"))
-                .map(|x| get(x, "content"))
-                .unwrap_or(Value::Null),
-        );
+        m.insert("response".into(), response);
         m.insert(
             "finish_reason".into(),
             choice
-                .map(|c| get(c, "finish_reason"))
+                .map(|x| get(x, "finish_reason"))
                 .unwrap_or(Value::Null),
         );
+        if let Some(msg) = message {
+            for k in ["tool_calls", "function_call"] {
+                shape::put(m, k, get(msg, k));
+            }
+        }
         m.insert("usage".into(), usage);
+        if choice.is_none() {
+            m.insert("raw".into(), v.clone());
+        }
     }
     out
 }
@@ -1309,7 +1361,8 @@ pub fn tools() -> Vec<ToolDef> {
             get_prompt,
         )
         .endpoint("GET /prompts/{prompt_id}")
-        .endpoint("GET /prompts/{prompt_id}/versions"),
+        .endpoint("GET /prompts/{prompt_id}/versions")
+        .untrusted_output(),
         tool(
             "update_prompt",
             "Update a prompt's given fields, saving a new version; publish_prompt makes it live.",
@@ -1333,20 +1386,23 @@ pub fn tools() -> Vec<ToolDef> {
             "List a prompt's versions: id, number, description, status, label, template preview.",
             list_prompt_versions,
         )
-        .endpoint("GET /prompts/{prompt_id}/versions"),
+        .endpoint("GET /prompts/{prompt_id}/versions")
+        .untrusted_output(),
         tool(
             "render_prompt",
             "Fill a prompt's variables and return the messages without calling the model (run_prompt_completion does).",
             render_prompt,
         )
-        .endpoint("POST /prompts/{prompt_id}/render"),
+        .endpoint("POST /prompts/{prompt_id}/render")
+        .untrusted_output(),
         tool(
             "run_prompt_completion",
             "Run a prompt on its model (billable): reply, finish reason, usage. Needs billing metadata; check it with validate_completion_metadata.",
             run_prompt_completion,
         )
         .endpoint("POST /prompts/{prompt_id}/completions")
-        .read_only(false),
+        .read_only(false)
+        .untrusted_output(),
         tool(
             "migrate_prompt",
             "Create or update a prompt by name in a collection, idempotently (CI). New version only if content differs; app/env go to metadata. Returns action: created, updated or unchanged.",
@@ -1357,7 +1413,8 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("POST /prompts")
         .endpoint("PUT /prompts/{prompt_id}")
         .idempotent(true)
-        .open_world(false),
+        .open_world(false)
+        .untrusted_output(),
         tool(
             "promote_prompt",
             "Copy a prompt's live version to a prompt in another collection/env, created or updated. Returns both version ids.",
@@ -1378,7 +1435,8 @@ pub fn tools() -> Vec<ToolDef> {
             "Get one prompt version: template, model, parameters, metadata, function and tool names.",
             get_prompt_version,
         )
-        .endpoint("GET /prompts/{prompt_id}/versions/{version_id}"),
+        .endpoint("GET /prompts/{prompt_id}/versions/{version_id}")
+        .untrusted_output(),
         tool(
             "update_prompt_version",
             "Set or clear a prompt version's label (ids: list_prompt_labels).",

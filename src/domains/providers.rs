@@ -58,7 +58,7 @@ pub struct Limits {
     #[schemars(extend("exclusiveMinimum" = 0))]
     pub credit_limit: Option<f64>,
     /// Alert at % of cap
-    #[schemars(range(min = 0, max = 100))]
+    #[schemars(range(min = 1, max = 100))]
     pub alert_threshold: Option<f64>,
     /// Cap counts (default cost)
     pub usage_limit_type: Option<LimitType>,
@@ -105,8 +105,75 @@ pub struct UpdateProvider {
     pub reset_usage: Option<bool>,
 }
 
-/// Adds `usage_limits`, `rate_limits` and `expires_at` to a body, after the pairing rules.
-fn put_limits(body: &mut Map<String, Value>, l: &Limits) -> Result<(), ApiError> {
+/// `usage_limits` as POST and PUT /providers take it.
+#[derive(Debug, Serialize)]
+struct UsageLimitsBody {
+    #[serde(rename = "type")]
+    kind: LimitType,
+    periodic_reset: Reset,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "shape::whole_opt"
+    )]
+    credit_limit: Option<f64>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "shape::whole_opt"
+    )]
+    alert_threshold: Option<f64>,
+}
+
+/// `rate_limits` as POST and PUT /providers take it: one object (answers list them in an array).
+#[derive(Debug, Serialize)]
+struct RateLimitBody {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    unit: RateUnit,
+    #[serde(serialize_with = "shape::whole")]
+    value: f64,
+}
+
+/// The limits and expiry members of a create or update body.
+#[derive(Debug, Serialize)]
+struct LimitsBody {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    usage_limits: Option<UsageLimitsBody>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rate_limits: Option<RateLimitBody>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires_at: Option<String>,
+}
+
+/// The body of POST /providers.
+#[derive(Debug, Serialize)]
+struct NewProvider<'a> {
+    name: &'a str,
+    integration_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    workspace_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    slug: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'a str>,
+    #[serde(flatten)]
+    limits: LimitsBody,
+}
+
+/// The body of PUT /providers/{slug}: only what is given.
+#[derive(Debug, Serialize)]
+struct ProviderChanges<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'a str>,
+    #[serde(flatten)]
+    limits: LimitsBody,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reset_usage: Option<bool>,
+}
+
+/// The limits members from the flat arguments, after the pairing rules.
+fn limits_body(l: &Limits) -> Result<LimitsBody, ApiError> {
     if l.rate_limit_value.is_some() != l.rate_limit_unit.is_some() {
         return Err(bad(
             "rate_limit_value and rate_limit_unit go together: give both or neither",
@@ -118,28 +185,25 @@ fn put_limits(body: &mut Map<String, Value>, l: &Limits) -> Result<(), ApiError>
             "usage_limit_type and periodic_reset describe a usage cap: give credit_limit or alert_threshold with them",
         ));
     }
-    if capped {
-        body.insert(
-            "usage_limits".into(),
-            shape::obj(vec![
-                ("type", json!(l.usage_limit_type.unwrap_or(LimitType::Cost))),
-                (
-                    "periodic_reset",
-                    json!(l.periodic_reset.unwrap_or(Reset::Monthly)),
-                ),
-                ("credit_limit", json!(l.credit_limit)),
-                ("alert_threshold", json!(l.alert_threshold)),
-            ]),
-        );
-    }
-    if let (Some(value), Some(unit)) = (l.rate_limit_value, l.rate_limit_unit) {
-        body.insert(
-            "rate_limits".into(),
-            json!([{"type": "requests", "unit": unit, "value": value}]),
-        );
-    }
-    shape::put(body, "expires_at", json!(l.expires_at));
-    Ok(())
+    let usage_limits = capped.then(|| UsageLimitsBody {
+        kind: l.usage_limit_type.unwrap_or(LimitType::Cost),
+        periodic_reset: l.periodic_reset.unwrap_or(Reset::Monthly),
+        credit_limit: l.credit_limit,
+        alert_threshold: l.alert_threshold,
+    });
+    let rate_limits = match (l.rate_limit_value, l.rate_limit_unit) {
+        (Some(value), Some(unit)) => Some(RateLimitBody {
+            kind: "requests",
+            unit,
+            value,
+        }),
+        _ => None,
+    };
+    Ok(LimitsBody {
+        usage_limits,
+        rate_limits,
+        expires_at: l.expires_at.clone(),
+    })
 }
 
 /// `?workspace_id=` when one is given and not empty.
@@ -156,7 +220,17 @@ fn shape_provider(p: &Value) -> Value {
         if let Some(u) = p.get("usage_limits").filter(|u| u.is_object()) {
             m.insert(
                 "usage_limits".into(),
-                shape::pick(u, &["credit_limit", "alert_threshold", "periodic_reset"]),
+                shape::pick(
+                    u,
+                    &[
+                        "credit_limit",
+                        "type",
+                        "alert_threshold",
+                        "periodic_reset",
+                        "periodic_reset_days",
+                        "next_usage_reset_at",
+                    ],
+                ),
             );
         }
         if let Some(Value::Array(rl)) = p.get("rate_limits") {
@@ -196,14 +270,15 @@ async fn list_providers(api: Api, a: ListProviders) -> Result<Value, ApiError> {
 }
 
 async fn create_provider(api: Api, a: CreateProvider) -> Result<Value, ApiError> {
-    let mut body = Map::new();
-    body.insert("name".into(), json!(a.name));
-    body.insert("integration_id".into(), json!(a.integration_id));
-    shape::put(&mut body, "workspace_id", json!(a.workspace_id));
-    shape::put(&mut body, "slug", json!(a.slug));
-    shape::put(&mut body, "note", json!(a.note));
-    put_limits(&mut body, &a.limits)?;
-    let v = api.post("/providers", Value::Object(body)).await?;
+    let body = NewProvider {
+        name: &a.name,
+        integration_id: &a.integration_id,
+        workspace_id: a.workspace_id.as_deref(),
+        slug: a.slug.as_deref(),
+        note: a.note.as_deref(),
+        limits: limits_body(&a.limits)?,
+    };
+    let v = api.post("/providers", shape::to_json(&body)?).await?;
     Ok(id_and_slug(format!("Provider \"{}\" created.", a.name), &v))
 }
 
@@ -219,13 +294,17 @@ async fn get_provider(api: Api, a: SlugWs) -> Result<Value, ApiError> {
 }
 
 async fn update_provider(api: Api, a: UpdateProvider) -> Result<Value, ApiError> {
-    let mut body = Map::new();
-    shape::put(&mut body, "name", json!(a.name));
-    shape::put(&mut body, "note", json!(a.note));
-    put_limits(&mut body, &a.limits)?;
-    shape::put(&mut body, "reset_usage", json!(a.reset_usage));
-    let req = Req::put(format!("/providers/{}", enc(&a.slug)), Value::Object(body))
-        .query(ws_query(&a.workspace_id));
+    let body = ProviderChanges {
+        name: a.name.as_deref(),
+        note: a.note.as_deref(),
+        limits: limits_body(&a.limits)?,
+        reset_usage: a.reset_usage,
+    };
+    let req = Req::put(
+        format!("/providers/{}", enc(&a.slug)),
+        shape::to_json(&body)?,
+    )
+    .query(ws_query(&a.workspace_id));
     let v = api.send(req).await?;
     Ok(id_and_slug(format!("Provider \"{}\" updated.", a.slug), &v))
 }

@@ -29,12 +29,13 @@ pub struct CreateFeedback {
     pub extra: Extra,
 }
 
+/// PUT /feedback/{id}: the body (FeedbackUpdateRequest) requires `value`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateFeedback {
     /// Feedback id
     pub id: String,
     /// New score
-    pub value: Option<Number>,
+    pub value: Number,
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -72,7 +73,7 @@ async fn update_feedback(api: Api, a: UpdateFeedback) -> Result<Value, ApiError>
     let v = api
         .put(
             format!("/feedback/{}", enc(&a.id)),
-            body(a.value.as_ref(), &a.extra),
+            body(Some(&a.value), &a.extra),
         )
         .await?;
     Ok(shape_result(format!("Feedback {} updated.", a.id), &v))

@@ -119,6 +119,9 @@ pub struct UserStats {
     pub time_of_generation_min: String,
     /// Period end, ISO 8601
     pub time_of_generation_max: String,
+    /// Workspace slug
+    #[schemars(length(min = 1))]
+    pub workspace_slug: String,
     /// Min total tokens
     #[schemars(extend("exclusiveMinimum" = 0))]
     pub total_units_min: Option<f64>,
@@ -324,13 +327,29 @@ async fn delete_user_invite(api: Api, a: InviteId) -> Result<Value, ApiError> {
     Ok(json!({"message": format!("Invite {} deleted.", a.invite_id), "success": true}))
 }
 
+/// The answer to a resend: the spec's `inviteLink` (the link the new email carries), or
+/// `invite_link` as invite_user's answer names it.
+fn shape_resent(invite_id: &str, v: &Value) -> Value {
+    let link = ["inviteLink", "invite_link"]
+        .iter()
+        .map(|k| shape::member(v, k))
+        .find(|l| !l.is_null())
+        .unwrap_or(Value::Null);
+    shape::obj(vec![
+        ("message", json!(format!("Invite {invite_id} sent again."))),
+        ("success", json!(true)),
+        ("invite_link", link),
+    ])
+}
+
 async fn resend_user_invite(api: Api, a: InviteId) -> Result<Value, ApiError> {
-    api.send(Req::new(
-        reqwest::Method::POST,
-        format!("/admin/users/invites/{}/resend", enc(&a.invite_id)),
-    ))
-    .await?;
-    Ok(json!({"message": format!("Invite {} sent again.", a.invite_id), "success": true}))
+    let v = api
+        .send(Req::new(
+            reqwest::Method::POST,
+            format!("/admin/users/invites/{}/resend", enc(&a.invite_id)),
+        ))
+        .await?;
+    Ok(shape_resent(&a.invite_id, &v))
 }
 
 /// The tools of this domain, in the reference's order.
@@ -359,8 +378,7 @@ pub fn tools() -> Vec<ToolDef> {
             get_user_stats,
         )
         .gated()
-        .endpoint("GET /analytics/groups/users")
-        .org_wide(),
+        .endpoint("GET /analytics/groups/users"),
         tool(
             "get_user",
             "Get one org member by id: name, email, role, timestamps.",

@@ -77,7 +77,7 @@ pub struct UsageLimit {
     pub kind: Option<LimitType>,
     /// Alert at this % used
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(extend("exclusiveMinimum" = 0))]
+    #[schemars(range(min = 1))]
     pub alert_threshold: Option<Number>,
     /// Reset cadence
     #[serde(
@@ -496,9 +496,16 @@ async fn create_workspace(api: Api, a: CreateWorkspace) -> Result<Value, ApiErro
     shape::put(&mut body, "users", json!(a.users));
     a.limits.put_into(&mut body)?;
     let v = api.post("/admin/workspaces", Value::Object(body)).await?;
+    let mut workspace = shape_workspace(&v);
+    if let (Value::Object(m), Value::Object(limits)) = (
+        &mut workspace,
+        shape::pick(&v, &["usage_limits", "rate_limits"]),
+    ) {
+        m.extend(limits);
+    }
     Ok(json!({
         "message": format!("Workspace \"{}\" created.", a.name),
-        "workspace": shape_workspace(&v),
+        "workspace": workspace,
     }))
 }
 
@@ -573,9 +580,21 @@ fn member_path(workspace_id: &str, user_id: &str) -> String {
     )
 }
 
+/// One member in full: the list fields plus the workspace, the member's scopes and settings.
+fn shape_member_detail(v: &Value) -> Value {
+    let mut out = shape_member(v);
+    if let (Value::Object(m), Value::Object(more)) = (
+        &mut out,
+        shape::pick(v, &["workspace_id", "scopes", "settings"]),
+    ) {
+        m.extend(more);
+    }
+    out
+}
+
 async fn get_workspace_member(api: Api, a: MemberId) -> Result<Value, ApiError> {
     let v = api.get(member_path(&a.workspace_id, &a.user_id)).await?;
-    Ok(shape_member(&v))
+    Ok(shape_member_detail(&v))
 }
 
 async fn update_workspace_member(api: Api, a: UpdateMember) -> Result<Value, ApiError> {

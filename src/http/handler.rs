@@ -19,7 +19,6 @@ use tokio::sync::Notify;
 
 use super::auth::Principal;
 use crate::client::RequestKey;
-use crate::pipeline::Caller;
 use crate::server::PortkeyServer;
 
 /// The caller's Portkey key, put in the request's extensions by the HTTP layer (bring your own
@@ -127,7 +126,10 @@ impl ServerHandler for HttpHandler {
             .and_then(|p| p.extensions.get::<CallerKey>())
             .map(|k| k.0.clone());
         let server = self.pick(&context).clone();
-        server.call_tool_as(request, context, Caller { key }).await
+        let principal = parts(&context)
+            .and_then(|p| p.extensions.get::<Principal>())
+            .map(|p| p.id.clone());
+        server.call_tool_for(request, context, principal, key).await
     }
 
     async fn list_resources(

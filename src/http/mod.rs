@@ -89,15 +89,26 @@ impl Shared {
     }
 }
 
-/// The two builds of the server: every selected tool, and the read-only surface.
-pub fn build_servers(
+/// The two builds of the server: every selected tool, and the read-only surface. With
+/// PORTKEY_HIDE_UNAVAILABLE and a server key, tools that key cannot use are left out of both.
+pub async fn build_servers(
     config: &Config,
 ) -> Result<(PortkeyServer, PortkeyServer, Arc<PortkeyClient>), String> {
     let client = Arc::new(PortkeyClient::new(config)?);
-    let full_registry = Arc::new(crate::build_registry(config)?);
+    let unavailable = if config.hide_unavailable && client.has_key() {
+        crate::unavailable_tools(config).await?
+    } else {
+        Default::default()
+    };
+    let registry = |c: &Config| {
+        let mut sel = crate::selection(c);
+        sel.unavailable = unavailable.clone();
+        crate::registry::Registry::build(crate::domains::DOMAINS, &sel)
+    };
+    let full_registry = Arc::new(registry(config)?);
     let mut ro_config = config.clone();
     ro_config.read_only = true;
-    let ro_registry = Arc::new(crate::build_registry(&ro_config)?);
+    let ro_registry = Arc::new(registry(&ro_config)?);
     let mut full = PortkeyServer::new(full_registry, client.clone(), config)?;
     let mut read_only = PortkeyServer::new(ro_registry, client.clone(), &ro_config)?;
     if !client.has_key() {
@@ -138,7 +149,7 @@ async fn stop_signal() {
 /// Serves MCP over Streamable HTTP until SIGTERM or ctrl-c, then drains: new requests get 503,
 /// running tool calls get up to MCP_SHUTDOWN_TIMEOUT_MS to finish, then sessions are closed.
 pub async fn serve(config: Config, settings: HttpSettings) -> Result<(), String> {
-    let (full, read_only, client) = build_servers(&config)?;
+    let (full, read_only, client) = build_servers(&config).await?;
     let byok = !client.has_key();
     let tools = (
         full.registry().tools().len(),

@@ -463,7 +463,8 @@ impl Mcp {
             .unwrap_or_else(|| panic!("tools/call {name} failed: {resp}"));
         let sc = result["structuredContent"].clone();
         let text = result["content"][0]["text"].as_str().unwrap_or("");
-        let parsed: Value = serde_json::from_str(text).expect("text content is JSON");
+        let parsed: Value =
+            serde_json::from_str(unfence(text)).expect("text content is JSON, fenced or not");
         assert_eq!(parsed, sc, "text and structuredContent differ");
         assert_eq!(
             result["isError"].as_bool().unwrap_or(false),
@@ -490,6 +491,22 @@ impl Mcp {
 
     pub fn child_id(&self) -> Option<u32> {
         self.child.id()
+    }
+}
+
+/// The JSON inside an untrusted-data fence (the text itself when it is not fenced).
+pub fn unfence(text: &str) -> &str {
+    if !text.starts_with("The result of `") {
+        return text;
+    }
+    let Some(open) = text.find("\n<untrusted-data-") else {
+        return text;
+    };
+    let body_start = text[open + 1..].find('\n').map(|i| open + 1 + i + 1);
+    let body_end = text.rfind("\n</untrusted-data-");
+    match (body_start, body_end) {
+        (Some(a), Some(b)) if a <= b => &text[a..b],
+        _ => text,
     }
 }
 
@@ -538,4 +555,18 @@ impl Harness {
 pub fn contract() -> Value {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/contract.json");
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Where the project deliberately differs from the contract because Portkey's OpenAPI says
+/// otherwise: keys are example ids (`tool#case`) or tool names, each `{"spec": "METHOD /path",
+/// "why": "..."}`. A tool name covers its schema comparison and all its examples.
+pub fn deviations() -> serde_json::Map<String, Value> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/deviations.json"
+    );
+    match serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap() {
+        Value::Object(m) => m,
+        other => panic!("deviations.json must be an object, found {other}"),
+    }
 }
