@@ -685,3 +685,290 @@ fn unsafe_free_kill(pid: i32) -> i32 {
         .map(|s| s.code().unwrap_or(-1))
         .unwrap_or(-1)
 }
+
+// ---- oidc: a key pair and a JWKS made by the test, served by the stand-in on loopback ----
+
+/// base64url without padding.
+fn b64url(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..=chunk.len() {
+            out.push(ABC[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+/// A P-256 signing key and its JWK.
+struct SigningKey {
+    kid: String,
+    key: jsonwebtoken::EncodingKey,
+    jwk: Value,
+}
+
+impl SigningKey {
+    fn new(kid: &str) -> SigningKey {
+        use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
+        let rng = ring::rand::SystemRandom::new();
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
+        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng)
+            .unwrap();
+        let point = pair.public_key().as_ref();
+        assert_eq!(point.len(), 65);
+        SigningKey {
+            kid: kid.into(),
+            key: jsonwebtoken::EncodingKey::from_ec_der(pkcs8.as_ref()),
+            jwk: json!({"kty": "EC", "crv": "P-256", "x": b64url(&point[1..33]), "y": b64url(&point[33..]),
+                "kid": kid, "alg": "ES256", "use": "sig"}),
+        }
+    }
+
+    fn token(&self, claims: Value) -> String {
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
+        header.kid = Some(self.kid.clone());
+        jsonwebtoken::encode(&header, &claims, &self.key).unwrap()
+    }
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// The stand-in answering the JWKS path with `jwks` (changeable) and Portkey paths as usual.
+fn serve_jwks(api: &StandIn, jwks: Arc<Mutex<Value>>) {
+    api.respond(move |r| {
+        if r.path == "/.well-known/jwks.json" {
+            Reply::json(200, jwks.lock().unwrap().clone())
+        } else {
+            common::generic_reply(r)
+        }
+    });
+}
+
+#[tokio::test]
+async fn oidc_tokens_are_verified_against_the_issuers_keys() {
+    let api = StandIn::start().await;
+    let k1 = SigningKey::new("k1");
+    let jwks = Arc::new(Mutex::new(json!({"keys": [k1.jwk.clone()]})));
+    serve_jwks(&api, jwks.clone());
+    let issuer = api.root();
+    let env = with(
+        env_for(&api),
+        &[
+            ("MCP_AUTH_MODE", "oidc"),
+            ("MCP_OIDC_ISSUER", &issuer),
+            ("MCP_OIDC_AUDIENCE", "portkey-admin-mcp"),
+            ("MCP_WRITE_ROLES", "org:admin"),
+            ("MCP_OIDC_JWKS_REFRESH_GAP_MS", "0"),
+        ],
+    );
+    let server = Server::start(&env).await;
+    let claims = |sub: &str, extra: Value| {
+        let mut c = json!({"sub": sub, "iss": issuer, "aud": "portkey-admin-mcp", "iat": now(), "exp": now() + 600});
+        for (k, v) in extra.as_object().unwrap() {
+            c[k] = v.clone();
+        }
+        c
+    };
+
+    // No token: 401 naming where to find the authorization server.
+    let a = server.client(None).initialize_answer().await;
+    assert_eq!(a.status, 401);
+    let challenge = a.header("www-authenticate").unwrap().to_string();
+    assert!(challenge.contains("resource_metadata="), "{challenge}");
+    let meta: Value = serde_json::from_str(
+        &http_client()
+            .get(server.url("/.well-known/oauth-protected-resource"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(meta["authorization_servers"][0], issuer.as_str());
+    assert_eq!(meta["resource"], server.url("/mcp"));
+
+    // A writer role gets every tool; anyone else the read-only surface.
+    let admin = k1.token(claims("user_admin", json!({"org_role": "org:admin"})));
+    let mut c = server.client(Some(&admin));
+    c.initialize().await;
+    assert_eq!(c.tools().await.len(), 181);
+    let viewer = k1.token(claims("user_viewer", json!({"org_role": "org:member"})));
+    let mut v = server.client(Some(&viewer));
+    v.initialize().await;
+    let n = v.tools().await.len();
+    assert!(n < 181 && n > 0, "{n}");
+
+    // Refusals: expired, another issuer, another audience, a forged signature.
+    let refused = |token: String| {
+        let server = &server;
+        async move {
+            let a = server.client(Some(&token)).initialize_answer().await;
+            assert_eq!(a.status, 401, "{}", a.text);
+            error_message(&a)
+        }
+    };
+    let expired = k1
+        .token(json!({"sub": "u", "iss": issuer, "aud": "portkey-admin-mcp", "exp": now() - 3600}));
+    assert!(refused(expired).await.contains("expired"));
+    let foreign = k1.token(json!({"sub": "u", "iss": "https://other.example", "aud": "portkey-admin-mcp", "exp": now() + 600}));
+    assert!(refused(foreign).await.contains("issuer"));
+    let wrong_aud =
+        k1.token(json!({"sub": "u", "iss": issuer, "aud": "someone-else", "exp": now() + 600}));
+    assert!(refused(wrong_aud).await.contains("audience"));
+    let impostor = SigningKey::new("k1").token(claims("u", json!({})));
+    assert!(refused(impostor).await.contains("signature"));
+    let hs = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims("u", json!({})),
+        &jsonwebtoken::EncodingKey::from_secret(b"guessable"),
+    )
+    .unwrap();
+    assert!(refused(hs).await.contains("not accepted"));
+
+    // A key published after start-up is picked up when a token names it.
+    let k2 = SigningKey::new("k2");
+    jwks.lock().unwrap()["keys"]
+        .as_array_mut()
+        .unwrap()
+        .push(k2.jwk.clone());
+    let rotated = k2.token(claims("user_admin", json!({"org_role": "org:admin"})));
+    let mut r = server.client(Some(&rotated));
+    r.initialize().await;
+    assert_eq!(r.tools().await.len(), 181);
+    let unknown = SigningKey::new("k3").token(claims("u", json!({})));
+    assert!(refused(unknown).await.contains("does not publish"));
+}
+
+#[tokio::test]
+async fn clerk_allow_lists_turn_other_organisations_away() {
+    let api = StandIn::start().await;
+    let k1 = SigningKey::new("clerk-1");
+    serve_jwks(
+        &api,
+        Arc::new(Mutex::new(json!({"keys": [k1.jwk.clone()]}))),
+    );
+    let issuer = api.root();
+    let env = with(
+        env_for(&api),
+        &[
+            ("MCP_AUTH_MODE", "clerk"),
+            ("CLERK_ISSUER", &issuer),
+            ("CLERK_ALLOWED_ORG_IDS", "org_good"),
+        ],
+    );
+    let server = Server::start(&env).await;
+    let token = |org: &str| {
+        k1.token(json!({"sub": "user_1", "iss": issuer, "exp": now() + 600, "org_id": org}))
+    };
+    let mut ok = server.client(Some(&token("org_good")));
+    ok.initialize().await;
+    let a = server
+        .client(Some(&token("org_bad")))
+        .initialize_answer()
+        .await;
+    assert_eq!(a.status, 403, "{}", a.text);
+    let info: Value = serde_json::from_str(
+        &http_client()
+            .get(server.url("/auth/info"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(info["auth_mode"], "oidc");
+    assert_eq!(info["issuer"], issuer.as_str());
+}
+
+// ---- TLS: a self-signed certificate made with the openssl command, when it is installed ----
+
+#[tokio::test]
+async fn tls_serves_https_with_hsts() {
+    let dir = std::env::temp_dir().join(format!("pk-http-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let made = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1,DNS:localhost",
+            "-addext",
+            "basicConstraints=critical,CA:FALSE",
+            "-addext",
+            "extendedKeyUsage=serverAuth",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("openssl is not available; TLS test skipped");
+        return;
+    }
+    let api = StandIn::start().await;
+    let env = with(
+        bearer_env(&api),
+        &[
+            ("MCP_TLS_CERT_PATH", cert.to_str().unwrap()),
+            ("MCP_TLS_KEY_PATH", key.to_str().unwrap()),
+        ],
+    );
+    let server = Server::start(&env).await;
+    let https = server.base.replace("http://", "https://");
+    let pem = std::fs::read(&cert).unwrap();
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(&pem).unwrap()])
+        .build()
+        .unwrap();
+    let resp = client.get(format!("{https}/health")).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(
+        resp.headers()["strict-transport-security"]
+            .to_str()
+            .unwrap()
+            .contains("max-age=")
+    );
+    let mut c = server.client(Some(TOKEN));
+    c.http = client;
+    c.url = format!("{https}/mcp");
+    c.initialize().await;
+    assert_eq!(c.tools().await.len(), 181);
+    // Plain HTTP to the TLS port gets no answer it could use.
+    assert!(
+        http_client()
+            .get(server.url("/health"))
+            .send()
+            .await
+            .is_err()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
