@@ -203,6 +203,7 @@ impl Pipeline {
             journal: journal.clone(),
             journal_args: journal_args.clone().unwrap_or(Value::Null),
             call_id: call_id.clone(),
+            principal: ctx.principal.clone(),
             confirm: self.confirm_destructive.then(|| Confirmer {
                 peer: ctx.peer.clone(),
                 timeout: self.confirm_timeout,
@@ -267,7 +268,16 @@ impl Pipeline {
                 Some(m) => Err(m.as_str()),
             };
             let kind = result.as_ref().err().map(ApiError::kind);
-            if let Err(e) = j.outcome(&call_id, def.name, jargs, &api.sent(), outcome, kind) {
+            let principal = ctx.principal.as_deref();
+            if let Err(e) = j.outcome(
+                &call_id,
+                def.name,
+                jargs,
+                &api.sent(),
+                outcome,
+                kind,
+                principal,
+            ) {
                 tracing::error!("{e}");
             }
         }
@@ -364,6 +374,8 @@ struct Gate {
     journal: Option<Arc<Journal>>,
     journal_args: Value,
     call_id: String,
+    /// The HTTP caller, for the journal.
+    principal: Option<String>,
     confirm: Option<Confirmer>,
     confirmed: Mutex<bool>,
     redactor: Redactor,
@@ -475,6 +487,7 @@ impl SendHook for Gate {
                     &self.journal_args,
                     req.method.as_str(),
                     full_path,
+                    self.principal.as_deref(),
                 )
                 .map_err(|e| {
                     ApiError::Refused(format!(

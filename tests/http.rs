@@ -972,3 +972,33 @@ async fn tls_serves_https_with_hsts() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn the_journal_names_the_principal_of_each_write() {
+    let api = StandIn::start().await;
+    let path = std::env::temp_dir().join(format!("pk-http-journal-{}.jsonl", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let server = Server::start(&with(
+        bearer_env(&api),
+        &[("PORTKEY_AUDIT_LOG", path.to_str().unwrap())],
+    ))
+    .await;
+    let mut c = server.client(Some(TOKEN));
+    c.initialize().await;
+    let env = c
+        .call("delete_workspace", json!({"workspace_id": "ws-9"}))
+        .await;
+    assert_eq!(env["ok"], true, "{env}");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    for l in &lines {
+        let p = l["principal"].as_str().unwrap();
+        assert!(p.starts_with("token:") && !p.contains("writer"), "{l}");
+    }
+    assert!(!text.contains(TOKEN) && !text.contains(TEST_KEY));
+    let _ = std::fs::remove_file(&path);
+}
