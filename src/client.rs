@@ -249,6 +249,8 @@ pub struct PortkeyClient {
     max_retries: u32,
     /// PORTKEY_ALLOW_PRIVATE_BASE_URL, for the connect-time address check.
     allow_private: bool,
+    /// At most `PORTKEY_MAX_CONCURRENCY` requests in flight; waiters are served in order.
+    slots: tokio::sync::Semaphore,
 }
 
 impl std::fmt::Debug for PortkeyClient {
@@ -284,6 +286,7 @@ impl PortkeyClient {
             key_text: config.api_key.clone(),
             timeout: Duration::from_millis(config.timeout_ms),
             max_retries: config.max_retries,
+            slots: tokio::sync::Semaphore::new(config.max_concurrency.clamp(1, 256) as usize),
             allow_private: config.allow_private_base_url,
         })
     }
@@ -823,8 +826,34 @@ impl Api {
                 *d = Instant::now() + self.client.timeout();
             }
         }
+        // Wait for a free slot within the call's own budget; a call that cannot start in time
+        // is answered with the timeout and sends nothing. Dropping this future (cancellation)
+        // leaves the queue without sending.
+        let deadline = self.deadline();
+        let wait = deadline.saturating_duration_since(Instant::now());
+        let _slot = match tokio::time::timeout(wait, self.client.slots.acquire()).await {
+            Ok(Ok(permit)) => permit,
+            Ok(Err(_)) => {
+                return Err(ApiError::Other(
+                    "the request queue is closed; the server is shutting down".into(),
+                ));
+            }
+            Err(_) => {
+                return Err(ApiError::Timeout {
+                    ms: self.client.timeout().as_millis() as u64,
+                });
+            }
+        };
+        // A request that would leave with almost no time left would most likely time out in
+        // flight, leaving the change in doubt: below a floor, it is not sent at all.
+        let floor = (self.client.timeout() / 4).min(Duration::from_millis(100));
+        if deadline.saturating_duration_since(Instant::now()) < floor {
+            return Err(ApiError::Timeout {
+                ms: self.client.timeout().as_millis() as u64,
+            });
+        }
         self.client
-            .send_as(&req, self.deadline(), &self.sent, self.key.as_ref())
+            .send_as(&req, deadline, &self.sent, self.key.as_ref())
             .await
     }
     pub async fn get(&self, path: impl Into<String>) -> Result<Value, ApiError> {

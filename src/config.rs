@@ -103,6 +103,9 @@ pub struct Opts {
     /// At most this many calls of tools that change data per rolling minute (default: no limit).
     #[arg(long, env = "PORTKEY_MAX_WRITES_PER_MINUTE", global = true, value_parser = parse_max_writes)]
     pub max_writes_per_minute: Option<u32>,
+    /// At most this many requests to Portkey at once (1 to 256, default 16); the rest wait in order.
+    #[arg(long, env = "PORTKEY_MAX_CONCURRENCY", global = true, value_parser = parse_max_concurrency)]
+    pub max_concurrency: Option<u32>,
     /// Probe the key at start-up and leave out the tools it cannot use (true|false).
     #[arg(long, env = "PORTKEY_HIDE_UNAVAILABLE", global = true, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub hide_unavailable: Option<String>,
@@ -130,6 +133,26 @@ pub fn parse_tool_mode(raw: Option<&str>) -> Result<ToolMode, String> {
             "PORTKEY_TOOL_MODE (--tool-mode) must be `all` or `discover`, not \"{}\"",
             other.chars().take(40).collect::<String>()
         )),
+    }
+}
+
+/// Default bound on simultaneous requests to Portkey.
+pub const DEFAULT_MAX_CONCURRENCY: u32 = 16;
+
+/// clap parser of `PORTKEY_MAX_CONCURRENCY`: 1 to 256.
+fn parse_max_concurrency(raw: &str) -> Result<u32, String> {
+    let n = parse_number(
+        raw,
+        DEFAULT_MAX_CONCURRENCY,
+        "PORTKEY_MAX_CONCURRENCY",
+        "a whole number from 1 to 256",
+    )?;
+    if (1..=256).contains(&n) {
+        Ok(n)
+    } else {
+        Err(format!(
+            "PORTKEY_MAX_CONCURRENCY takes a whole number from 1 to 256, not {n}"
+        ))
     }
 }
 
@@ -169,6 +192,8 @@ pub struct Config {
     pub tool_mode: ToolMode,
     /// Probe the key at start-up and hide what it cannot use (`PORTKEY_HIDE_UNAVAILABLE`).
     pub hide_unavailable: bool,
+    /// Most requests to Portkey in flight at once (`PORTKEY_MAX_CONCURRENCY`).
+    pub max_concurrency: u32,
 }
 
 impl std::fmt::Debug for Config {
@@ -191,6 +216,7 @@ impl std::fmt::Debug for Config {
             .field("max_writes_per_minute", &self.max_writes_per_minute)
             .field("tool_mode", &self.tool_mode)
             .field("hide_unavailable", &self.hide_unavailable)
+            .field("max_concurrency", &self.max_concurrency)
             .finish()
     }
 }
@@ -361,6 +387,7 @@ impl Config {
                 .map(std::path::PathBuf::from),
             max_writes_per_minute: opts.max_writes_per_minute.unwrap_or(0),
             tool_mode: parse_tool_mode(opts.tool_mode.as_deref())?,
+            max_concurrency: opts.max_concurrency.unwrap_or(DEFAULT_MAX_CONCURRENCY),
             hide_unavailable: parse_switch(
                 "PORTKEY_HIDE_UNAVAILABLE",
                 "hide-unavailable",

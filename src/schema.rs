@@ -128,15 +128,19 @@ pub fn flatten(v: &mut Value) {
     if let Some(Value::Object(props)) = m.get_mut("properties") {
         props.values_mut().for_each(flatten);
     }
-    for key in [
-        "items",
-        "additionalProperties",
-        "not",
-        "contains",
-        "propertyNames",
-    ] {
+    for key in ["items", "not", "contains", "propertyNames"] {
         if let Some(sub) = m.get_mut(key) {
             flatten(sub);
+        }
+    }
+    // Map values of any JSON type: the boolean `true` says so; an empty `{}` there reads as a
+    // forgotten type to strict linters (MCP Inspector's `untyped-schema`).
+    if let Some(extra) = m.get_mut("additionalProperties") {
+        if !extra.is_boolean() {
+            flatten(extra);
+        }
+        if extra.as_object().is_some_and(|o| !constrains(o)) {
+            *extra = Value::Bool(true);
         }
     }
     // An item schema's own description repeats the property's: drop it.
@@ -148,6 +152,36 @@ pub fn flatten(v: &mut Value) {
             alts.iter_mut().for_each(flatten);
         }
     }
+}
+
+/// Whether a schema object holds any keyword that constrains a value (a `description` alone
+/// does not).
+pub fn constrains(s: &Map<String, Value>) -> bool {
+    const CONSTRAINING: &[&str] = &[
+        "type",
+        "enum",
+        "const",
+        "anyOf",
+        "oneOf",
+        "allOf",
+        "not",
+        "properties",
+        "items",
+        "additionalProperties",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "minLength",
+        "maxLength",
+        "pattern",
+        "format",
+        "minItems",
+        "maxItems",
+        "required",
+        "$ref",
+    ];
+    s.keys().any(|k| CONSTRAINING.contains(&k.as_str()))
 }
 
 /// Checks `args` against a flat schema: types, required members, enums, ranges and lengths.
@@ -423,6 +457,28 @@ mod tests {
             json!("string")
         );
         assert!(s["properties"]["extra"].is_object());
+    }
+
+    #[derive(serde::Deserialize, JsonSchema)]
+    #[allow(dead_code)]
+    struct FreeForm {
+        /// Any JSON values by name.
+        bag: Option<std::collections::HashMap<String, Value>>,
+        /// Strings by name.
+        tags: Option<std::collections::HashMap<String, String>>,
+    }
+
+    #[test]
+    fn free_form_maps_say_true_and_typed_maps_keep_their_type() {
+        let s = Value::Object(input_schema::<FreeForm>());
+        assert_eq!(s["properties"]["bag"]["additionalProperties"], json!(true));
+        assert_eq!(
+            s["properties"]["tags"]["additionalProperties"],
+            json!({"type": "string"})
+        );
+        let m = input_schema::<FreeForm>();
+        assert!(check_args(&m, &json!({"bag": {"a": [1, {"b": null}]}})).is_ok());
+        assert!(check_args(&m, &json!({"tags": {"a": 1}})).is_err());
     }
 
     #[derive(serde::Deserialize, JsonSchema)]

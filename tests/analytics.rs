@@ -11,12 +11,19 @@ mod common;
 use common::*;
 use serde_json::{Value, json};
 
-const WINDOW: [(&str, &str); 2] = [
+const WINDOW: [(&str, &str); 3] = [
     ("time_of_generation_max", "2026-02-01T00:00:00Z"),
     ("time_of_generation_min", "2026-01-01T00:00:00Z"),
+    ("workspace_slug", "ws-1"),
 ];
 
+/// A time window in one workspace (the spec requires the slug on every analytics path).
 fn window() -> Value {
+    json!({"time_of_generation_min": "2026-01-01T00:00:00Z", "time_of_generation_max": "2026-02-01T00:00:00Z", "workspace_slug": "ws-1"})
+}
+
+/// A time window with no workspace: refused, nothing sent.
+fn bare_window() -> Value {
     json!({"time_of_generation_min": "2026-01-01T00:00:00Z", "time_of_generation_max": "2026-02-01T00:00:00Z"})
 }
 
@@ -32,6 +39,7 @@ fn with_window(extra: Value) -> Value {
 fn query(extra: &[(&str, &str)]) -> Vec<(String, String)> {
     let mut q: Vec<(String, String)> = WINDOW
         .iter()
+        .filter(|(k, _)| !extra.iter().any(|(e, _)| e == k))
         .chain(extra)
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
@@ -280,7 +288,8 @@ async fn cache_summary_returns_the_summary_for_a_workspace() {
     assert_eq!(sent[0].path, "/v1/analytics/summary/cache");
     assert_eq!(sent[0].sorted_query(), query(&[("workspace_slug", "ws-1")]));
     assert_eq!(env["data"], summary);
-    h.refused("get_cache_summary", window()).await;
+    h.refused("get_cache_summary", bare_window()).await;
+    h.refused("get_cost_analytics", bare_window()).await;
     h.refused(
         "get_cache_summary",
         with_window(json!({"workspace_slug": ""})),
@@ -385,7 +394,9 @@ async fn group_tools_need_a_workspace_slug() {
             json!({"metadata_key": "env"}),
         ),
     ] {
-        let msg = h.refused(tool, with_window(extra.clone())).await;
+        let mut bare = with_window(extra.clone());
+        bare.as_object_mut().unwrap().remove("workspace_slug");
+        let msg = h.refused(tool, bare).await;
         assert!(msg.contains("workspace_slug"), "{msg}");
         let mut blank = extra.clone();
         blank["workspace_slug"] = json!("");
@@ -433,7 +444,8 @@ async fn group_providers_joins_columns_and_needs_a_workspace() {
         env["data"],
         json!({"total": 3, "providers": [{"provider": "openai", "requests": 120, "cost": 40}]})
     );
-    h.refused("get_analytics_group_providers", window()).await;
+    h.refused("get_analytics_group_providers", bare_window())
+        .await;
     h.refused(
         "get_analytics_group_providers",
         with_window(json!({"workspace_slug": "ws", "columns": ["bogus"]})),

@@ -422,3 +422,100 @@ async fn doctor_hides_nothing_when_portkey_cannot_be_reached() {
     let full = Mcp::start(&env[..5]).await.list_tools().await.len();
     assert_eq!(all, full);
 }
+
+/// The most requests the stand-in had in flight at once, given each took `held`.
+fn peak_in_flight(reqs: &[Recorded], held: std::time::Duration) -> usize {
+    let margin = std::time::Duration::from_millis(30);
+    reqs.iter()
+        .map(|a| {
+            reqs.iter()
+                .filter(|b| b.at >= a.at && b.at < a.at + held - margin)
+                .count()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn upstream_concurrency_is_bounded_and_every_call_answered() {
+    let held = std::time::Duration::from_millis(300);
+    let api = StandIn::start().await;
+    api.respond(move |r| generic_reply(r).delay(held));
+    let env = with(env_for(&api), "PORTKEY_MAX_CONCURRENCY", "3");
+    let mcp = Arc::new(Mcp::start(&env).await);
+    let mut tasks = Vec::new();
+    for i in 0..12 {
+        let mcp = mcp.clone();
+        tasks.push(tokio::spawn(async move {
+            mcp.call("get_config", json!({"slug": format!("c-{i}")}))
+                .await
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap()["ok"], true);
+    }
+    let reqs = api.requests();
+    assert_eq!(reqs.len(), 12);
+    let peak = peak_in_flight(&reqs, held);
+    assert!(peak <= 3 && peak >= 2, "peak {peak}");
+}
+
+#[tokio::test]
+async fn a_queued_call_times_out_or_is_cancelled_without_being_sent() {
+    let held = std::time::Duration::from_millis(1500);
+    let api = StandIn::start().await;
+    api.respond(move |r| generic_reply(r).delay(held));
+    let env = with(
+        with(env_for(&api), "PORTKEY_MAX_CONCURRENCY", "1"),
+        "PORTKEY_TIMEOUT_MS",
+        "1000",
+    );
+    let mcp = Arc::new(Mcp::start(&env).await);
+    // Two calls at once: the first holds the only slot until its 1 s budget runs out in flight;
+    // the second, queued behind it, is left with too little time to start and is not sent.
+    let mut tasks = Vec::new();
+    for i in 0..2 {
+        let mcp = mcp.clone();
+        tasks.push(tokio::spawn(async move {
+            mcp.call("get_config", json!({"slug": format!("q-{i}")}))
+                .await
+        }));
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let mut kinds = Vec::new();
+    for t in tasks {
+        let env = t.await.unwrap();
+        kinds.push(
+            env["error"]["details"]["kind"]
+                .as_str()
+                .unwrap_or("ok")
+                .to_string(),
+        );
+    }
+    assert_eq!(kinds, vec!["timeout", "timeout"]);
+    let sent: Vec<String> = api.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+
+    // A queued call that is cancelled never goes out.
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    api.clear();
+    api.respond(|r| generic_reply(r).delay(std::time::Duration::from_millis(700)));
+    let first = {
+        let mcp = mcp.clone();
+        tokio::spawn(async move { mcp.call("get_config", json!({"slug": "holder"})).await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    mcp.write_line(
+        &json!({"jsonrpc": "2.0", "id": 7001, "method": "tools/call",
+            "params": {"name": "delete_config", "arguments": {"slug": "queued"}}})
+        .to_string(),
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    mcp.notify("notifications/cancelled", json!({"requestId": 7001}))
+        .await;
+    assert_eq!(first.await.unwrap()["ok"], true);
+    tokio::time::sleep(std::time::Duration::from_millis(900)).await;
+    let paths: Vec<String> = api.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(paths, vec!["/v1/configs/holder".to_string()]);
+}

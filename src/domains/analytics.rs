@@ -17,55 +17,55 @@ pub struct Filters<W> {
     pub time_of_generation_min: String,
     /// ISO 8601 end
     pub time_of_generation_max: String,
-    /// Workspace slug
+    /// Slug from list_workspaces
     pub workspace_slug: W,
-    /// Min
+    /// Min total tokens
     #[schemars(range(min = 0))]
     pub total_units_min: Option<f64>,
-    /// Max
+    /// Max total tokens
     #[schemars(range(min = 0))]
     pub total_units_max: Option<f64>,
-    /// Min, cents
+    /// Min cost, cents
     #[schemars(range(min = 0))]
     pub cost_min: Option<f64>,
-    /// Max, cents
+    /// Max cost, cents
     #[schemars(range(min = 0))]
     pub cost_max: Option<f64>,
-    /// Min
+    /// Min prompt tokens
     #[schemars(range(min = 0))]
     pub prompt_token_min: Option<f64>,
-    /// Max
+    /// Max prompt tokens
     #[schemars(range(min = 0))]
     pub prompt_token_max: Option<f64>,
-    /// Min
+    /// Min output tokens
     #[schemars(range(min = 0))]
     pub completion_token_min: Option<f64>,
-    /// Max
+    /// Max output tokens
     #[schemars(range(min = 0))]
     pub completion_token_max: Option<f64>,
-    /// Min
+    /// Min weighted score
     #[schemars(range(min = -10, max = 10))]
     pub weighted_feedback_min: Option<f64>,
-    /// Max
+    /// Max weighted score
     #[schemars(range(min = -10, max = 10))]
     pub weighted_feedback_max: Option<f64>,
     /// CSV, e.g. 429,500
     pub status_code: Option<String>,
-    /// CSV slugs
+    /// CSV from list_virtual_keys
     pub virtual_keys: Option<String>,
-    /// CSV slugs
+    /// CSV from list_configs
     pub configs: Option<String>,
-    /// CSV ids
+    /// CSV from list_api_keys
     pub api_key_ids: Option<String>,
     /// JSON object string
     pub metadata: Option<String>,
-    /// CSV provider__model
+    /// CSV of provider__model
     pub ai_org_model: Option<String>,
-    /// CSV ids
+    /// CSV from get_log
     pub trace_id: Option<String>,
-    /// CSV ids
+    /// CSV from get_log
     pub span_id: Option<String>,
-    /// Prompt slug
+    /// CSV from list_prompts
     pub prompt_slug: Option<String>,
     #[serde(flatten)]
     pub aliases: Aliases,
@@ -74,19 +74,19 @@ pub struct Filters<W> {
 /// Array and object forms of the comma-separated filters; each wins over its string twin.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct Aliases {
-    /// Array form
+    /// Wins over status_code
     pub status_codes: Option<Vec<String>>,
-    /// Array form
+    /// Wins over virtual_keys
     pub virtual_key_slugs: Option<Vec<String>>,
-    /// Array form
+    /// Wins over configs
     pub config_slugs: Option<Vec<String>>,
-    /// Array form
+    /// Wins over ai_org_model
     pub provider_models: Option<Vec<String>>,
-    /// Array form
+    /// Wins over trace_id
     pub trace_ids: Option<Vec<String>>,
-    /// Array form
+    /// Wins over span_id
     pub span_ids: Option<Vec<String>>,
-    /// Object form
+    /// Wins over metadata
     pub metadata_filter: Option<Map<String, Value>>,
 }
 
@@ -187,7 +187,7 @@ pub struct ByProvider {
     pub f: InWorkspace,
     #[serde(flatten)]
     pub page: Page,
-    /// Metric to sort by
+    /// Metric to sort by, from columns
     pub order_by: Option<String>,
     /// Sort direction: asc or desc
     pub order_by_type: Option<String>,
@@ -293,7 +293,7 @@ const SPECS: &[Spec] = &[
     spec(
         "get_cost_analytics",
         "GET /analytics/graphs/cost",
-        "Spend per time bucket in cents, with totals. Token volume: get_token_analytics.",
+        "Chart spend, in cents. Returns summary{total_cost, average_cost_per_request}, data_points[]. Token volume: get_token_analytics.",
         Kind::Graph(
             &["total_cost=total", "average_cost_per_request=avg"],
             &["timestamp", "total_cost=total", "average_cost=avg"],
@@ -302,7 +302,7 @@ const SPECS: &[Spec] = &[
     spec(
         "get_request_analytics",
         "GET /analytics/graphs/requests",
-        "Requests per time bucket (total, success, failed), with totals.",
+        "Chart request volume. Returns summary{total_requests, successful_requests, failed_requests}, data_points[]. Errors only: get_error_analytics.",
         Kind::Graph(
             &[
                 "total_requests=total",
@@ -315,7 +315,7 @@ const SPECS: &[Spec] = &[
     spec(
         "get_token_analytics",
         "GET /analytics/graphs/tokens",
-        "Tokens per time bucket (total, prompt, completion), with totals.",
+        "Chart token use. Returns summary{total_tokens, prompt_tokens, completion_tokens}, data_points[]. Spend: get_cost_analytics.",
         Kind::Graph(
             &[
                 "total_tokens=total",
@@ -329,7 +329,7 @@ const SPECS: &[Spec] = &[
     spec(
         "get_latency_analytics",
         "GET /analytics/graphs/latency",
-        "Latency per time bucket in ms (avg, p50, p90, p99), with totals.",
+        "Chart latency, in ms. Returns summary{avg_latency_ms, p50_latency_ms, p90_latency_ms, p99_latency_ms}, data_points[]. Cache hits only: get_cache_hit_latency.",
         Kind::Graph(
             &[
                 "avg_latency_ms=avg",
@@ -343,7 +343,7 @@ const SPECS: &[Spec] = &[
     spec(
         "get_error_analytics",
         "GET /analytics/graphs/errors",
-        "Errors per time bucket, with the total. As a rate: get_error_rate_analytics.",
+        "Chart error counts. Returns summary{total_errors}, data_points[]. As a rate: get_error_rate_analytics; per code: get_error_status_codes_analytics.",
         Kind::Graph(
             &["total_errors=total"],
             &["timestamp", "total_errors=total"],
@@ -352,7 +352,7 @@ const SPECS: &[Spec] = &[
     spec(
         "get_error_rate_analytics",
         "GET /analytics/graphs/errors/rate",
-        "Error rate per time bucket as % of requests, with the overall rate.",
+        "Chart the error rate, in % of requests. Returns summary{error_rate_percent}, data_points[]. Counts: get_error_analytics.",
         Kind::Graph(
             &["error_rate_percent=rate"],
             &["timestamp", "error_rate_percent=rate"],
@@ -361,7 +361,7 @@ const SPECS: &[Spec] = &[
     spec(
         "get_cache_hit_latency",
         "GET /analytics/graphs/cache/latency",
-        "Latency of cache hits per time bucket (total, avg), with totals.",
+        "Chart cache-hit latency, in ms. Returns summary{total_latency, avg_latency}, data_points[]. All requests: get_latency_analytics.",
         Kind::Graph(
             &["total_latency=total", "avg_latency=avg"],
             &["timestamp", "total", "avg"],
@@ -370,7 +370,7 @@ const SPECS: &[Spec] = &[
     spec(
         "get_cache_hit_rate",
         "GET /analytics/graphs/cache/hit-rate",
-        "Cache hits, misses and hit rate per time bucket, with totals.",
+        "Chart cache hits and misses. Returns summary{hit_rate, total_hits, total_misses}, data_points[]. One summary: get_cache_summary.",
         Kind::Graph(
             &[
                 "hit_rate=rate",
@@ -392,13 +392,13 @@ const SPECS: &[Spec] = &[
     spec(
         "get_cache_summary",
         "GET /analytics/summary/cache",
-        "One cache summary for a workspace: hits, avg hit latency, requests, speedup %.",
+        "Sum up caching in one workspace. Returns Portkey's summary: hits, average hit latency, requests, speedup %. Over time: get_cache_hit_rate.",
         Kind::Summary,
     ),
     spec(
         "get_users_analytics",
         "GET /analytics/graphs/users",
-        "Active and new users per time bucket, with totals.",
+        "Chart active and new users. Returns summary{total_active_users, total_new_users}, data_points[]. Requests per user: get_user_requests_analytics.",
         Kind::Graph(
             &["total_users=total", "total_active_users", "total_new_users"],
             &[
@@ -412,65 +412,65 @@ const SPECS: &[Spec] = &[
     series(
         "get_error_stacks_analytics",
         "GET /analytics/graphs/errors/stacks",
-        "Errors per time bucket, stacked by HTTP status code.",
+        "Chart errors stacked by HTTP status code. Returns summary, data_points. Totals per code: get_error_status_codes_analytics.",
     ),
     series(
         "get_error_status_codes_analytics",
         "GET /analytics/graphs/errors/status-codes",
-        "Count of each HTTP error code per time bucket.",
+        "Count each HTTP error code per time bucket. Returns summary, data_points. Stacked: get_error_stacks_analytics; all errors: get_error_analytics.",
     ),
     series(
         "get_user_requests_analytics",
         "GET /analytics/graphs/users/requests",
-        "Requests per user per time bucket. Totals per user: get_analytics_group_users.",
+        "Chart requests per user. Returns summary, data_points. User counts: get_users_analytics.",
     ),
     series(
         "get_rescued_requests_analytics",
         "GET /analytics/graphs/requests/rescued",
-        "Requests saved by retry or fallback, per time bucket.",
+        "Chart requests saved by a retry or fallback. Returns summary, data_points. All requests: get_request_analytics.",
     ),
     series(
         "get_feedback_analytics",
         "GET /analytics/graphs/feedbacks",
-        "Feedback submitted per time bucket, with totals.",
+        "Chart feedback received. Returns summary, data_points. To send some: create_feedback.",
     ),
     series(
         "get_feedback_models_analytics",
         "GET /analytics/graphs/feedbacks/ai-models",
-        "Feedback per model per time bucket.",
+        "Chart feedback per model. Returns summary, data_points. All models: get_feedback_analytics.",
     ),
     series(
         "get_feedback_scores_analytics",
         "GET /analytics/graphs/feedbacks/scores",
-        "Distribution of raw feedback scores per time bucket.",
+        "Chart the spread of raw feedback scores. Returns summary, data_points. Weighted: get_feedback_weighted_analytics.",
     ),
     series(
         "get_feedback_weighted_analytics",
         "GET /analytics/graphs/feedbacks/weighted",
-        "Weighted feedback scores per time bucket.",
+        "Chart weighted feedback scores. Returns summary, data_points. Raw: get_feedback_scores_analytics.",
     ),
     spec(
         "get_analytics_group_users",
         "GET /analytics/groups/users",
-        "Requests, cost and tokens per user, paged.",
+        "Break down requests, cost (cents) and tokens per user, paged. Returns total_groups, users[]. Per model: get_analytics_group_models; fewer filters: get_user_stats.",
         Kind::Groups("users"),
     ),
     spec(
         "get_analytics_group_models",
         "GET /analytics/groups/ai-models",
-        "Requests, cost and tokens per model, paged.",
+        "Break down requests, cost (cents) and tokens per model, paged. Returns total_groups, models[]. Per user: get_analytics_group_users; per provider: get_analytics_group_providers.",
         Kind::Groups("models"),
     ),
     spec(
         "get_analytics_group_providers",
         "GET /analytics/groups/provider",
-        "Chosen metrics per provider in one workspace, paged and sorted.",
+        "Break down chosen metrics per provider in one workspace, paged and sorted. Returns total, providers[]. Per model: get_analytics_group_models; per metadata: get_analytics_group_metadata.",
         Kind::Providers,
     ),
     spec(
         "get_analytics_group_metadata",
         "GET /analytics/groups/metadata/{metadata_key}",
-        "Requests, cost and tokens per value of one metadata key, paged.",
+        "Break down requests, cost (cents) and tokens per value of one metadata key, paged. Returns total_groups, metadata_groups[]. Per provider: get_analytics_group_providers.",
         Kind::ByKey,
     ),
 ];
@@ -554,7 +554,7 @@ pub fn tools() -> Vec<ToolDef> {
         .map(|s| {
             let (n, d) = (s.name, s.about);
             match s.kind {
-                Kind::Graph(..) => tool(n, d, move |api, a: Base| run(api, a, s)),
+                Kind::Graph(..) => tool(n, d, move |api, a: InWorkspace| run(api, a, s)),
                 Kind::Summary => tool(n, d, move |api, a: InWorkspace| run(api, a, s)),
                 Kind::Groups(_) => tool(n, d, move |api, a: Paged| run(api, a, s)),
                 Kind::Providers => tool(n, d, move |api, a: ByProvider| run(api, a, s)),

@@ -13,18 +13,18 @@ use crate::shape;
 /// `end_time`, so the caller gives them.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListAuditLogs {
-    /// Organisation id
+    /// Org id from list_api_keys
     #[schemars(length(min = 1))]
     pub organisation_id: String,
-    /// Workspace id
+    /// Id from list_workspaces
     pub workspace_id: Option<String>,
-    /// Actor id
+    /// Acting user id from list_all_users
     pub actor_id: Option<String>,
     /// Action, e.g. create
     pub action: Option<String>,
-    /// Resource type
+    /// Resource type, e.g. prompt
     pub resource_type: Option<String>,
-    /// Resource id
+    /// Resource id, e.g. from list_configs
     pub resource_id: Option<String>,
     /// From, ISO 8601
     #[schemars(length(min = 1))]
@@ -35,7 +35,7 @@ pub struct ListAuditLogs {
     /// Page index, from 0
     #[schemars(range(min = 0))]
     pub current_page: Option<u64>,
-    /// Items per page (1-100)
+    /// Items per page
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
     pub page_size: Option<i64>,
 }
@@ -104,7 +104,7 @@ pub fn tools() -> Vec<ToolDef> {
     vec![
         tool(
             "list_audit_logs",
-            "List audit events: actor, action, resource, time. Returns {total, audit_logs}.",
+            "List audit events. Returns total, has_more, audit_logs[{timestamp, action, resource_type, resource_id, actor_email, workspace_id}]. Actors: list_all_users. Org admin key.",
             list_audit_logs,
         )
         .gated()

@@ -12,17 +12,17 @@ use crate::shape;
 /// The query of GET /collections, whose `workspace_id` the spec requires.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListCollections {
-    /// Only this workspace
+    /// Id from list_workspaces
     #[schemars(length(min = 1))]
     pub workspace_id: String,
-    /// Name filter
+    /// Name search text
     #[serde(skip_serializing_if = "Option::is_none")]
     pub search: Option<String>,
     /// Page index, from 0
     #[schemars(range(min = 0))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_page: Option<u64>,
-    /// Items per page (1-100)
+    /// Items per page
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub page_size: Option<u64>,
@@ -30,22 +30,22 @@ pub struct ListCollections {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct CreateCollection {
-    /// Collection name
+    /// Display name of the collection
     pub name: String,
-    /// Workspace to create it in
+    /// Workspace id from list_workspaces to create it in
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workspace_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct CollectionId {
-    /// Collection id or slug
+    /// Id/slug from list_collections
     pub collection_id: String,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateCollection {
-    /// Collection id or slug
+    /// Id/slug from list_collections
     pub collection_id: String,
     #[serde(flatten)]
     pub changes: CollectionChanges,
@@ -54,10 +54,10 @@ pub struct UpdateCollection {
 /// The members an update may change; sent as the body, whose `name` the spec requires.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct CollectionChanges {
-    /// New name
+    /// New display name
     #[schemars(length(min = 1))]
     pub name: String,
-    /// New description
+    /// New free-text description
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
@@ -142,31 +142,31 @@ pub fn tools() -> Vec<ToolDef> {
     vec![
         tool(
             "list_collections",
-            "List prompt collections (id, name, slug, workspace, timestamps). Returns {total, collections}; pick a collection_id for create_prompt or list_prompts.",
+            "List prompt collections. Returns total, collections[{id, name, slug, workspace_id}]; a collection_id feeds create_prompt or list_prompts.",
             list_collections,
         )
         .endpoint("GET /collections"),
         tool(
             "create_collection",
-            "Create a prompt collection. Returns its id and slug; no prompts are moved into it.",
+            "Create an empty prompt collection. Returns id, slug. Add prompts with create_prompt.",
             create_collection,
         )
         .endpoint("POST /collections"),
         tool(
             "get_collection",
-            "Get one collection by id or slug (name, slug, workspace, timestamps).",
+            "Get one collection by id or slug. Returns id, name, slug, workspace_id, timestamps. Its prompts: list_prompts.",
             get_collection,
         )
         .endpoint("GET /collections/{collection_id}"),
         tool(
             "update_collection",
-            "Rename a collection or change its description; its prompts are untouched.",
+            "Rename a collection or change its description; its prompts are untouched. Returns success. Current: get_collection.",
             update_collection,
         )
         .endpoint("PUT /collections/{collection_id}"),
         tool(
             "delete_collection",
-            "Delete a collection. Irreversible; its prompts stay in the workspace without the grouping.",
+            "Delete a collection; its prompts stay in the workspace, ungrouped. Returns success. Cannot be undone; recreate with create_collection.",
             delete_collection,
         )
         .endpoint("DELETE /collections/{collection_id}"),

@@ -15,14 +15,14 @@ pub struct ListConfigs {
     /// Page index, from 0
     #[schemars(range(min = 0))]
     pub current_page: Option<u64>,
-    /// Items per page (1-100)
+    /// Items per page
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
     pub page_size: Option<u64>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct Slug {
-    /// Config slug (from list_configs)
+    /// Slug from list_configs
     pub slug: String,
 }
 
@@ -53,7 +53,7 @@ pub struct Target {
     /// Provider name, e.g. openai
     #[serde(skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
-    /// Virtual key slug
+    /// Slug from list_virtual_keys
     #[serde(skip_serializing_if = "Option::is_none")]
     pub virtual_key: Option<String>,
 }
@@ -61,7 +61,7 @@ pub struct Target {
 /// The routing settings shared by create and update.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct Settings {
-    /// Cache mode
+    /// simple (exact match) or semantic (similar prompts) caching
     pub cache_mode: Option<CacheMode>,
     /// Cache lifetime in seconds
     #[schemars(extend("exclusiveMinimum" = 0))]
@@ -71,7 +71,7 @@ pub struct Settings {
     pub retry_attempts: Option<Number>,
     /// HTTP status codes that trigger a retry
     pub retry_on_status_codes: Option<Vec<Number>>,
-    /// Routing strategy across targets
+    /// loadbalance spreads requests over targets; fallback tries them in order
     pub strategy_mode: Option<StrategyMode>,
     /// Targets to route to
     pub targets: Option<Vec<Target>>,
@@ -79,9 +79,9 @@ pub struct Settings {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct CreateConfig {
-    /// Config name
+    /// Display name of the config
     pub name: String,
-    /// Workspace id (required with an organisation-wide admin key)
+    /// Id from list_workspaces (org admin keys)
     pub workspace_id: Option<String>,
     #[serde(flatten)]
     pub settings: Settings,
@@ -89,11 +89,11 @@ pub struct CreateConfig {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateConfig {
-    /// Config slug (from list_configs)
+    /// Slug from list_configs
     pub slug: String,
-    /// New name
+    /// New display name
     pub name: Option<String>,
-    /// New status
+    /// active, or inactive (disabled)
     pub status: Option<ConfigStatus>,
     #[serde(flatten)]
     pub settings: Settings,
@@ -280,38 +280,38 @@ pub fn tools() -> Vec<ToolDef> {
     vec![
         tool(
             "list_configs",
-            "List gateway configs (id, slug, name, status, workspace). Returns {total, configurations}. Use get_config for the routing details of one.",
+            "List gateway configs. Returns total, configurations[{id, slug, name, workspace_id, status}]. Routing details of one: get_config.",
             list_configs,
         )
         .endpoint("GET /configs"),
         tool(
             "get_config",
-            "Get one config by slug: its cache, retry, strategy and targets. Read it before update_config.",
+            "Get one config by slug. Returns id, slug, name, status, version_id, config{cache, retry, strategy, targets}. Change: update_config.",
             get_config,
         )
         .endpoint("GET /configs/{slug}"),
         tool(
             "create_config",
-            "Create a config from flat routing settings (at least one of cache, retry, strategy or targets). Returns the new id and version_id.",
+            "Create a config from flat routing settings (at least one of cache, retry, strategy or targets). Returns id, slug, version_id. Change it later: update_config.",
             create_config,
         )
         .endpoint("POST /configs"),
         tool(
             "update_config",
-            "Update a config by slug; only the fields given change and a new version is saved. Takes effect at once for every key and prompt using it.",
+            "Update a config by slug; only given fields change, saved as a new version live at once wherever it is used. Returns success, version_id. Earlier versions: list_config_versions.",
             update_config,
         )
         .endpoint("PUT /configs/{slug}")
         .open_world(false),
         tool(
             "delete_config",
-            "Delete a config and all its versions. Irreversible; anything still referencing the slug breaks.",
+            "Delete a config and all its versions; anything still using the slug fails. Returns success. Cannot be undone; update_config to status inactive keeps it.",
             delete_config,
         )
         .endpoint("DELETE /configs/{slug}"),
         tool(
             "list_config_versions",
-            "List a config's versions (version_id, config, created_at, updated_by) to audit or compare history.",
+            "List a config's saved versions. Returns total, versions[{version_id, config, created_at, updated_by}]. Current one: get_config.",
             list_config_versions,
         )
         .endpoint("GET /configs/{slug}/versions"),

@@ -35,16 +35,16 @@ pub enum Kind {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ListDeployments {
-    /// Org id
+    /// Org id from list_api_keys
     pub organisation_id: Option<String>,
-    /// Status
+    /// active, or archived (by archive_deployment)
     pub status: Option<Status>,
-    /// Type
+    /// production or non_production
     #[serde(rename = "type")]
     pub kind: Option<Kind>,
-    /// Workspaces
+    /// Workspace slugs from list_workspaces
     pub workspace_slug: Option<Vec<String>>,
-    /// Name search
+    /// Name search text
     pub search: Option<String>,
     /// Tags that must all match
     #[schemars(schema_with = "object")]
@@ -55,29 +55,29 @@ pub struct ListDeployments {
 /// Gateway auth settings, sent nested under `auth_settings`.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct Auth {
-    /// Gateway URL
+    /// Base URL of the Gateway
     #[schemars(url)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gateway_base_url: Option<String>,
-    /// MCP Gateway URL
+    /// Base URL of its MCP Gateway
     #[schemars(url)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mcp_gateway_base_url: Option<String>,
-    /// 1: own data service
+    /// 1: own data service, 0: not
     #[schemars(schema_with = "flag")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_dataservice_hosted: Option<u8>,
-    /// 1: Playground proxy on
+    /// 1: Playground proxy allowed, 0: not
     #[schemars(schema_with = "flag")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_playground_proxy_allowed: Option<u8>,
-    /// Workspaces (empty: all)
+    /// Allowed ids from list_workspaces; empty = all
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workspaces_allowed: Option<Vec<String>>,
-    /// JWT subs allowed
+    /// JWT sub claims allowed to connect
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jwt_subs_allowed: Option<Vec<String>>,
-    /// {JWT sub: workspace slug}
+    /// Map of JWT sub to workspace slug
     #[schemars(schema_with = "object")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jwt_sub_workspace_mapping: Option<Map<String, Value>>,
@@ -85,24 +85,24 @@ pub struct Auth {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct RegisterDeployment {
-    /// Name
+    /// Deployment display name
     #[schemars(length(min = 1))]
     pub name: String,
-    /// Org id
+    /// Org id from list_api_keys
     pub organisation_id: Option<String>,
-    /// Slug (optional)
+    /// Slug you choose; optional
     #[schemars(length(min = 1, max = 50))]
     pub slug: Option<String>,
-    /// Type
+    /// production or non_production
     #[serde(rename = "type")]
     pub kind: Option<Kind>,
-    /// Gateway config
+    /// Gateway settings object, free-form
     #[schemars(schema_with = "object")]
     #[serde(default)]
     pub deployment_config: Option<Map<String, Value>>,
-    /// Make default
+    /// Make it the default deployment
     pub is_default: Option<bool>,
-    /// Tags; keys A-Za-z0-9_-
+    /// String tags; keys A-Za-z0-9_-
     #[serde(default, deserialize_with = "crate::shape::nullable")]
     #[schemars(schema_with = "object")]
     pub tags: Option<Option<Map<String, Value>>>,
@@ -112,36 +112,36 @@ pub struct RegisterDeployment {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct GetDeployment {
-    /// Deployment id, or self
+    /// Deployment id from list_deployments, or self (the calling Gateway)
     #[schemars(length(min = 1))]
     pub id: String,
-    /// Org id
+    /// Org id from list_api_keys
     pub organisation_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateDeployment {
-    /// Deployment id
+    /// Id from list_deployments
     #[schemars(length(min = 1))]
     pub id: String,
-    /// New name
+    /// New display name
     pub name: Option<String>,
-    /// New type
+    /// production or non_production
     #[serde(rename = "type")]
     pub kind: Option<Kind>,
-    /// New status
+    /// active, or archived (as archive_deployment)
     pub status: Option<Status>,
-    /// Gateway config; null clears
+    /// Gateway settings object; null clears
     #[serde(default, deserialize_with = "crate::shape::nullable")]
     #[schemars(schema_with = "object")]
     pub deployment_config: Option<Option<Map<String, Value>>>,
-    /// Make default
+    /// Make it the default deployment
     pub is_default: Option<bool>,
     /// New auth secret, shown once
     pub rotate_auth: Option<bool>,
-    /// Replace, not merge
+    /// true replaces allowed lists instead of merging
     pub override_existing: Option<bool>,
-    /// Tags; null clears
+    /// String tags; null clears
     #[serde(default, deserialize_with = "crate::shape::nullable")]
     #[schemars(schema_with = "object")]
     pub tags: Option<Option<Map<String, Value>>>,
@@ -157,7 +157,7 @@ pub struct UpdateDeployment {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct Id {
-    /// Deployment id
+    /// Id from list_deployments
     #[schemars(length(min = 1))]
     pub id: String,
 }
@@ -334,7 +334,7 @@ pub fn tools() -> Vec<ToolDef> {
     vec![
         tool(
             "list_deployments",
-            "List self-hosted Gateway deployments with status and health. Returns {total, deployments}.",
+            "List self-hosted Gateway deployments. Returns total, deployments (status, type, is_default, health). One in full: get_deployment. Org admin key.",
             list_deployments,
         )
         .gated()
@@ -342,7 +342,7 @@ pub fn tools() -> Vec<ToolDef> {
         .org_wide(),
         tool(
             "register_deployment",
-            "Register a self-hosted Gateway. Store any one-time credentials it returns at once.",
+            "Register a self-hosted Gateway. Returns the deployment and one-time credentials: store them now. Existing ones: list_deployments. Org admin key.",
             register_deployment,
         )
         .gated()
@@ -350,7 +350,7 @@ pub fn tools() -> Vec<ToolDef> {
         .org_wide(),
         tool(
             "get_deployment",
-            "Get a Gateway deployment by UUID (or self); credentials masked.",
+            "Get one Gateway deployment by id, or self. Returns its settings, credentials masked. Change it: update_deployment. Org admin key.",
             get_deployment,
         )
         .gated()
@@ -358,7 +358,7 @@ pub fn tools() -> Vec<ToolDef> {
         .org_wide(),
         tool(
             "update_deployment",
-            "Update a Gateway deployment. rotate_auth returns a new secret once: store it now.",
+            "Update a Gateway deployment; only given fields change. Returns the deployment; with rotate_auth a new secret, shown once. Retire it: archive_deployment. Org admin key.",
             update_deployment,
         )
         .gated()
@@ -366,7 +366,7 @@ pub fn tools() -> Vec<ToolDef> {
         .org_wide(),
         tool(
             "archive_deployment",
-            "Archive (soft-delete) a Gateway deployment; its history is kept.",
+            "Archive a Gateway deployment: no longer active, history kept. Returns success, id, status. Undo with update_deployment (status active). Org admin key.",
             archive_deployment,
         )
         .gated()

@@ -19,23 +19,23 @@ pub struct NoArgs {}
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct OrgDefaults {
-    /// Ordered guardrail ids/slugs for model input
+    /// Ordered ids or slugs from list_guardrails, run on input
     #[serde(skip_serializing_if = "Option::is_none")]
     pub input_guardrails: Option<Vec<String>>,
-    /// Ordered guardrail ids/slugs for model output
+    /// Ordered ids or slugs from list_guardrails, run on output
     #[serde(skip_serializing_if = "Option::is_none")]
     pub output_guardrails: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct OrgId {
-    /// Organisation id
+    /// Org id from list_api_keys
     pub organisation_id: String,
 }
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct Exclusion {
-    /// Workspace id
+    /// Id from list_workspaces
     pub workspace_id: String,
     /// true excludes, false restores
     pub excluded: bool,
@@ -43,7 +43,7 @@ pub struct Exclusion {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct UpdateExclusions {
-    /// Organisation id
+    /// Org id from list_api_keys
     pub organisation_id: String,
     /// Workspace states to set
     #[schemars(length(min = 1))]
@@ -55,11 +55,11 @@ pub struct UpdateExclusions {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListGuardrails {
-    /// Filter by workspace id
+    /// Id from list_workspaces
     pub workspace_id: Option<String>,
-    /// Filter by organisation id
+    /// Org id from list_api_keys
     pub organisation_id: Option<String>,
-    /// Items per page (1-100)
+    /// Items per page
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
     pub page_size: Option<i64>,
     /// Page index, from 0
@@ -69,13 +69,13 @@ pub struct ListGuardrails {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct GuardrailId {
-    /// Guardrail id or slug
+    /// Id/slug from list_guardrails
     pub guardrail_id: String,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct MappedGuardrail {
-    /// Guardrail id or slug
+    /// Id/slug from list_guardrails
     #[schemars(length(min = 1))]
     pub guardrail_id: String,
 }
@@ -201,28 +201,28 @@ impl JsonSchema for CheckId {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct Check {
-    /// Check type id, e.g. default.regexMatch
+    /// Check type from Portkey docs, e.g. default.regexMatch
     pub id: CheckId,
-    /// Display name
+    /// Display name of the check
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// Enabled
+    /// false turns the check off
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_enabled: Option<bool>,
-    /// Check settings
+    /// Settings of this check type
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parameters: Option<Map<String, Value>>,
 }
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct Feedback {
-    /// Value
+    /// Feedback score to record
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<Number>,
-    /// Weight
+    /// Weight of the score
     #[serde(skip_serializing_if = "Option::is_none")]
     pub weight: Option<Number>,
-    /// Metadata
+    /// Free-form feedback metadata
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Map<String, Value>>,
 }
@@ -232,7 +232,7 @@ pub struct Actions {
     /// Block on failure
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deny: Option<bool>,
-    /// Run asynchronously
+    /// Run without blocking the request
     #[serde(rename = "async", skip_serializing_if = "Option::is_none")]
     pub run_async: Option<bool>,
     /// Feedback on pass
@@ -251,9 +251,9 @@ pub struct Actions {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct CreateGuardrail {
-    /// Guardrail name
+    /// Display name of the guardrail
     pub name: String,
-    /// llm (default) or mcp_tools
+    /// llm (model traffic, default) or mcp_tools (MCP tool calls)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<Target>,
     /// Checks to run (needed for llm)
@@ -263,26 +263,26 @@ pub struct CreateGuardrail {
     /// Actions (needed for llm)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub actions: Option<Actions>,
-    /// Workspace id
+    /// Id from list_workspaces
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workspace_id: Option<String>,
-    /// Organisation id (if no workspace_id)
+    /// Org id from list_api_keys, if no workspace_id
     #[serde(skip_serializing_if = "Option::is_none")]
     pub organisation_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct UpdateGuardrail {
-    /// Guardrail id or slug
+    /// Id/slug from list_guardrails
     pub guardrail_id: String,
-    /// New name
+    /// New display name
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// New checks (replace the old)
     #[schemars(length(min = 1))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checks: Option<Vec<Check>>,
-    /// New actions
+    /// New actions, replacing the old
     #[serde(skip_serializing_if = "Option::is_none")]
     pub actions: Option<Actions>,
 }
@@ -310,31 +310,31 @@ fn both_phases() -> Vec<Phase> {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct Mapping {
-    /// Phases (default both)
+    /// input, output or both (default)
     #[serde(default = "both_phases")]
     #[schemars(length(min = 1))]
     pub run_on: Vec<Phase>,
-    /// Capability UUIDs
+    /// Capability ids from list_mcp_integration_capabilities
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mcp_integration_capability_ids: Option<Vec<Uuid>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ReplaceMcpServers {
-    /// Guardrail id or slug
+    /// Id/slug from list_guardrails
     #[schemars(length(min = 1))]
     pub guardrail_id: String,
-    /// All mappings by MCP server UUID; {} clears
+    /// Mappings keyed by server id from list_mcp_servers; {} clears
     #[schemars(extend("propertyNames" = {"format": "uuid"}))]
     pub mcp_servers: BTreeMap<String, Mapping>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpsertMcpServer {
-    /// Guardrail id or slug
+    /// Id/slug from list_guardrails
     #[schemars(length(min = 1))]
     pub guardrail_id: String,
-    /// MCP server UUID
+    /// Id from list_mcp_servers
     pub mcp_server_id: Uuid,
     #[serde(flatten)]
     pub mapping: Mapping,
@@ -588,7 +588,7 @@ pub fn tools() -> Vec<ToolDef> {
     vec![
         tool(
             "get_organisation_defaults",
-            "Get the organisation-wide input/output guardrails that workspaces inherit.",
+            "Get the default input and output guardrails every workspace inherits. Returns the defaults. Exceptions: list_input_guardrail_workspace_exclusions. Org admin key, scope organisation_settings.read.",
             get_organisation_defaults,
         )
         .gated()
@@ -596,7 +596,7 @@ pub fn tools() -> Vec<ToolDef> {
         .org_wide(),
         tool(
             "update_organisation_defaults",
-            "Replace the organisation's default input and/or output guardrail lists (only those given). Enforced at once in non-excluded workspaces.",
+            "Replace the org's default input and/or output guardrail lists (those given), enforced at once in non-excluded workspaces. Returns the result. Old lists: get_organisation_defaults. Org admin key, scope organisation_settings.update.",
             update_organisation_defaults,
         )
         .gated()
@@ -605,7 +605,7 @@ pub fn tools() -> Vec<ToolDef> {
         .org_wide(),
         tool(
             "list_input_guardrail_workspace_exclusions",
-            "List workspaces excluded from the organisation's default input guardrails.",
+            "List workspaces excluded from the org's default input guardrails. Returns the list. Change it: update_input_guardrail_workspace_exclusions. Org admin key, scope organisation_exclusions.list.",
             |api, a: OrgId| list_exclusions(api, "input", a),
         )
         .gated()
@@ -613,7 +613,7 @@ pub fn tools() -> Vec<ToolDef> {
         .org_wide(),
         tool(
             "update_input_guardrail_workspace_exclusions",
-            "Exclude workspaces from (or restore them to) the default input guardrails; merges unless override_existing. Takes effect at once.",
+            "Exclude workspaces from, or restore them to, the default input guardrails, at once; merges unless override_existing. Returns the result. Undo: flip excluded. Current: list_input_guardrail_workspace_exclusions. Org admin key, scope organisation_exclusions.update.",
             |api, a: UpdateExclusions| update_exclusions(api, "input", a),
         )
         .gated()
@@ -624,7 +624,7 @@ pub fn tools() -> Vec<ToolDef> {
         .workspace_param("override_existing", Rule::Refuse(Widens::WhenTrue)),
         tool(
             "list_output_guardrail_workspace_exclusions",
-            "List workspaces excluded from the organisation's default output guardrails.",
+            "List workspaces excluded from the org's default output guardrails. Returns the list. Change it: update_output_guardrail_workspace_exclusions. Org admin key, scope organisation_exclusions.list.",
             |api, a: OrgId| list_exclusions(api, "output", a),
         )
         .gated()
@@ -632,7 +632,7 @@ pub fn tools() -> Vec<ToolDef> {
         .org_wide(),
         tool(
             "update_output_guardrail_workspace_exclusions",
-            "Exclude workspaces from (or restore them to) the default output guardrails; merges unless override_existing. Takes effect at once.",
+            "Exclude workspaces from, or restore them to, the default output guardrails, at once; merges unless override_existing. Returns the result. Undo: flip excluded. Current: list_output_guardrail_workspace_exclusions. Org admin key, scope organisation_exclusions.update.",
             |api, a: UpdateExclusions| update_exclusions(api, "output", a),
         )
         .gated()
@@ -643,32 +643,32 @@ pub fn tools() -> Vec<ToolDef> {
         .workspace_param("override_existing", Rule::Refuse(Widens::WhenTrue)),
         tool(
             "list_guardrails",
-            "List guardrails (id, slug, name, status, target). Returns {total, guardrails}; get_guardrail has the checks.",
+            "List guardrails. Returns total, guardrails[{id, slug, name, status, target}]. Checks and actions of one: get_guardrail.",
             list_guardrails,
         )
         .endpoint("GET /guardrails"),
         tool(
             "get_guardrail",
-            "Get one guardrail by id or slug with its checks, actions and MCP-server mappings.",
+            "Get one guardrail by id or slug. Returns id, slug, name, status, target, checks, actions, mcp_server_mappings. Change it: update_guardrail.",
             get_guardrail,
         )
         .endpoint("GET /guardrails/{guardrail_id}"),
         tool(
             "create_guardrail",
-            "Create a guardrail; target llm (default) needs checks and actions, mcp_tools is mapped to servers later. Returns id, slug, version_id.",
+            "Create a guardrail: target llm (default) needs checks and actions; mcp_tools ones are mapped later (upsert_guardrail_mcp_server). Returns id, slug, version_id.",
             create_guardrail,
         )
         .endpoint("POST /guardrails")
         .workspace_param("organisation_id", Rule::Refuse(Widens::WhenGiven)),
         tool(
             "list_guardrail_mcp_servers",
-            "List a guardrail's MCP-server mappings (phases, capability ids). Returns {mappings}.",
+            "List a guardrail's MCP-server mappings. Returns mappings: phases and capability ids per server. Change one: upsert_guardrail_mcp_server.",
             list_guardrail_mcp_servers,
         )
         .endpoint("GET /guardrails/{guardrail_id}/mcp-servers"),
         tool(
             "replace_guardrail_mcp_servers",
-            "Replace all MCP-server mappings of a guardrail: servers left out are unmapped, {} clears all. To change one, use upsert_guardrail_mcp_server.",
+            "Replace all MCP-server mappings of a guardrail: servers left out are unmapped, {} clears all. Returns the result. Undo: resend the old list_guardrail_mcp_servers result.",
             replace_guardrail_mcp_servers,
         )
         .endpoint("PUT /guardrails/{guardrail_id}/mcp-servers")
@@ -676,7 +676,7 @@ pub fn tools() -> Vec<ToolDef> {
         .idempotent(true),
         tool(
             "upsert_guardrail_mcp_server",
-            "Create or replace one MCP server's mapping on a guardrail; others are untouched.",
+            "Upsert one MCP server's mapping on a guardrail; others are untouched. Returns the result. Undo: resend the old mapping from list_guardrail_mcp_servers.",
             upsert_guardrail_mcp_server,
         )
         .endpoint("PUT /guardrails/{guardrail_id}/mcp-servers/{mcp_server_id}")
@@ -684,13 +684,13 @@ pub fn tools() -> Vec<ToolDef> {
         .idempotent(true),
         tool(
             "update_guardrail",
-            "Update a guardrail's name, checks or actions; only fields given change. Saves a new version, live at once.",
+            "Update a guardrail's name, checks or actions; only given fields change, and a new version is live at once. Returns id, slug, version_id. Current: get_guardrail.",
             update_guardrail,
         )
         .endpoint("PUT /guardrails/{guardrail_id}"),
         tool(
             "delete_guardrail",
-            "Delete a guardrail. Irreversible; configs referencing it lose the check.",
+            "Delete a guardrail; configs and workspaces referencing it lose the check. Returns success. Cannot be undone; recreate with create_guardrail.",
             delete_guardrail,
         )
         .endpoint("DELETE /guardrails/{guardrail_id}"),

@@ -39,31 +39,31 @@ pub struct ListIntegrations {
     /// Page index, from 0
     #[schemars(range(min = 0))]
     pub current_page: Option<u64>,
-    /// Items per page (1-100)
+    /// Items per page
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
     pub page_size: Option<u64>,
-    /// Only those usable by this workspace
+    /// Workspace id from list_workspaces
     pub workspace_id: Option<String>,
-    /// Scope filter (default all)
+    /// workspace (one workspace), organisation (org-wide) or all (default)
     #[serde(rename = "type")]
     pub scope: Option<Scope>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct Slug {
-    /// Integration slug
+    /// Slug from list_integrations
     pub slug: String,
 }
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct Page {
-    /// Integration slug
+    /// Slug from list_integrations
     #[serde(skip_serializing)]
     pub slug: String,
     /// Page index, from 0
     #[schemars(range(min = 0))]
     pub current_page: Option<u64>,
-    /// Items per page (1-100)
+    /// Items per page
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
     pub page_size: Option<u64>,
 }
@@ -83,13 +83,13 @@ pub struct ProviderFields {
     /// Bedrock AWS region
     #[serde(skip_serializing_if = "Option::is_none")]
     pub aws_region: Option<String>,
-    /// Bedrock AWS access key id (write-only)
+    /// Bedrock access key id from your AWS (write-only)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub aws_access_key_id: Option<String>,
     /// Bedrock AWS secret key (write-only)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub aws_secret_access_key: Option<String>,
-    /// Vertex GCP project id
+    /// GCP project id from your Google Cloud
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vertex_project_id: Option<String>,
     /// Vertex GCP region
@@ -112,7 +112,7 @@ pub enum ValueFormat {
 pub struct SecretMapping {
     /// key, or configurations.<field>
     pub target_field: String,
-    /// Secret Reference id or slug
+    /// Id/slug from list_secret_references
     pub secret_reference_id: String,
     /// Key inside a multi-value secret
     #[serde(
@@ -133,7 +133,7 @@ pub struct SecretMapping {
 /// Negotiated price multipliers.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct PricingAdjustments {
-    /// Multipliers over catalog prices (1 same, 0.8 = 20% off, null unsets), by unit: default, request_token, response_token, reasoning_token, cache_read_input_token, cache_write_input_token, other *_token units, image {default}, additional_units {unit: n}
+    /// Multipliers over catalog prices (1 same, 0.8 = 20% off, null unsets) by unit: default, request_token, response_token, other *_token units, image {default}, additional_units {unit: n}
     #[schemars(schema_with = "object")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub multiplier: Option<Map<String, Value>>,
@@ -144,7 +144,7 @@ pub struct PricingAdjustments {
 pub struct Common {
     /// Provider API key (write-only)
     pub key: Option<String>,
-    /// Description
+    /// Description, free text
     pub description: Option<String>,
     #[serde(flatten)]
     pub provider: ProviderFields,
@@ -157,17 +157,17 @@ pub struct Common {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct CreateIntegration {
-    /// Display name
+    /// Display name of the integration
     pub name: String,
-    /// Provider: openai, anthropic, azure-openai, bedrock, vertex-ai...
+    /// Provider id from Portkey docs: openai, anthropic, azure-openai, bedrock...
     pub ai_provider_id: String,
-    /// Slug (derived from name if omitted)
+    /// Slug you choose; derived from name if omitted
     pub slug: Option<String>,
-    /// Workspace id, for a workspace-scoped integration
+    /// Workspace id from list_workspaces, for a workspace-scoped one
     pub workspace_id: Option<String>,
     /// Auto-create a provider in that workspace (default true)
     pub create_default_provider: Option<bool>,
-    /// Slug of the auto-created provider
+    /// Slug you choose for the auto-created provider
     #[schemars(length(max = 255), regex(pattern = r"^[a-zA-Z0-9_-]+$"))]
     pub default_provider_slug: Option<String>,
     #[serde(flatten)]
@@ -176,9 +176,9 @@ pub struct CreateIntegration {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateIntegration {
-    /// Integration slug
+    /// Slug from list_integrations
     pub slug: String,
-    /// New name
+    /// New display name
     pub name: Option<String>,
     #[serde(flatten)]
     pub common: Common,
@@ -209,10 +209,10 @@ pub struct PayAsYouGo {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct PricingConfig {
-    /// Always static
+    /// Pricing type: static
     #[serde(rename = "type")]
     pub kind: PricingType,
-    /// Per-token rates
+    /// Per-token rates, USD cents
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pay_as_you_go: Option<PayAsYouGo>,
 }
@@ -231,7 +231,7 @@ pub struct ModelConfigurations {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ModelEntry {
-    /// Model slug
+    /// Slug from list_integration_models; new for custom
     pub slug: String,
     /// Display name (custom models)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -244,7 +244,7 @@ pub struct ModelEntry {
     /// A fine-tuned model
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_finetune: Option<bool>,
-    /// Base model of a fine-tune
+    /// Base model slug from list_integration_models
     #[serde(skip_serializing_if = "Option::is_none")]
     pub base_model_slug: Option<String>,
     /// Per-model host and headers
@@ -257,7 +257,7 @@ pub struct ModelEntry {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateIntegrationModels {
-    /// Integration slug
+    /// Slug from list_integrations
     pub slug: String,
     /// Enable newly available models by default
     pub allow_all_models: Option<bool>,
@@ -267,40 +267,40 @@ pub struct UpdateIntegrationModels {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct DeleteIntegrationModel {
-    /// Integration slug
+    /// Slug from list_integrations
     pub slug: String,
-    /// Custom model slug
+    /// Custom model slug from list_integration_models
     pub model_slug: String,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct WorkspaceAccess {
-    /// Workspace id
+    /// Id from list_workspaces
     pub id: String,
     /// Access on or off
     pub enabled: bool,
-    /// Cost cap
+    /// Monthly cost cap
     #[schemars(extend("exclusiveMinimum" = 0))]
     pub credit_limit: Option<f64>,
     /// Alert at this % of the cap
     #[schemars(range(min = 1, max = 100))]
     pub alert_threshold: Option<f64>,
-    /// Requests per minute
+    /// Max requests per minute
     #[schemars(extend("exclusiveMinimum" = 0))]
     pub rate_limit_rpm: Option<f64>,
     /// Reactivate exhausted usage
     pub reset_usage: Option<bool>,
     /// Override: auto-create a provider
     pub create_default_provider: Option<bool>,
-    /// Override: its slug
+    /// Override: slug you choose
     pub default_provider_slug: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateIntegrationWorkspaces {
-    /// Integration slug
+    /// Slug from list_integrations
     pub slug: String,
-    /// Per-workspace access
+    /// Access changes per workspace
     pub workspaces: Vec<WorkspaceAccess>,
     /// Access for all current and future workspaces
     pub global_workspace_access_enabled: Option<bool>,
@@ -317,7 +317,7 @@ pub struct UpdateIntegrationWorkspaces {
     pub override_existing_workspace_access: Option<bool>,
     /// Auto-create providers on grant
     pub create_default_provider: Option<bool>,
-    /// Slug for those providers
+    /// Slug you choose for those providers
     pub default_provider_slug: Option<String>,
 }
 
@@ -747,33 +747,33 @@ pub fn tools() -> Vec<ToolDef> {
     vec![
         tool(
             "get_model_pricing",
-            "Get Portkey's public catalog price for one provider/model (USD cents per token or unit; cache, audio, image extras). No API key used. Not your negotiated multipliers.",
+            "Get Portkey's public catalog price for one provider/model, in USD cents per token or unit; no API key used. Returns the pricing config. Your multipliers: get_integration.",
             get_model_pricing,
         )
         .endpoint("{public} GET /model-configs/pricing/{provider}/{model}")
         .no_key(),
         tool(
             "list_integrations",
-            "List org-level AI provider integrations (id, slug, provider, status). Returns {total, integrations}. Workspace instances: list_providers.",
+            "List AI provider integrations (org-level credentials). Returns total, integrations[{id, slug, name, ai_provider_id, status}]. Workspace instances: list_providers.",
             list_integrations,
         )
         .endpoint("GET /integrations"),
         tool(
             "create_integration",
-            "Create an AI provider integration (key, Azure/Bedrock/Vertex fields, custom host, Secret Reference mappings, price multipliers). Secrets are write-only. Returns id and slug.",
+            "Create an AI provider integration (key or provider fields, custom host, secret mappings, price multipliers); secrets are write-only. Returns id, slug. Open it to workspaces: update_integration_workspaces.",
             create_integration,
         )
         .endpoint("POST /integrations"),
         tool(
             "get_integration",
-            "Get one integration by slug: masked key, configurations, workspace access, model settings, pricing adjustments.",
+            "Get one integration by slug. Returns id, name, slug, ai_provider_id, status, masked_key, configurations, secret_mappings, pricing_adjustments. Models: list_integration_models.",
             get_integration,
         )
         .gated()
         .endpoint("GET /integrations/{slug}"),
         tool(
             "update_integration",
-            "Update an integration; only given fields change. New keys/config apply at once to every provider using it. Models and workspaces: their own update tools.",
+            "Update an integration; only given fields change, live at once for every provider using it. Returns success. Cannot be undone for keys (write-only). Models: update_integration_models.",
             update_integration,
         )
         .destructive(true)
@@ -781,20 +781,20 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("PUT /integrations/{slug}"),
         tool(
             "delete_integration",
-            "Delete an integration. Irreversible; its providers, virtual keys and workspace access stop working.",
+            "Delete an integration; its providers, virtual keys and workspace access stop working. Returns success. Cannot be undone; recreate with create_integration.",
             delete_integration,
         )
         .endpoint("DELETE /integrations/{slug}"),
         tool(
             "list_integration_models",
-            "List an integration's models (slug, name, enabled, custom, pricing). Returns {total, integration_slug, models}.",
+            "List an integration's models. Returns total, integration_slug, models[{slug, name, enabled, is_custom, pricing_config}]. Change them: update_integration_models.",
             list_integration_models,
         )
         .gated()
         .endpoint("GET /integrations/{slug}/models"),
         tool(
             "update_integration_models",
-            "Enable/disable models on an integration, add custom or fine-tuned ones, set per-model host, headers and static prices. Affects every workspace using it.",
+            "Enable or disable an integration's models, add custom or fine-tuned ones, set per-model host, headers and prices, for all its workspaces. Returns success, models_updated. Undo: resend old values from list_integration_models.",
             update_integration_models,
         )
         .destructive(true)
@@ -803,13 +803,13 @@ pub fn tools() -> Vec<ToolDef> {
         .revokes_access(),
         tool(
             "delete_integration_model",
-            "Delete a custom model from an integration. Irreversible; disable built-in models with update_integration_models instead.",
+            "Delete a custom model from an integration. Returns success. Cannot be undone; built-in ones are disabled with update_integration_models. Org admin key.",
             delete_integration_model,
         )
         .endpoint("DELETE /integrations/{slug}/models"),
         tool(
             "list_integration_workspaces",
-            "List the workspaces that can use an integration, with their usage and rate limits. Returns {total, integration_slug, workspaces}.",
+            "List the workspaces that may use an integration. Returns total, integration_slug, workspaces[{workspace_id, workspace_name, enabled, limits}]. Change: update_integration_workspaces. Org admin key.",
             list_integration_workspaces,
         )
         .gated()
@@ -817,7 +817,7 @@ pub fn tools() -> Vec<ToolDef> {
         .org_wide(),
         tool(
             "update_integration_workspaces",
-            "Grant or revoke workspaces' access to an integration, with cost caps, rpm limits, usage resets and auto-created providers; global_* fields cover all workspaces.",
+            "Grant or revoke workspaces' access to an integration, with cost caps, rpm limits and auto-created providers; global_* fields cover all. Returns success, workspaces_updated. Undo: flip enabled. MCP servers: update_mcp_integration_workspaces.",
             update_integration_workspaces,
         )
         .destructive(true)

@@ -22,7 +22,7 @@ pub struct Page {
     #[schemars(range(min = 0))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_page: Option<u64>,
-    /// Items per page (1-100)
+    /// Items per page
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i64>,
@@ -30,13 +30,13 @@ pub struct Page {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct Slug {
-    /// Virtual key slug
+    /// Slug from list_virtual_keys
     pub slug: String,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct KeyId {
-    /// API key UUID
+    /// Id from list_api_keys
     #[schemars(extend("format" = "uuid"))]
     pub id: String,
 }
@@ -51,14 +51,14 @@ pub enum ValueFormat {
 /// One field of the virtual key filled from a secret reference.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 pub struct SecretMapping {
-    /// `key` or `model_config.<field>`
+    /// Field to fill: `key` or `model_config.<field>`
     pub target_field: String,
-    /// Secret reference id
+    /// Id from list_secret_references
     pub secret_reference_id: String,
     /// Field of a JSON secret; null = all
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret_key: Option<String>,
-    /// Value format
+    /// string: used as is; json: parsed as JSON
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_format: Option<ValueFormat>,
 }
@@ -66,18 +66,18 @@ pub struct SecretMapping {
 /// One Azure OpenAI deployment; Portkey takes it in camelCase.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 pub struct Deployment {
-    /// API version
+    /// Azure OpenAI API version
     #[serde(rename(serialize = "apiVersion"))]
     #[schemars(length(min = 1))]
     pub api_version: String,
-    /// Deployment name
+    /// Azure deployment name
     #[serde(rename(serialize = "deploymentName"))]
     #[schemars(length(min = 1))]
     pub deployment_name: String,
-    /// Alias
+    /// Alias naming this deployment
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alias: Option<String>,
-    /// Is the default
+    /// Default deployment of the key
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
 }
@@ -85,28 +85,28 @@ pub struct Deployment {
 /// Budget and rate limit shared by both key kinds.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct Limits {
-    /// Monthly spend cap
+    /// Monthly spend cap in USD
     #[schemars(extend("exclusiveMinimum" = 0))]
     pub credit_limit: Option<Number>,
     /// Alert at this % of credit_limit
     #[schemars(range(min = 1, max = 100))]
     pub alert_threshold: Option<Number>,
-    /// Requests per minute
+    /// Max requests per minute
     #[schemars(extend("exclusiveMinimum" = 0))]
     pub rate_limit_rpm: Option<Number>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct CreateVirtualKey {
-    /// Display name
+    /// Display name of the key
     pub name: String,
     /// Provider, e.g. openai, azure-openai
     pub provider: String,
     /// Provider API key (never returned); or map `key` in secret_mappings
     pub key: Option<String>,
-    /// Note
+    /// Note in free text
     pub note: Option<String>,
-    /// Workspace id
+    /// Id from list_workspaces (org admin keys)
     pub workspace_id: Option<String>,
     /// Azure API version
     pub api_version: Option<String>,
@@ -114,12 +114,12 @@ pub struct CreateVirtualKey {
     pub resource_name: Option<String>,
     /// Azure deployment name
     pub deployment_name: Option<String>,
-    /// Azure deployments
+    /// Several Azure deployments (instead of deployment_name)
     pub deployment_configurations: Option<Vec<Deployment>>,
-    /// Expiry
+    /// Expiry, ISO 8601
     #[schemars(extend("format" = "date-time"))]
     pub expires_at: Option<String>,
-    /// Fields from secret references
+    /// Fields filled from secret references
     pub secret_mappings: Option<Vec<SecretMapping>>,
     #[serde(flatten)]
     pub limits: Limits,
@@ -127,13 +127,13 @@ pub struct CreateVirtualKey {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateVirtualKey {
-    /// Virtual key slug
+    /// Slug from list_virtual_keys
     pub slug: String,
-    /// New name
+    /// New display name
     pub name: Option<String>,
     /// New provider API key (never returned)
     pub key: Option<String>,
-    /// New note
+    /// New free-text note
     pub note: Option<String>,
     #[serde(flatten)]
     pub limits: Limits,
@@ -176,12 +176,12 @@ pub enum RateUnit {
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 pub struct RateLimit {
-    /// What to count
+    /// Counts requests or tokens
     #[serde(rename = "type")]
     pub kind: RateKind,
-    /// Window
+    /// Per second (rps), minute (rpm), hour (rph), day (rpd) or week (rpw)
     pub unit: RateUnit,
-    /// Limit
+    /// Max per window
     pub value: u64,
 }
 
@@ -194,10 +194,10 @@ pub enum RotationPeriod {
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 pub struct RotationPolicy {
-    /// Cadence (or next_rotation_at)
+    /// Rotate weekly or monthly; or next_rotation_at
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rotation_period: Option<RotationPeriod>,
-    /// Next rotation time
+    /// Next rotation, ISO 8601
     #[schemars(extend("format" = "date-time"))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_rotation_at: Option<String>,
@@ -215,39 +215,39 @@ pub struct ApiKeySettings {
     /// Replaces rate_limit_rpm; null clears
     #[serde(default, deserialize_with = "crate::shape::nullable")]
     pub rate_limits: Option<Option<Vec<RateLimit>>>,
-    /// Default config id
+    /// Default config id from list_configs
     pub default_config_id: Option<String>,
-    /// Default metadata
+    /// Metadata added to every request
     #[schemars(with = "Option<std::collections::BTreeMap<String, String>>")]
     pub default_metadata: Option<Map<String, Value>>,
     /// Callers may override it
     pub default_allow_config_override: Option<bool>,
-    /// Alert emails
+    /// Emails for limit alerts
     pub alert_emails: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct CreateApiKey {
-    /// Org-wide, or workspace (needs workspace_id)
+    /// organisation (whole org) or workspace (one workspace; needs workspace_id)
     #[serde(rename = "type")]
     pub kind: KeyType,
-    /// user (needs user_id) or service
+    /// user (acts as user_id) or service (an app, no user)
     pub sub_type: SubType,
-    /// Display name
+    /// Display name of the key
     pub name: String,
-    /// Description
+    /// Description, free text
     pub description: Option<String>,
-    /// Organisation UUID
+    /// Org id from list_api_keys
     pub organisation_id: Option<String>,
-    /// Workspace id
+    /// Id from list_workspaces (org admin keys)
     pub workspace_id: Option<String>,
-    /// Owner user id
+    /// Owner user id from list_all_users
     pub user_id: Option<String>,
     /// Permission scopes, e.g. logs.read
     pub scopes: Vec<String>,
     #[serde(flatten)]
     pub settings: ApiKeySettings,
-    /// Expiry
+    /// Expiry, ISO 8601
     #[schemars(extend("format" = "date-time"))]
     pub expires_at: Option<String>,
     /// Automatic rotation; null = none
@@ -259,21 +259,21 @@ pub struct CreateApiKey {
 pub struct ListApiKeys {
     #[serde(flatten)]
     pub page: Page,
-    /// Only keys of this workspace
+    /// Id from list_workspaces
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workspace_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateApiKey {
-    /// API key UUID
+    /// Id from list_api_keys
     #[schemars(extend("format" = "uuid"))]
     pub id: String,
-    /// New name
+    /// New display name
     pub name: Option<String>,
-    /// New description
+    /// New free-text description
     pub description: Option<String>,
-    /// Replacement scopes
+    /// Replacement scopes, whole list
     pub scopes: Option<Vec<String>>,
     /// Any value resets usage
     #[schemars(range(min = 0))]
@@ -291,7 +291,7 @@ pub struct UpdateApiKey {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct RotateApiKey {
-    /// API key UUID
+    /// Id from list_api_keys
     #[schemars(extend("format" = "uuid"))]
     pub id: String,
     /// Old key grace period, ms
@@ -754,37 +754,37 @@ pub fn tools() -> Vec<ToolDef> {
     vec![
         tool(
             "list_virtual_keys",
-            "List virtual keys (stored provider credentials): slug, status, limits; never the provider key.",
+            "List virtual keys: stored provider credentials, never shown. Returns total, virtual_keys[{name, slug, status, usage_limits, rate_limits}]. Workspace providers: list_providers.",
             list_virtual_keys,
         )
         .endpoint("GET /virtual-keys"),
         tool(
             "create_virtual_key",
-            "Store a provider API key as a virtual key; returns the slug to use in configs and prompts. The key is never returned.",
+            "Store a provider API key as a virtual key. Returns slug (use it in configs and prompts); the key is never returned. Via an integration instead: create_provider.",
             create_virtual_key,
         )
         .endpoint("POST /virtual-keys"),
         tool(
             "get_virtual_key",
-            "Get a virtual key by slug: limits, status, model config (secrets redacted).",
+            "Get one virtual key by slug. Returns name, slug, status, usage_limits, rate_limits, model_config (secrets redacted). Change it: update_virtual_key.",
             get_virtual_key,
         )
         .endpoint("GET /virtual-keys/{slug}"),
         tool(
             "update_virtual_key",
-            "Update a virtual key; only given fields change, at once wherever the slug is used.",
+            "Update a virtual key; only given fields change, live at once wherever the slug is used. Returns success. Current: get_virtual_key.",
             update_virtual_key,
         )
         .endpoint("PUT /virtual-keys/{slug}"),
         tool(
             "delete_virtual_key",
-            "Delete a virtual key. Irreversible; configs and prompts using it break.",
+            "Delete a virtual key; configs and prompts using it start failing. Returns success. Cannot be undone; store the key again with create_virtual_key.",
             delete_virtual_key,
         )
         .endpoint("DELETE /virtual-keys/{slug}"),
         tool(
             "create_api_key",
-            "Create a Portkey API key. Returns its id and secret `key`, once: the key lands in this conversation, store it safely.",
+            "Create a Portkey API key with scopes and limits, usable at once. Returns id and the secret key, shown once and kept in this conversation. New secret for a key: rotate_api_key.",
             create_api_key,
         )
         .endpoint("POST /api-keys/{type}/{sub_type}")
@@ -792,31 +792,31 @@ pub fn tools() -> Vec<ToolDef> {
         .workspace_param("type", Rule::Refuse(Widens::Unless(&["workspace"]))),
         tool(
             "list_api_keys",
-            "List Portkey API keys: scopes, limits, expiry, never the secret. Provider keys: list_virtual_keys.",
+            "List Portkey API keys, never their secrets. Returns total, api_keys[{id, name, type, status, organisation_id, workspace_id, user_id, scopes, expires_at}]. Provider credentials: list_virtual_keys.",
             list_api_keys,
         )
         .endpoint("GET /api-keys"),
         tool(
             "get_api_key",
-            "Get a Portkey API key by UUID: scopes, defaults, limits, expiry; never the secret.",
+            "Get one Portkey API key, never its secret. Returns the list_api_keys fields plus defaults, reset_usage. Change it: update_api_key.",
             get_api_key,
         )
         .endpoint("GET /api-keys/{id}"),
         tool(
             "update_api_key",
-            "Update a Portkey API key; only given fields change, at once. Keeps the secret (see rotate_api_key).",
+            "Update a Portkey API key; only given fields change, at once for every caller. Returns success. The secret stays; a new one: rotate_api_key.",
             update_api_key,
         )
         .endpoint("PUT /api-keys/{id}"),
         tool(
             "delete_api_key",
-            "Revoke a Portkey API key. Irreversible; callers lose access at once.",
+            "Delete a Portkey API key; every caller using it is refused at once. Returns success. Cannot be undone; for a leaked secret, rotate_api_key keeps the key.",
             delete_api_key,
         )
         .endpoint("DELETE /api-keys/{id}"),
         tool(
             "rotate_api_key",
-            "Issue a new secret for a Portkey API key; the old one works until key_transition_expires_at. The new `key` is returned once, into this conversation.",
+            "Rotate a Portkey API key's secret; the old one works until key_transition_expires_at. Returns id, key (shown once, kept in this conversation), key_transition_expires_at. Cannot be undone. Revoke: delete_api_key; new key: create_api_key.",
             rotate_api_key,
         )
         .endpoint("POST /api-keys/{id}/rotate")

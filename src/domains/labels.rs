@@ -12,15 +12,15 @@ use crate::shape;
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct CreateLabel {
-    /// Label name
+    /// Label name, e.g. production
     pub name: String,
-    /// Organisation scope (this or workspace_id)
+    /// Org id from list_api_keys; or workspace_id
     #[serde(skip_serializing_if = "Option::is_none")]
     pub organisation_id: Option<String>,
-    /// Workspace scope (this or organisation_id)
+    /// Workspace id from list_workspaces; or organisation_id
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workspace_id: Option<String>,
-    /// Description
+    /// Description, free text
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Hex colour, e.g. #FF5733
@@ -31,20 +31,20 @@ pub struct CreateLabel {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListLabels {
-    /// Only this organisation
+    /// Org id from list_api_keys
     #[serde(skip_serializing_if = "Option::is_none")]
     pub organisation_id: Option<String>,
-    /// Only this workspace
+    /// Id from list_workspaces
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workspace_id: Option<String>,
-    /// Name filter
+    /// Name search text
     #[serde(skip_serializing_if = "Option::is_none")]
     pub search: Option<String>,
     /// Page index, from 0
     #[schemars(range(min = 0))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_page: Option<u64>,
-    /// Items per page (1-100)
+    /// Items per page
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub page_size: Option<u64>,
@@ -52,7 +52,7 @@ pub struct ListLabels {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct GetLabel {
-    /// Label id
+    /// Id from list_prompt_labels
     pub label_id: String,
     #[serde(flatten)]
     pub scope: Scope,
@@ -61,17 +61,17 @@ pub struct GetLabel {
 /// The scope a label is looked up in; sent as the query.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct Scope {
-    /// Organisation scope
+    /// Org id from list_api_keys, its scope
     #[serde(skip_serializing_if = "Option::is_none")]
     pub organisation_id: Option<String>,
-    /// Workspace scope
+    /// Workspace id from list_workspaces, its scope
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workspace_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateLabel {
-    /// Label id
+    /// Id from list_prompt_labels
     pub label_id: String,
     #[serde(flatten)]
     pub changes: LabelChanges,
@@ -80,10 +80,10 @@ pub struct UpdateLabel {
 /// The members an update may change; sent as the body.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct LabelChanges {
-    /// New name
+    /// New display name
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// New description
+    /// New free-text description
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// New hex colour, e.g. #FF5733
@@ -94,7 +94,7 @@ pub struct LabelChanges {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct LabelId {
-    /// Label id
+    /// Id from list_prompt_labels
     pub label_id: String,
 }
 
@@ -196,32 +196,32 @@ pub fn tools() -> Vec<ToolDef> {
     vec![
         tool(
             "create_prompt_label",
-            "Create a label for tagging prompt versions (e.g. production, staging), scoped by organisation_id or workspace_id. Returns its id; no version gets it yet.",
+            "Create a label for prompt versions (e.g. production, staging) in an org or workspace. Returns id; no version carries it until update_prompt_version.",
             create_prompt_label,
         )
         .endpoint("POST /labels")
         .workspace_param("organisation_id", Rule::Refuse(Widens::WhenGiven)),
         tool(
             "list_prompt_labels",
-            "List prompt labels (id, name, colour, status, timestamps). Returns {total, labels}.",
+            "List prompt labels. Returns total, labels[{id, name, description, color_code, status}]. Assign one: update_prompt_version.",
             list_prompt_labels,
         )
         .endpoint("GET /labels"),
         tool(
             "get_prompt_label",
-            "Get one label by id, with its scope, colour and status.",
+            "Get one label. Returns id, name, description, color_code, status, scope ids. Change it: update_prompt_label.",
             get_prompt_label,
         )
         .endpoint("GET /labels/{label_id}"),
         tool(
             "update_prompt_label",
-            "Change a label's name, description or colour; applies at once to every version carrying it. To move a label between versions use update_prompt_version.",
+            "Change a label's name, description or colour, at once for every version carrying it. Returns success. Move it between versions: update_prompt_version.",
             update_prompt_label,
         )
         .endpoint("PUT /labels/{label_id}"),
         tool(
             "delete_prompt_label",
-            "Delete a label. Irreversible; versions carrying it lose it.",
+            "Delete a label; versions carrying it lose it. Returns success. Cannot be undone; recreate with create_prompt_label.",
             delete_prompt_label,
         )
         .endpoint("DELETE /labels/{label_id}"),

@@ -77,7 +77,7 @@ pub struct Condition {
     pub key: String,
     /// Value(s); * = any
     pub value: Values,
-    /// Exclude these
+    /// Values to exclude instead
     #[serde(skip_serializing_if = "Option::is_none")]
     pub excludes: Option<Values>,
 }
@@ -91,7 +91,7 @@ pub struct GroupBy {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct Page {
-    /// Page size (1-100)
+    /// Items per page
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
     pub page_size: Option<i64>,
     /// Page, from 0
@@ -101,16 +101,16 @@ pub struct Page {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListRateLimits {
-    /// Workspace id
+    /// Id from list_workspaces
     pub workspace_id: Option<String>,
-    /// Status
+    /// active, or archived (deleted)
     pub status: Option<PolicyStatus>,
-    /// Counter type
+    /// Counts requests or tokens
     #[serde(rename = "type")]
     pub kind: Option<RateType>,
-    /// Interval
+    /// Per minute (rpm), hour (rph), day (rpd) or week (rpw)
     pub unit: Option<RateUnit>,
-    /// Target
+    /// llm (model calls) or mcp_tools (MCP tool calls)
     pub target: Option<Target>,
     #[serde(flatten)]
     pub page: Page,
@@ -118,16 +118,16 @@ pub struct ListRateLimits {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct GetPolicy {
-    /// Policy id
+    /// Id from list_rate_limits
     #[schemars(length(min = 1))]
     pub id: String,
-    /// archived for a deleted one
+    /// active, or archived for a deleted one
     pub status: Option<PolicyStatus>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct PolicyId {
-    /// Policy id
+    /// Policy id from list_rate_limits or list_usage_limits
     #[schemars(length(min = 1))]
     pub id: String,
 }
@@ -137,43 +137,43 @@ pub struct CreateRateLimit {
     /// Traffic to match
     #[schemars(length(min = 1))]
     pub conditions: Vec<Condition>,
-    /// Counter dimensions
+    /// Count separately per these keys
     #[schemars(length(min = 1))]
     pub group_by: Vec<GroupBy>,
-    /// What to count
+    /// Counts requests or tokens
     #[serde(rename = "type")]
     pub kind: RateType,
-    /// Per minute/hour/day/week
+    /// Per minute (rpm), hour (rph), day (rpd) or week (rpw)
     pub unit: RateUnit,
     /// Max per unit
     #[schemars(range(min = 0))]
     pub value: Number,
-    /// Display name
+    /// Display name of the policy
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// llm or mcp_tools
+    /// llm (model calls) or mcp_tools (MCP tool calls)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<Target>,
-    /// Workspace scope
+    /// Id from list_workspaces
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workspace_id: Option<String>,
-    /// Organisation scope
+    /// Org id from list_api_keys
     #[serde(skip_serializing_if = "Option::is_none")]
     pub organisation_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct UpdateRateLimit {
-    /// Policy id
+    /// Id from list_rate_limits
     #[schemars(length(min = 1))]
     pub id: String,
-    /// New name
+    /// New display name
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// New interval
+    /// New unit: per minute (rpm), hour (rph), day (rpd) or week (rpw)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<RateUnit>,
-    /// New maximum
+    /// New max per unit
     #[schemars(range(min = 0))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<Number>,
@@ -185,11 +185,11 @@ pub struct UpdateRateLimit {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListUsageLimits {
-    /// Workspace id
+    /// Id from list_workspaces
     pub workspace_id: Option<String>,
-    /// Status
+    /// active, or archived (deleted)
     pub status: Option<PolicyStatus>,
-    /// Budget type
+    /// Budget in cost or tokens
     #[serde(rename = "type")]
     pub kind: Option<UsageType>,
     #[serde(flatten)]
@@ -198,10 +198,10 @@ pub struct ListUsageLimits {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct GetUsageLimit {
-    /// Policy id
+    /// Id from list_usage_limits
     #[schemars(length(min = 1))]
     pub id: String,
-    /// archived for a deleted one
+    /// active, or archived for a deleted one
     pub status: Option<PolicyStatus>,
     /// Add per-value usage
     pub include_usage: Option<bool>,
@@ -212,16 +212,16 @@ pub struct CreateUsageLimit {
     /// Traffic to match
     #[schemars(length(min = 1))]
     pub conditions: Vec<Condition>,
-    /// Usage dimensions
+    /// Track separately per these keys
     #[schemars(length(min = 1))]
     pub group_by: Vec<GroupBy>,
-    /// Budget unit
+    /// Budget in cost or tokens
     #[serde(rename = "type")]
     pub kind: UsageType,
     /// Max total usage
     #[schemars(range(min = 0))]
     pub credit_limit: Number,
-    /// Display name
+    /// Display name of the policy
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Alert at this usage
@@ -232,27 +232,27 @@ pub struct CreateUsageLimit {
         skip_serializing_if = "Option::is_none"
     )]
     pub alert_threshold: Option<Option<Number>>,
-    /// Reset schedule; none = lifetime
+    /// Reset monthly or weekly; none = lifetime
     #[serde(
         default,
         deserialize_with = "crate::shape::nullable",
         skip_serializing_if = "Option::is_none"
     )]
     pub periodic_reset: Option<Option<Reset>>,
-    /// Workspace scope
+    /// Id from list_workspaces
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workspace_id: Option<String>,
-    /// Organisation scope
+    /// Org id from list_api_keys
     #[serde(skip_serializing_if = "Option::is_none")]
     pub organisation_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct UpdateUsageLimit {
-    /// Policy id
+    /// Id from list_usage_limits
     #[schemars(length(min = 1))]
     pub id: String,
-    /// New name
+    /// New display name
     #[schemars(length(max = 255))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -268,7 +268,7 @@ pub struct UpdateUsageLimit {
     #[schemars(length(min = 1))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub conditions: Option<Vec<Condition>>,
-    /// New maximum
+    /// New max total usage
     #[schemars(range(min = 0))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub credit_limit: Option<Number>,
@@ -280,7 +280,7 @@ pub struct UpdateUsageLimit {
         skip_serializing_if = "Option::is_none"
     )]
     pub alert_threshold: Option<Option<Number>>,
-    /// New schedule; null clears
+    /// Reset monthly or weekly; null clears
     #[serde(
         default,
         deserialize_with = "crate::shape::nullable",
@@ -310,12 +310,12 @@ pub struct UpdateUsageLimit {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListEntities {
-    /// Usage limit id
+    /// Id from list_usage_limits
     #[schemars(length(min = 1))]
     pub limit_id: String,
-    /// Filter by state
+    /// active, or exhausted (over the limit)
     pub status: Option<EntityStatus>,
-    /// Search text
+    /// Text to match in entities
     pub search: Option<String>,
     #[serde(flatten)]
     pub page: Page,
@@ -323,10 +323,10 @@ pub struct ListEntities {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct EntityRef {
-    /// Usage limit id
+    /// Id from list_usage_limits
     #[schemars(length(min = 1))]
     pub limit_id: String,
-    /// Entity id
+    /// Id from list_usage_limit_entities
     #[schemars(length(min = 1))]
     pub entity_id: String,
 }
@@ -485,75 +485,75 @@ pub fn tools() -> Vec<ToolDef> {
     vec![
         tool(
             "list_rate_limits",
-            "List rate-limit policies. Returns {total, rate_limits}.",
+            "List rate-limit policies. Returns total, rate_limits[{id, name, type, unit, value, status}]. Budgets instead: list_usage_limits.",
             list_rate_limits,
         )
         .endpoint("GET /policies/rate-limits"),
         tool(
             "get_rate_limit",
-            "Get one rate-limit policy by id.",
+            "Get one rate-limit policy. Returns id, name, conditions, group_by, type, unit, value, status. Change it: update_rate_limit.",
             get_rate_limit,
         )
         .endpoint("GET /policies/rate-limits/{id}"),
         tool(
             "create_rate_limit",
-            "Create a rate limit: at most value requests/tokens per unit, counted per group_by. Returns its id.",
+            "Create a rate limit: at most value requests or tokens per unit, counted per group_by, enforced at once. Returns success, id. Budgets: create_usage_limit.",
             create_rate_limit,
         )
         .endpoint("POST /policies/rate-limits")
         .workspace_param("organisation_id", Rule::Refuse(Widens::WhenGiven)),
         tool(
             "update_rate_limit",
-            "Update a rate limit's name, unit, value or conditions.",
+            "Update a rate limit's name, unit, value or conditions, at once. Returns success, id. Current: get_rate_limit.",
             update_rate_limit,
         )
         .endpoint("PUT /policies/rate-limits/{id}"),
         tool(
             "delete_rate_limit",
-            "Delete a rate-limit policy; throttling stops at once.",
+            "Delete a rate-limit policy; throttling stops at once. Returns success, id. Cannot be undone; recreate with create_rate_limit.",
             delete_rate_limit,
         )
         .endpoint("DELETE /policies/rate-limits/{id}"),
         tool(
             "list_usage_limits",
-            "List usage-limit (budget) policies. Returns {total, usage_limits}.",
+            "List usage-limit (budget) policies. Returns total, usage_limits[{id, name, type, credit_limit, periodic_reset, status}]. Throttles instead: list_rate_limits.",
             list_usage_limits,
         )
         .endpoint("GET /policies/usage-limits"),
         tool(
             "get_usage_limit",
-            "Get one usage-limit policy by id.",
+            "Get one usage-limit policy. Returns its settings, with usage per value if include_usage. Tracked values: list_usage_limit_entities.",
             get_usage_limit,
         )
         .endpoint("GET /policies/usage-limits/{id}"),
         tool(
             "create_usage_limit",
-            "Create a usage limit: a cost/token budget counted per group_by. Returns its id.",
+            "Create a usage limit: a cost or token budget counted per group_by; requests over it are refused. Returns success, id. Throttles: create_rate_limit.",
             create_usage_limit,
         )
         .endpoint("POST /policies/usage-limits")
         .workspace_param("organisation_id", Rule::Refuse(Widens::WhenGiven)),
         tool(
             "update_usage_limit",
-            "Update a usage limit; only fields given change. periodic_reset and periodic_reset_days exclude each other.",
+            "Update a usage limit; only given fields change, at once. periodic_reset and periodic_reset_days exclude each other. Returns success, id. Current: get_usage_limit.",
             update_usage_limit,
         )
         .endpoint("PUT /policies/usage-limits/{id}"),
         tool(
             "delete_usage_limit",
-            "Archive a usage-limit policy: enforcement stops, it stays readable as archived.",
+            "Delete a usage-limit policy: enforcement stops, it stays readable, archived. Returns success, id, status. Cannot be undone; recreate with create_usage_limit.",
             delete_usage_limit,
         )
         .endpoint("DELETE /policies/usage-limits/{id}"),
         tool(
             "list_usage_limit_entities",
-            "List the entities a usage limit tracks, with usage. Returns {total, entities}.",
+            "List the values (entities) a usage limit tracks, with their usage. Returns total, entities. Zero one: reset_usage_limit_entity.",
             list_usage_limit_entities,
         )
         .endpoint("GET /policies/usage-limits/{limit_id}/entities"),
         tool(
             "reset_usage_limit_entity",
-            "Reset one tracked entity's usage to zero, at once.",
+            "Reset one tracked entity's usage to zero, at once. Returns success, limit_id, entity_id. Cannot be undone. Current usage: list_usage_limit_entities.",
             reset_usage_limit_entity,
         )
         .endpoint("PUT /policies/usage-limits/{limit_id}/entities/{entity_id}/reset"),

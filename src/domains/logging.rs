@@ -30,7 +30,7 @@ pub enum LogType {
 /// The query of get_log; each member is sent only when given.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct LogQuery {
-    /// Storage path format (default v1)
+    /// v1 (default) or v2 (needs created_at)
     pub path_format: Option<PathFormat>,
     /// Log creation time, ISO 8601; needed for v2
     #[schemars(extend("format" = "date-time"))]
@@ -42,7 +42,7 @@ pub struct LogQuery {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct GetLog {
-    /// Log id
+    /// Log id from download_log_export or the Portkey UI
     pub log_id: String,
     #[serde(flatten)]
     pub q: LogQuery,
@@ -50,7 +50,7 @@ pub struct GetLog {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct Workspace {
-    /// Workspace id
+    /// Id from list_workspaces
     pub workspace_id: String,
 }
 
@@ -70,36 +70,36 @@ pub struct InsertLog {
     pub request_url: String,
     /// Provider, e.g. openai
     pub request_provider: Option<String>,
-    /// HTTP method
+    /// HTTP method, default post
     #[serde(default = "post")]
     pub request_method: String,
-    /// Request headers
+    /// Request headers as strings
     pub request_headers: Option<BTreeMap<String, String>>,
-    /// Request body
+    /// Request JSON body object
     pub request_body: Map<String, Value>,
-    /// HTTP status
+    /// HTTP status, default 200
     #[serde(default = "ok_status")]
     pub response_status: f64,
-    /// Response headers
+    /// Response headers as strings
     pub response_headers: Option<BTreeMap<String, String>>,
-    /// Response body
+    /// Response JSON body object
     pub response_body: Map<String, Value>,
-    /// Latency, ms
+    /// Latency in milliseconds
     pub response_time: Option<f64>,
     /// Whether the response was streamed
     #[serde(default)]
     pub streaming_mode: bool,
-    /// Organisation id
+    /// Org id from list_api_keys
     pub metadata_organization: Option<String>,
-    /// User id
+    /// End-user id from your app
     pub metadata_user: Option<String>,
-    /// Trace id
+    /// Trace id from your tracing
     pub metadata_trace_id: Option<String>,
-    /// Span id
+    /// Span id from your tracing
     pub metadata_span_id: Option<String>,
-    /// Span name
+    /// Name of this span
     pub metadata_span_name: Option<String>,
-    /// Parent span id
+    /// Parent span id from your tracing
     pub metadata_parent_span_id: Option<String>,
     /// More metadata; wins over the above
     pub metadata_custom: Option<Map<String, Value>>,
@@ -132,7 +132,7 @@ pub enum Field {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct CreateLogExport {
-    /// Workspace id
+    /// Id from list_workspaces
     pub workspace_id: Option<String>,
     /// What the export is for
     pub description: Option<String>,
@@ -140,9 +140,9 @@ pub struct CreateLogExport {
     pub time_min: String,
     /// End, date or ISO 8601
     pub time_max: String,
-    /// Min cost
+    /// Min cost, cents
     pub cost_min: Option<f64>,
-    /// Max cost
+    /// Max cost, cents
     pub cost_max: Option<f64>,
     /// Min total tokens
     pub total_units_min: Option<f64>,
@@ -156,16 +156,16 @@ pub struct CreateLogExport {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ExportId {
-    /// Log export id (from list_log_exports)
+    /// Id from list_log_exports
     pub export_id: String,
 }
 
 /// PUT /logs/exports/{exportId}: the body requires `filters`, which the end time makes.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateLogExport {
-    /// Log export id (from list_log_exports)
+    /// Id from list_log_exports
     pub export_id: String,
-    /// New workspace id
+    /// New workspace id from list_workspaces
     pub workspace_id: Option<String>,
     /// New end time, date or ISO 8601
     #[schemars(length(min = 1))]
@@ -396,62 +396,62 @@ pub fn tools() -> Vec<ToolDef> {
     vec![
         tool(
             "get_log",
-            "Get one gateway request log by id, as stored: request, response, usage, cost, metadata. For path_format v2 give created_at too.",
+            "Get one gateway request log as stored. Returns Portkey's log: request, response, usage, cost, metadata. For path_format v2 give created_at. In bulk: create_log_export.",
             get_log,
         )
         .endpoint("GET /logs/{log_id}")
         .untrusted_output(),
         tool(
             "get_log_export_field_restrictions",
-            "Get the fields a workspace may not export. Check before create_log_export or update_log_export.",
+            "Get the fields a workspace may not export. Returns Portkey's restriction list; check it before create_log_export. Needs logs.export.",
             get_log_export_field_restrictions,
         )
         .endpoint("GET /logs/exports/field-restrictions")
         .gated(),
         tool(
             "insert_log",
-            "Log a request made outside the gateway: request, response, trace metadata. request_provider must match an integration.",
+            "Log a request made outside the gateway, with its response and trace metadata; request_provider must match an integration. Returns success. Read logs: get_log.",
             insert_log,
         )
         .endpoint("POST /logs"),
         tool(
             "create_log_export",
-            "Define a log export (time window, filters, columns). It does not run until start_log_export.",
+            "Define a log export (time window, filters, columns); it runs only after start_log_export. Returns id. Needs logs.export.",
             create_log_export,
         )
         .endpoint("POST /logs/exports")
         .gated(),
         tool(
             "list_log_exports",
-            "List a workspace's log exports with status and filters: {total, exports}.",
+            "List a workspace's log exports. Returns total, exports[{id, status, description, created_at}]. One: get_log_export. Needs logs.export.",
             list_log_exports,
         )
         .endpoint("GET /logs/exports")
         .gated(),
         tool(
             "get_log_export",
-            "Get one log export: status, filters, columns, timestamps.",
+            "Get one log export. Returns id, status, description, filters, requested_data, timestamps. When finished: download_log_export. Needs logs.export.",
             get_log_export,
         )
         .endpoint("GET /logs/exports/{export_id}")
         .gated(),
         tool(
             "start_log_export",
-            "Queue a log export to run. Poll get_log_export, then fetch it with download_log_export.",
+            "Queue a log export to run. Returns export_id, status. Poll get_log_export, then download_log_export. Needs logs.export.",
             |api, a| act(api, a, "/start", "started"),
         )
         .endpoint("POST /logs/exports/{export_id}/start")
         .gated(),
         tool(
             "cancel_log_export",
-            "Stop a pending or running log export. Irreversible; to retry, create and start a new one.",
+            "Stop a pending or running log export. Returns export_id, status. Cannot be undone; create_log_export and start again. Needs logs.export.",
             |api, a| act(api, a, "/cancel", "cancelled"),
         )
         .endpoint("POST /logs/exports/{export_id}/cancel")
         .gated(),
         tool(
             "download_log_export",
-            "Get a signed URL to download a finished log export.",
+            "Download a finished log export. Returns export_id, signed_url (temporary). Status first: get_log_export. Needs logs.export.",
             download_log_export,
         )
         .endpoint("GET /logs/exports/{export_id}/download")
@@ -459,7 +459,7 @@ pub fn tools() -> Vec<ToolDef> {
         .untrusted_output(),
         tool(
             "update_log_export",
-            "Change a log export's workspace, end time or columns; nothing else can change after creation.",
+            "Change a log export's workspace, end time or columns; nothing else can change. Returns id. Other filters: create_log_export. Needs logs.export.",
             update_log_export,
         )
         .endpoint("PUT /logs/exports/{export_id}")

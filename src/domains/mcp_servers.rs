@@ -14,29 +14,29 @@ use crate::shape;
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListConnections {
-    /// Server id or slug
+    /// Id/slug from list_mcp_servers
     pub id: String,
-    /// Only this user's connections (UUID)
+    /// User id from list_all_users; only theirs
     #[schemars(extend("format" = "uuid"))]
     pub user_id: Option<String>,
-    /// Workspace (needed with org admin keys)
+    /// Id from list_workspaces (org admin keys)
     pub workspace_id: Option<String>,
     /// Page index, from 0
     #[schemars(range(min = 0))]
     pub current_page: Option<u64>,
-    /// Items per page (1-500)
+    /// Items per page
     #[schemars(range(max = 500), extend("exclusiveMinimum" = 0))]
     pub page_size: Option<u64>,
 }
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct Disconnect {
-    /// Server id or slug
+    /// Id/slug from list_mcp_servers
     pub id: String,
-    /// User to disconnect (UUID; needed with service keys)
+    /// User id from list_mcp_server_connections; needed with service keys
     #[schemars(extend("format" = "uuid"))]
     pub user_id: Option<String>,
-    /// Workspace (needed with org admin keys)
+    /// Id from list_workspaces (org admin keys)
     pub workspace_id: Option<String>,
 }
 
@@ -45,60 +45,60 @@ pub struct ListMcpServers {
     /// Page index, from 0
     #[schemars(range(min = 0))]
     pub current_page: Option<u64>,
-    /// Items per page (1-100)
+    /// Items per page
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
     pub page_size: Option<u64>,
-    /// Workspace filter
+    /// Id from list_workspaces
     pub workspace_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct CreateMcpServer {
-    /// Display name
+    /// Display name of the server
     pub name: String,
-    /// Parent integration id or slug
+    /// Parent id/slug from list_mcp_integrations
     pub mcp_integration_id: String,
-    /// Custom slug
+    /// Slug you choose; optional
     #[serde(skip_serializing_if = "Option::is_none")]
     pub slug: Option<String>,
-    /// Description
+    /// Description, free text
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct Id {
-    /// Server id or slug
+    /// Id/slug from list_mcp_servers
     pub id: String,
 }
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct UpdateMcpServer {
-    /// Server id or slug
+    /// Id/slug from list_mcp_servers
     pub id: String,
-    /// New name
+    /// New display name
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// New description
+    /// New free-text description
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct Paged {
-    /// Server id or slug
+    /// Id/slug from list_mcp_servers
     pub id: String,
     /// Page index, from 0
     #[schemars(range(min = 0))]
     pub current_page: Option<u64>,
-    /// Items per page (1-100)
+    /// Items per page
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
     pub page_size: Option<u64>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateCapabilities {
-    /// Server id or slug
+    /// Id/slug from list_mcp_servers
     pub id: String,
     /// Changes; unnamed capabilities keep their state
     #[schemars(length(min = 1))]
@@ -108,7 +108,7 @@ pub struct UpdateCapabilities {
 /// One user's access.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 pub struct UserAccess {
-    /// User id
+    /// Id from list_mcp_server_user_access
     pub user_id: String,
     /// Access on or off
     pub enabled: bool,
@@ -116,7 +116,7 @@ pub struct UserAccess {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateUserAccess {
-    /// Server id or slug
+    /// Id/slug from list_mcp_servers
     pub id: String,
     /// Changes; unnamed users keep their access
     #[schemars(length(min = 1))]
@@ -338,13 +338,13 @@ pub fn tools() -> Vec<ToolDef> {
     vec![
         tool(
             "list_mcp_server_connections",
-            "List live user connections to an MCP server (user_id, connected, timestamps). Returns {total, has_more, connections}. Reachability: test_mcp_server.",
+            "List live user connections to an MCP server. Returns total, has_more, connections (user_id, connected, timestamps). End one: disconnect_mcp_server_connection.",
             list_mcp_server_connections,
         )
         .endpoint("GET /mcp-servers/{id}/connections"),
         tool(
             "disconnect_mcp_server_connection",
-            "End one user's live session on an MCP server at once. Access stays; to revoke it use update_mcp_server_user_access.",
+            "Disconnect one user's live session on an MCP server; their access stays, they may reconnect. Returns success. Cannot be undone. Revoke access: update_mcp_server_user_access.",
             disconnect_mcp_server_connection,
         )
         .endpoint("DELETE /mcp-servers/{id}/connections")
@@ -352,63 +352,63 @@ pub fn tools() -> Vec<ToolDef> {
         .idempotent(true),
         tool(
             "list_mcp_servers",
-            "List MCP servers (id, name, slug, integration, status). Returns {total, servers}.",
+            "List MCP servers (instances of MCP integrations). Returns total, servers[{id, name, slug, mcp_integration_id, status}]. Their integrations: list_mcp_integrations.",
             list_mcp_servers,
         )
         .endpoint("GET /mcp-servers"),
         tool(
             "create_mcp_server",
-            "Create an MCP server under an integration (from list_mcp_integrations). Returns id and slug.",
+            "Create an MCP server under an MCP integration. Returns id, slug. Check it: test_mcp_server.",
             create_mcp_server,
         )
         .endpoint("POST /mcp-servers"),
         tool(
             "get_mcp_server",
-            "Get one MCP server: name, slug, parent integration, status.",
+            "Get one MCP server. Returns id, name, slug, description, mcp_integration_id, status. URL and auth: get_mcp_integration.",
             get_mcp_server,
         )
         .endpoint("GET /mcp-servers/{id}"),
         tool(
             "update_mcp_server",
-            "Rename or redescribe an MCP server. URL and auth live on the integration: update_mcp_integration.",
+            "Rename or redescribe an MCP server. Returns success. URL and auth live on the integration: update_mcp_integration.",
             update_mcp_server,
         )
         .endpoint("PUT /mcp-servers/{id}"),
         tool(
             "delete_mcp_server",
-            "Delete an MCP server. Irreversible; its users lose access at once.",
+            "Delete an MCP server; its users lose access at once. Returns success. Cannot be undone; recreate with create_mcp_server.",
             delete_mcp_server,
         )
         .endpoint("DELETE /mcp-servers/{id}"),
         tool(
             "test_mcp_server",
-            "Check that an MCP server is reachable now. Returns success, status_code, response_time_ms, error.",
+            "Test that an MCP server is reachable now. Returns success, server_name, url, status_code, response_time_ms, error. Live users: list_mcp_server_connections.",
             test_mcp_server,
         )
         .endpoint("POST /mcp-servers/{id}/test")
         .read_only(false),
         tool(
             "list_mcp_server_capabilities",
-            "List the tools, prompts and resources one MCP server exposes, with enabled state. Returns {total, has_more, capabilities}.",
+            "List the tools, prompts and resources one MCP server exposes, with enabled state. Returns total, has_more, capabilities. Switch them: update_mcp_server_capabilities.",
             list_mcp_server_capabilities,
         )
         .endpoint("GET /mcp-servers/{id}/capabilities"),
         tool(
             "update_mcp_server_capabilities",
-            "Enable or disable capabilities on one MCP server, overriding the integration's settings; takes effect at once.",
+            "Enable or disable capabilities on one MCP server, overriding its integration's, at once. Returns success. Integration-wide: update_mcp_integration_capabilities.",
             update_mcp_server_capabilities,
         )
         .endpoint("PUT /mcp-servers/{id}/capabilities")
         .revokes_access(),
         tool(
             "list_mcp_server_user_access",
-            "List per-user access to an MCP server: default mode, enabled, override, connection status.",
+            "List per-user access to an MCP server. Returns default_user_access, total, has_more, users (enabled, override, connection status). Change: update_mcp_server_user_access.",
             list_mcp_server_user_access,
         )
         .endpoint("GET /mcp-servers/{id}/user-access"),
         tool(
             "update_mcp_server_user_access",
-            "Grant or revoke access to an MCP server per user, overriding the default; takes effect at once.",
+            "Grant or revoke access to an MCP server per user, overriding the default, at once. Returns success. End a live session only: disconnect_mcp_server_connection.",
             update_mcp_server_user_access,
         )
         .endpoint("PUT /mcp-servers/{id}/user-access")

@@ -11,11 +11,11 @@ use crate::shape;
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct CreatePartial {
-    /// Partial name
+    /// Partial name, used in {{> name}}
     pub name: String,
-    /// Template text
+    /// Partial template text
     pub string: String,
-    /// Workspace (needed with an organisation-wide key)
+    /// Id from list_workspaces (org admin keys)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workspace_id: Option<String>,
     /// Note for this first version
@@ -25,14 +25,14 @@ pub struct CreatePartial {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListPartials {
-    /// Only this collection
+    /// Id from list_collections
     #[serde(skip_serializing_if = "Option::is_none")]
     pub collection_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct PartialId {
-    /// Partial id or slug
+    /// Id/slug from list_prompt_partials
     pub prompt_partial_id: String,
 }
 
@@ -45,7 +45,7 @@ pub enum PartialStatus {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdatePartial {
-    /// Partial id or slug
+    /// Id/slug from list_prompt_partials
     pub prompt_partial_id: String,
     #[serde(flatten)]
     pub changes: PartialChanges,
@@ -54,7 +54,7 @@ pub struct UpdatePartial {
 /// The members an update may change; sent as the body (`description` as `version_description`).
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct PartialChanges {
-    /// New name
+    /// New display name
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// New template text
@@ -66,16 +66,16 @@ pub struct PartialChanges {
         skip_serializing_if = "Option::is_none"
     )]
     pub description: Option<String>,
-    /// New status
+    /// active, or archived (hidden)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<PartialStatus>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct PublishPartial {
-    /// Partial id or slug
+    /// Id/slug from list_prompt_partials
     pub prompt_partial_id: String,
-    /// Version number to make the default
+    /// Version number from list_partial_versions
     #[schemars(extend("exclusiveMinimum" = 0))]
     pub version: f64,
 }
@@ -261,45 +261,45 @@ pub fn tools() -> Vec<ToolDef> {
     vec![
         tool(
             "create_prompt_partial",
-            "Create a reusable prompt partial, included in templates with {{> name}}. Returns id, slug and version_id.",
+            "Create a reusable prompt partial, included in templates as {{> name}}. Returns id, slug, version_id. Change it later: update_prompt_partial.",
             create_prompt_partial,
         )
         .endpoint("POST /prompts/partials"),
         tool(
             "list_prompt_partials",
-            "List prompt partials (id, slug, name, collection, status). Returns {total, partials}; get_prompt_partial gives the text.",
+            "List prompt partials. Returns total, partials[{id, slug, name, collection_id, status}]. Text of one: get_prompt_partial.",
             list_prompt_partials,
         )
         .endpoint("GET /prompts/partials"),
         tool(
             "get_prompt_partial",
-            "Get one partial by id or slug: its text and current version details.",
+            "Get one partial by id or slug. Returns id, slug, name, string, version, version_description, status. Older versions: list_partial_versions.",
             get_prompt_partial,
         )
         .endpoint("GET /prompts/partials/{prompt_partial_id}")
         .untrusted_output(),
         tool(
             "update_prompt_partial",
-            "Save a new version of a partial; only given fields change. It is not the default until publish_partial.",
+            "Save a new version of a partial; only given fields change. Returns prompt_partial_version_id. Prompts keep the old text until publish_partial makes it the default.",
             update_prompt_partial,
         )
         .endpoint("PUT /prompts/partials/{prompt_partial_id}"),
         tool(
             "delete_prompt_partial",
-            "Delete a partial. Irreversible; prompts that include it stop rendering.",
+            "Delete a partial; prompts that include it stop rendering. Returns success. Cannot be undone; recreate with create_prompt_partial.",
             delete_prompt_partial,
         )
         .endpoint("DELETE /prompts/partials/{prompt_partial_id}"),
         tool(
             "list_partial_versions",
-            "List a partial's versions (number, description, status, created_at, 200-char preview) to pick one for publish_partial.",
+            "List a partial's versions. Returns total_versions, versions[{prompt_partial_version_id, version, description, status, content_preview}]. Make one the default: publish_partial.",
             list_partial_versions,
         )
         .endpoint("GET /prompts/partials/{prompt_partial_id}/versions")
         .untrusted_output(),
         tool(
             "publish_partial",
-            "Make a partial version the default. Every prompt including the partial uses it at once.",
+            "Publish a partial version as the default; every prompt including it uses it at once. Returns published_version. Roll back by publishing the old number. New version: update_prompt_partial.",
             publish_partial,
         )
         .endpoint("PUT /prompts/partials/{prompt_partial_id}/makeDefault"),

@@ -24,10 +24,10 @@ pub enum Role {
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 pub struct Block {
-    /// e.g. text
+    /// Block type, e.g. text
     #[serde(rename = "type")]
     pub kind: String,
-    /// Text
+    /// Block text content
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     #[serde(flatten)]
@@ -37,9 +37,9 @@ pub struct Block {
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 pub struct Message {
-    /// Role
+    /// system (instructions), user (input) or assistant (model reply)
     pub role: Role,
-    /// Blocks
+    /// Content blocks, in order
     pub content: Vec<Block>,
     #[serde(flatten)]
     #[schemars(skip)]
@@ -48,9 +48,9 @@ pub struct Message {
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 pub struct Function {
-    /// Name
+    /// Function name to call
     pub name: String,
-    /// Purpose
+    /// What the function does
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Arguments JSON Schema
@@ -67,7 +67,7 @@ pub enum ToolKind {
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 pub struct PromptTool {
-    /// function
+    /// Tool kind: function
     #[serde(rename = "type")]
     pub kind: ToolKind,
     /// As in functions
@@ -85,7 +85,7 @@ pub enum ChoiceMode {
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub struct ToolChoice {
-    /// function forces function_name
+    /// auto (model decides), none (no tools) or function (forces function_name)
     pub mode: ChoiceMode,
     /// For mode function
     pub function_name: Option<String>,
@@ -103,21 +103,21 @@ pub struct Template {
 /// Version fields shared by create, update and migrate.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct VersionFields {
-    /// Version note
+    /// Note on this version
     pub version_description: Option<String>,
-    /// Metadata
+    /// Free-form template metadata
     #[serde(default)]
     #[schemars(schema_with = "free_object")]
     pub template_metadata: Option<Map<String, Value>>,
-    /// Functions
+    /// Functions the model may call
     pub functions: Option<Vec<Function>>,
-    /// Tools
+    /// Tools the model may call
     pub tools: Option<Vec<PromptTool>>,
-    /// Tool use
+    /// How the model picks tools
     pub tool_choice: Option<ToolChoice>,
-    /// Raw template
+    /// true: store the template as raw text
     pub is_raw_template: Option<bool>,
-    /// Preview only
+    /// true: return the body, send nothing
     pub dry_run: Option<bool>,
 }
 
@@ -133,31 +133,31 @@ pub enum Scalar {
 /// Model settings that override the prompt's for one call.
 #[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
 pub struct Hyper {
-    /// Max tokens
+    /// Max tokens to generate
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(extend("exclusiveMinimum" = 0))]
     pub max_tokens: Option<Number>,
-    /// Temperature
+    /// Sampling temperature, 0-2
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 0, max = 2))]
     pub temperature: Option<Number>,
-    /// Top-p
+    /// Nucleus sampling top_p, 0-1
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 0, max = 1))]
     pub top_p: Option<Number>,
-    /// Top-k
+    /// Sample from top k tokens
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(extend("exclusiveMinimum" = 0))]
     pub top_k: Option<Number>,
-    /// Presence penalty
+    /// Presence penalty, -2 to 2
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = -2, max = 2))]
     pub presence_penalty: Option<Number>,
-    /// Frequency penalty
+    /// Frequency penalty, -2 to 2
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = -2, max = 2))]
     pub frequency_penalty: Option<Number>,
-    /// Stop sequences
+    /// Stop generating at these
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stop: Option<Vec<String>>,
 }
@@ -165,18 +165,18 @@ pub struct Hyper {
 /// Billing attribution sent with a completion.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct Billing {
-    /// Client id
+    /// Client id from your billing system
     pub client_id: String,
-    /// App name
+    /// Calling app's name
     #[schemars(length(min = 1))]
     pub app: String,
-    /// Environment
+    /// Environment, e.g. prod
     #[schemars(length(min = 1))]
     pub env: String,
-    /// Project id (recommended)
+    /// Project id from your billing system; recommended
     #[serde(skip_serializing_if = "Option::is_none")]
     pub project_id: Option<String>,
-    /// Feature name
+    /// Feature name for attribution
     #[serde(skip_serializing_if = "Option::is_none")]
     pub feature: Option<String>,
 }
@@ -187,22 +187,22 @@ pub struct Billing {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct CreatePrompt {
-    /// Prompt name
+    /// Display name of the prompt
     pub name: String,
-    /// Collection id (list_collections)
+    /// Id from list_collections
     pub collection_id: String,
     #[serde(flatten)]
     pub template: Template,
-    /// Model settings
+    /// Model settings, e.g. temperature
     #[schemars(schema_with = "free_object")]
     pub parameters: Map<String, Value>,
-    /// Virtual key slug
+    /// Slug from list_virtual_keys
     pub virtual_key: String,
-    /// Model
+    /// Model name, e.g. gpt-4o
     pub model: Option<String>,
-    /// AI model id, instead of model
+    /// Model id from your Portkey catalog; instead of model
     pub ai_model_id: Option<String>,
-    /// Fine-tune id, instead of model
+    /// Fine-tune id from your provider; instead of model
     pub finetune_id: Option<String>,
     #[serde(flatten)]
     pub version: VersionFields,
@@ -210,46 +210,46 @@ pub struct CreatePrompt {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListPrompts {
-    /// Only this collection
+    /// Id from list_collections
     #[serde(skip_serializing_if = "Option::is_none")]
     pub collection_id: Option<String>,
-    /// Only this workspace
+    /// Id from list_workspaces
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workspace_id: Option<String>,
-    /// Name search
+    /// Name search text
     #[serde(skip_serializing_if = "Option::is_none")]
     pub search: Option<String>,
     /// Page index, from 0
     #[schemars(range(min = 0))]
     pub current_page: Option<u64>,
-    /// Items per page (1-100)
+    /// Items per page
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
     pub page_size: Option<u64>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct PromptId {
-    /// Prompt id or slug
+    /// Id/slug from list_prompts
     pub prompt_id: String,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdatePrompt {
-    /// Prompt id or slug
+    /// Id/slug from list_prompts
     pub prompt_id: String,
-    /// New name
+    /// New display name
     pub name: Option<String>,
-    /// New collection id
+    /// New collection id from list_collections
     pub collection_id: Option<String>,
     #[serde(flatten)]
     pub template: Template,
-    /// Model settings
+    /// Model settings, e.g. temperature
     #[serde(default)]
     #[schemars(schema_with = "free_object")]
     pub parameters: Option<Map<String, Value>>,
-    /// Model
+    /// Model name, e.g. gpt-4o
     pub model: Option<String>,
-    /// Virtual key slug
+    /// Slug from list_virtual_keys
     pub virtual_key: Option<String>,
     #[serde(flatten)]
     pub version: VersionFields,
@@ -257,18 +257,18 @@ pub struct UpdatePrompt {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct PublishPrompt {
-    /// Prompt id or slug
+    /// Id/slug from list_prompts
     pub prompt_id: String,
-    /// Version number
+    /// Version number from list_prompt_versions
     #[schemars(extend("exclusiveMinimum" = 0))]
     pub version: Number,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct RenderPrompt {
-    /// Prompt id or slug
+    /// Id/slug from list_prompts
     pub prompt_id: String,
-    /// Variable values
+    /// Values for {{var}} placeholders
     #[schemars(with = "std::collections::BTreeMap<String, Scalar>")]
     pub variables: Map<String, Value>,
     /// Model setting overrides
@@ -277,12 +277,12 @@ pub struct RenderPrompt {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct RunCompletion {
-    /// Prompt id or slug
+    /// Id/slug from list_prompts
     pub prompt_id: String,
-    /// Variable values
+    /// Values for {{var}} placeholders
     #[schemars(with = "std::collections::BTreeMap<String, Scalar>")]
     pub variables: Map<String, Value>,
-    /// Billing metadata
+    /// Billing attribution, required
     pub metadata: Billing,
     /// Model setting overrides
     pub hyperparameters: Option<Hyper>,
@@ -292,22 +292,22 @@ pub struct RunCompletion {
 pub struct MigratePrompt {
     /// Prompt name (case-insensitive)
     pub name: String,
-    /// App name
+    /// Calling app's name
     #[schemars(length(min = 1))]
     pub app: String,
     /// Environment, e.g. prod
     #[schemars(length(min = 1))]
     pub env: String,
-    /// Collection id
+    /// Id from list_collections
     pub collection_id: String,
     #[serde(flatten)]
     pub template: Template,
-    /// Model settings
+    /// Model settings, e.g. temperature
     #[schemars(schema_with = "free_object")]
     pub parameters: Map<String, Value>,
-    /// Virtual key slug
+    /// Slug from list_virtual_keys
     pub virtual_key: String,
-    /// Model
+    /// Model name, e.g. gpt-4o
     pub model: Option<String>,
     #[serde(flatten)]
     pub version: VersionFields,
@@ -315,55 +315,55 @@ pub struct MigratePrompt {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct PromotePrompt {
-    /// Source prompt id or slug
+    /// Source id/slug from list_prompts
     pub source_prompt_id: String,
-    /// Collection to copy into
+    /// Collection id from list_collections to copy into
     pub target_collection_id: String,
     /// Default: source name, env suffix swapped
     pub target_name: Option<String>,
     /// Target environment, e.g. prod
     #[schemars(length(min = 1))]
     pub target_env: String,
-    /// Virtual key (default: the source's)
+    /// Virtual key slug from list_virtual_keys; default the source's
     pub virtual_key: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct CheckBilling {
-    /// Client id
+    /// Client id from your billing system
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
-    /// App name
+    /// Calling app's name
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1))]
     pub app: Option<String>,
-    /// Environment
+    /// Environment, e.g. prod
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1))]
     pub env: Option<String>,
-    /// Project id
+    /// Project id from your billing system
     #[serde(skip_serializing_if = "Option::is_none")]
     pub project_id: Option<String>,
-    /// Feature name
+    /// Feature name for attribution
     #[serde(skip_serializing_if = "Option::is_none")]
     pub feature: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct VersionId {
-    /// Prompt id or slug
+    /// Id/slug from list_prompts
     pub prompt_id: String,
-    /// Version id (list_prompt_versions)
+    /// Id from list_prompt_versions
     pub version_id: String,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateVersion {
-    /// Prompt id or slug
+    /// Id/slug from list_prompts
     pub prompt_id: String,
-    /// Version id (list_prompt_versions)
+    /// Id from list_prompt_versions
     pub version_id: String,
-    /// Label id; "" removes the label
+    /// Label id from list_prompt_labels; "" removes it
     #[schemars(required)]
     pub label_id: Option<String>,
 }
@@ -1345,19 +1345,19 @@ pub fn tools() -> Vec<ToolDef> {
     vec![
         tool(
             "create_prompt",
-            "Create a prompt and its first version from string or messages; needs model, ai_model_id or finetune_id. Returns id, slug, version_id. For re-runnable deploys use migrate_prompt.",
+            "Create a prompt and its first version from string or messages; give model, ai_model_id or finetune_id. Returns id, slug, version_id. Re-runnable deploy by name: migrate_prompt.",
             create_prompt,
         )
         .endpoint("POST /prompts"),
         tool(
             "list_prompts",
-            "List prompts (id, name, slug, model, status) by collection, workspace or name search, with paging.",
+            "List prompts by collection, workspace or name search. Returns total, prompts[{id, name, slug, model, status}], has_more, next_page. Full prompt: get_prompt.",
             list_prompts,
         )
         .endpoint("GET /prompts"),
         tool(
             "get_prompt",
-            "Get a prompt's live version (template, model, parameters, metadata) and its version list.",
+            "Get a prompt with its live version. Returns id, name, slug, current_version{id, version_number, model, template}, versions[]. An older version: get_prompt_version.",
             get_prompt,
         )
         .endpoint("GET /prompts/{prompt_id}")
@@ -1365,39 +1365,39 @@ pub fn tools() -> Vec<ToolDef> {
         .untrusted_output(),
         tool(
             "update_prompt",
-            "Update a prompt's given fields, saving a new version; publish_prompt makes it live.",
+            "Update a prompt; only given fields change and a new version is saved, not live until publish_prompt. Returns id, slug, new_version_id.",
             update_prompt,
         )
         .endpoint("PUT /prompts/{prompt_id}"),
         tool(
             "delete_prompt",
-            "Delete a prompt and all its versions. Irreversible; callers of its slug break.",
+            "Delete a prompt and all its versions; callers of its id or slug start failing. Returns success. Cannot be undone; keep a copy with get_prompt first.",
             delete_prompt,
         )
         .endpoint("DELETE /prompts/{prompt_id}"),
         tool(
             "publish_prompt",
-            "Make a version number live for every caller at once (numbers: list_prompt_versions).",
+            "Publish a version: it goes live for every caller at once. Returns prompt_id, published_version. Roll back by publishing the old number. Drafts: update_prompt; other collection: promote_prompt.",
             publish_prompt,
         )
         .endpoint("PUT /prompts/{prompt_id}/makeDefault"),
         tool(
             "list_prompt_versions",
-            "List a prompt's versions: id, number, description, status, label, template preview.",
+            "List a prompt's versions. Returns prompt_id, total_versions, versions[{id, version_number, description, status, label_id, template_preview}]. One in full: get_prompt_version.",
             list_prompt_versions,
         )
         .endpoint("GET /prompts/{prompt_id}/versions")
         .untrusted_output(),
         tool(
             "render_prompt",
-            "Fill a prompt's variables and return the messages without calling the model (run_prompt_completion does).",
+            "Render a prompt: fill its variables without calling the model, free. Returns rendered_messages, model, hyperparameters. To call the model: run_prompt_completion.",
             render_prompt,
         )
         .endpoint("POST /prompts/{prompt_id}/render")
         .untrusted_output(),
         tool(
             "run_prompt_completion",
-            "Run a prompt on its model (billable): reply, finish reason, usage. Needs billing metadata; check it with validate_completion_metadata.",
+            "Run a prompt on its model; billable, needs completions.write. Returns id, model, response, finish_reason, usage (tokens). Check metadata: validate_completion_metadata; no model call: render_prompt.",
             run_prompt_completion,
         )
         .endpoint("POST /prompts/{prompt_id}/completions")
@@ -1405,7 +1405,7 @@ pub fn tools() -> Vec<ToolDef> {
         .untrusted_output(),
         tool(
             "migrate_prompt",
-            "Create or update a prompt by name in a collection, idempotently (CI). New version only if content differs; app/env go to metadata. Returns action: created, updated or unchanged.",
+            "Create or update a prompt by name in a collection, idempotently (CI); a new version only if content differs. Returns action (created, updated, unchanged), prompt_id, slug, version_id. One-off: create_prompt.",
             migrate_prompt,
         )
         .endpoint("GET /prompts")
@@ -1417,7 +1417,7 @@ pub fn tools() -> Vec<ToolDef> {
         .untrusted_output(),
         tool(
             "promote_prompt",
-            "Copy a prompt's live version to a prompt in another collection/env, created or updated. Returns both version ids.",
+            "Promote a prompt's live version into another collection or env, creating or updating it there. Returns source{prompt_id, version_id}, target{prompt_id, version_id, action}. Make it live there: publish_prompt.",
             promote_prompt,
         )
         .endpoint("GET /prompts/{prompt_id}")
@@ -1426,20 +1426,20 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("PUT /prompts/{prompt_id}"),
         tool(
             "validate_completion_metadata",
-            "Check billing metadata for run_prompt_completion locally (nothing sent): valid, errors, warnings.",
+            "Check billing metadata for run_prompt_completion locally; nothing is sent. Returns valid, errors, warnings, metadata.",
             validate_completion_metadata,
         )
         .no_key(),
         tool(
             "get_prompt_version",
-            "Get one prompt version: template, model, parameters, metadata, function and tool names.",
+            "Get one prompt version. Returns prompt{id, name, slug}, version{id, number, status, label_id, model, template, parameters, metadata}. Live one: get_prompt.",
             get_prompt_version,
         )
         .endpoint("GET /prompts/{prompt_id}/versions/{version_id}")
         .untrusted_output(),
         tool(
             "update_prompt_version",
-            "Set or clear a prompt version's label (ids: list_prompt_labels).",
+            "Set or clear a prompt version's label, e.g. staging. Returns success. Labels: list_prompt_labels.",
             update_prompt_version,
         )
         .endpoint("PUT /prompts/{prompt_id}/versions/{version_id}"),

@@ -14,18 +14,18 @@ pub struct ListProviders {
     /// Page index, from 0
     #[schemars(range(min = 0))]
     pub current_page: Option<u64>,
-    /// Items per page (1-100)
+    /// Items per page
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
     pub page_size: Option<u64>,
-    /// Workspace id (org admin keys)
+    /// Id from list_workspaces (org admin keys)
     pub workspace_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct SlugWs {
-    /// Provider slug
+    /// Slug from list_providers
     pub slug: String,
-    /// Workspace id (org admin keys)
+    /// Id from list_workspaces (org admin keys)
     pub workspace_id: Option<String>,
 }
 
@@ -54,20 +54,20 @@ pub enum RateUnit {
 /// Limits and expiry shared by create and update.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct Limits {
-    /// Usage cap
+    /// Usage cap, USD or tokens
     #[schemars(extend("exclusiveMinimum" = 0))]
     pub credit_limit: Option<f64>,
     /// Alert at % of cap
     #[schemars(range(min = 1, max = 100))]
     pub alert_threshold: Option<f64>,
-    /// Cap counts (default cost)
+    /// Cap counts cost (default) or tokens
     pub usage_limit_type: Option<LimitType>,
-    /// Cap reset (default monthly)
+    /// Cap resets monthly (default) or weekly
     pub periodic_reset: Option<Reset>,
     /// Requests per unit
     #[schemars(extend("exclusiveMinimum" = 0))]
     pub rate_limit_value: Option<f64>,
-    /// Rate unit, with rate_limit_value
+    /// Per minute (rpm), hour (rph) or day (rpd)
     pub rate_limit_unit: Option<RateUnit>,
     /// Expiry, ISO 8601
     pub expires_at: Option<String>,
@@ -75,15 +75,15 @@ pub struct Limits {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct CreateProvider {
-    /// Name
+    /// Display name of the provider
     pub name: String,
-    /// Integration slug
+    /// Slug from list_integrations
     pub integration_id: String,
-    /// Workspace id (org admin keys)
+    /// Id from list_workspaces (org admin keys)
     pub workspace_id: Option<String>,
-    /// Slug (optional)
+    /// New slug you choose; optional
     pub slug: Option<String>,
-    /// Note
+    /// Note in free text
     pub note: Option<String>,
     #[serde(flatten)]
     pub limits: Limits,
@@ -91,13 +91,13 @@ pub struct CreateProvider {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateProvider {
-    /// Provider slug
+    /// Slug from list_providers
     pub slug: String,
-    /// Workspace id (org admin keys)
+    /// Id from list_workspaces (org admin keys)
     pub workspace_id: Option<String>,
-    /// New name
+    /// New display name
     pub name: Option<String>,
-    /// New note
+    /// New free-text note
     pub note: Option<String>,
     #[serde(flatten)]
     pub limits: Limits,
@@ -323,31 +323,31 @@ pub fn tools() -> Vec<ToolDef> {
     vec![
         tool(
             "list_providers",
-            "List a workspace's providers (slug, integration, status, limits). Returns {total, providers}. Org-level: list_integrations.",
+            "List a workspace's providers: integrations enabled there. Returns total, providers[{name, slug, integration_id, status}]. Legacy: list_virtual_keys.",
             list_providers,
         )
         .endpoint("GET /providers"),
         tool(
             "create_provider",
-            "Create a workspace provider on an integration, with optional usage cap and rate limit. Returns id and slug.",
+            "Create a workspace provider on an integration, with optional usage cap and rate limit. Returns id, slug; use the slug in configs. Current ones: list_providers.",
             create_provider,
         )
         .endpoint("POST /providers"),
         tool(
             "get_provider",
-            "Get one provider by slug: status, usage cap, rate limits, expiry.",
+            "Get one provider by slug. Returns name, slug, integration_id, status, usage_limits, rate_limits. Change it: update_provider.",
             get_provider,
         )
         .endpoint("GET /providers/{slug}"),
         tool(
             "update_provider",
-            "Update a provider; only given fields change. reset_usage zeroes consumed usage.",
+            "Update a provider; only given fields change, at once; reset_usage zeroes consumed usage. Returns id, slug. Current: get_provider.",
             update_provider,
         )
         .endpoint("PUT /providers/{slug}"),
         tool(
             "delete_provider",
-            "Delete a workspace provider. Irreversible; keys, configs and prompts using it break.",
+            "Delete a workspace provider; keys, configs and prompts using its slug start failing. Returns success. Cannot be undone; recreate with create_provider.",
             delete_provider,
         )
         .endpoint("DELETE /providers/{slug}"),

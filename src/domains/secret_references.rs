@@ -52,38 +52,38 @@ pub enum VaultAuth {
 // takes is checked in the handler (see MODES); the value itself is passed through unchanged.
 #[derive(Debug, JsonSchema)]
 pub struct AuthConfig {
-    /// AWS mode (manager aws_sm)
+    /// accessKey, assumedRole or serviceRole (aws_sm)
     pub aws_auth_type: Option<AwsAuth>,
-    /// accessKey: key id
+    /// accessKey: key id from your AWS IAM
     #[schemars(length(min = 1))]
     pub aws_access_key_id: Option<String>,
-    /// accessKey: secret
+    /// accessKey: secret access key
     #[schemars(length(min = 1))]
     pub aws_secret_access_key: Option<String>,
-    /// AWS region
+    /// AWS region, e.g. us-east-1
     pub aws_region: Option<String>,
     /// assumedRole: role ARN
     #[schemars(length(min = 1))]
     pub aws_role_arn: Option<String>,
-    /// assumedRole: external id
+    /// assumedRole: external id from your AWS role
     pub aws_external_id: Option<String>,
-    /// Azure mode (manager azure_kv)
+    /// entra, managed or default (azure_kv)
     pub azure_auth_mode: Option<AzureAuth>,
-    /// entra: tenant id
+    /// entra: tenant id from your Azure
     #[schemars(length(min = 1))]
     pub azure_entra_tenant_id: Option<String>,
-    /// entra: client id
+    /// entra: client id from your Azure
     #[schemars(length(min = 1))]
     pub azure_entra_client_id: Option<String>,
     /// entra: client secret
     #[schemars(length(min = 1))]
     pub azure_entra_client_secret: Option<String>,
-    /// managed: user-assigned identity client id
+    /// managed: identity client id from your Azure
     pub azure_managed_client_id: Option<String>,
     /// Key Vault URL
     #[schemars(extend("format" = "uri"))]
     pub azure_vault_url: Option<String>,
-    /// Vault mode (manager hashicorp_vault)
+    /// token, approle or kubernetes (hashicorp_vault)
     pub vault_auth_type: Option<VaultAuth>,
     /// Vault server URL
     #[schemars(extend("format" = "uri"))]
@@ -93,13 +93,13 @@ pub struct AuthConfig {
     pub vault_token: Option<String>,
     /// Vault Enterprise namespace
     pub vault_namespace: Option<String>,
-    /// approle: role id
+    /// approle: role id from your Vault
     #[schemars(length(min = 1))]
     pub vault_role_id: Option<String>,
-    /// approle: secret id
+    /// approle: secret id from your Vault
     #[schemars(length(min = 1))]
     pub vault_secret_id: Option<String>,
-    /// kubernetes: role
+    /// kubernetes: Vault role name
     #[schemars(length(min = 1))]
     pub vault_role: Option<String>,
 }
@@ -326,26 +326,26 @@ fn slug_ok(s: &str) -> bool {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct CreateSecretReference {
-    /// Name
+    /// Display name of the reference
     #[schemars(length(min = 1, max = 255))]
     pub name: String,
-    /// Secret manager
+    /// aws_sm (AWS Secrets Manager), azure_kv (Azure Key Vault) or hashicorp_vault
     pub manager_type: ManagerType,
-    /// Credentials (never returned). By mode: aws_auth_type accessKey (aws_access_key_id, aws_secret_access_key, aws_region), assumedRole (aws_role_arn, aws_region, [aws_external_id]), serviceRole ([aws_region]); azure_auth_mode entra (azure_entra_tenant_id, azure_entra_client_id, azure_entra_client_secret, azure_vault_url), managed (azure_vault_url, [azure_managed_client_id]), default (azure_vault_url); vault_auth_type token (vault_addr, vault_token), approle (vault_addr, vault_role_id, vault_secret_id), kubernetes (vault_addr, vault_role), each [vault_namespace]
+    /// Credentials, never returned. Fields per mode, [optional]: accessKey aws_access_key_id, aws_secret_access_key, aws_region; assumedRole aws_role_arn, aws_region, [aws_external_id]; serviceRole [aws_region]; entra azure_entra_tenant_id, azure_entra_client_id, azure_entra_client_secret, azure_vault_url; managed azure_vault_url, [azure_managed_client_id]; default azure_vault_url; token vault_addr, vault_token; approle vault_addr, vault_role_id, vault_secret_id; kubernetes vault_addr, vault_role; any vault mode [vault_namespace]
     #[schemars(with = "AuthConfig")]
     pub auth_config: Map<String, Value>,
     /// Secret's path in the manager
     #[schemars(length(max = 1024))]
     pub secret_path: String,
-    /// Organisation UUID (only without an API key)
+    /// Org id from list_api_keys; only without an API key
     #[schemars(extend("format" = "uuid"))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub organisation_id: Option<String>,
-    /// Slug (letters, digits, _ -); generated if omitted
+    /// Slug you choose (letters, digits, _ -); generated if omitted
     #[schemars(length(max = 255), extend("pattern" = "^[a-zA-Z0-9_-]+$"))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub slug: Option<String>,
-    /// Description
+    /// Description, free text
     #[schemars(length(max = 1024))]
     #[serde(
         default,
@@ -364,11 +364,11 @@ pub struct CreateSecretReference {
     /// Every workspace may use it (default true)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_all_workspaces: Option<bool>,
-    /// Only these workspaces may use it
+    /// Workspace ids from list_workspaces that may use it
     #[schemars(length(min = 1))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allowed_workspaces: Option<Vec<String>>,
-    /// Tags
+    /// String tags, e.g. team
     #[serde(
         default,
         deserialize_with = "crate::shape::nullable",
@@ -380,13 +380,13 @@ pub struct CreateSecretReference {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ListSecretReferences {
-    /// Only this manager
+    /// Manager: aws_sm, azure_kv or hashicorp_vault
     #[serde(skip_serializing_if = "Option::is_none")]
     pub manager_type: Option<ManagerType>,
     /// Only references with all these tags
     #[schemars(with = "Option<BTreeMap<String, String>>")]
     pub tags: Option<Map<String, Value>>,
-    /// Name contains
+    /// Name search text
     #[schemars(length(min = 1, max = 255))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub search: Option<String>,
@@ -394,7 +394,7 @@ pub struct ListSecretReferences {
     #[schemars(range(min = 0))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_page: Option<u64>,
-    /// Items per page (1-100)
+    /// Items per page
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i64>,
@@ -402,14 +402,14 @@ pub struct ListSecretReferences {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct Id {
-    /// Secret reference UUID or slug
+    /// Id/slug from list_secret_references
     #[schemars(length(min = 1))]
     pub id: String,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateSecretReference {
-    /// Secret reference UUID or slug
+    /// Id/slug from list_secret_references
     #[schemars(length(min = 1))]
     pub id: String,
     #[serde(flatten)]
@@ -419,7 +419,7 @@ pub struct UpdateSecretReference {
 /// The members update_secret_reference sends, as given (a given null is sent as null).
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct Changes {
-    /// New name
+    /// New display name
     #[schemars(length(min = 1, max = 255))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -562,7 +562,7 @@ pub fn tools() -> Vec<ToolDef> {
     vec![
         tool(
             "create_secret_reference",
-            "Register a secret kept in AWS Secrets Manager, Azure Key Vault or HashiCorp Vault, with credentials to read it. Credentials go to Portkey (and stay in this conversation); prefer role or workload identity modes. Returns id and slug.",
+            "Register a secret in AWS Secrets Manager, Azure Key Vault or HashiCorp Vault with credentials to read it (they stay in this conversation: prefer role or identity modes). Returns id, slug, for create_virtual_key secret_mappings.",
             create_secret_reference,
         )
         .endpoint("POST /secret-references")
@@ -570,19 +570,19 @@ pub fn tools() -> Vec<ToolDef> {
         .workspace_param("allow_all_workspaces", Rule::Refuse(Widens::WhenTrue)),
         tool(
             "list_secret_references",
-            "List secret references (id, slug, name, manager, status), filtered by manager, tags or name. No credentials.",
+            "List secret references by manager, tags or name, without credentials. Returns total, secret_references[{id, name, slug, manager_type, status}]. One: get_secret_reference.",
             list_secret_references,
         )
         .endpoint("GET /secret-references"),
         tool(
             "get_secret_reference",
-            "Get a secret reference by UUID or slug: path, workspaces, tags, auth_config with credentials redacted. Never the secret's value.",
+            "Get one secret reference, never the secret's value. Returns secret_path, workspaces, tags, auth_config (credentials redacted). Change it: update_secret_reference.",
             get_secret_reference,
         )
         .endpoint("GET /secret-references/{id}"),
         tool(
             "update_secret_reference",
-            "Update a secret reference; only given fields change. auth_config is merged into the stored one; allowed_workspaces replaces the list.",
+            "Update a secret reference; only given fields change, auth_config is merged, allowed_workspaces replaced. Returns success. Cannot be undone for credentials (get_secret_reference redacts them).",
             update_secret_reference,
         )
         .endpoint("PUT /secret-references/{id}")
@@ -592,7 +592,7 @@ pub fn tools() -> Vec<ToolDef> {
         .workspace_param("allow_all_workspaces", Rule::Refuse(Widens::WhenTrue)),
         tool(
             "delete_secret_reference",
-            "Delete a secret reference. Irreversible; virtual keys and integrations mapped to it stop resolving.",
+            "Delete a secret reference; virtual keys and integrations mapped to it stop resolving. Returns success. Cannot be undone; recreate with create_secret_reference.",
             delete_secret_reference,
         )
         .endpoint("DELETE /secret-references/{id}")

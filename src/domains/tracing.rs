@@ -12,16 +12,16 @@ use crate::shape;
 /// The parts of a feedback record create and update share.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct Extra {
-    /// Weight (> 0)
+    /// Weight of this score (> 0)
     #[schemars(extend("exclusiveMinimum" = 0))]
     pub weight: Option<Number>,
-    /// Free-form metadata
+    /// Free-form metadata object
     pub metadata: Option<Map<String, Value>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct CreateFeedback {
-    /// Trace id of the request
+    /// Trace id from your x-portkey-trace-id header
     pub trace_id: String,
     /// Score, e.g. 1 good, 0 bad
     pub value: Number,
@@ -32,9 +32,9 @@ pub struct CreateFeedback {
 /// PUT /feedback/{id}: the body (FeedbackUpdateRequest) requires `value`.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateFeedback {
-    /// Feedback id
+    /// Id from create_feedback
     pub id: String,
-    /// New score
+    /// New score value
     pub value: Number,
     #[serde(flatten)]
     pub extra: Extra,
@@ -84,13 +84,13 @@ pub fn tools() -> Vec<ToolDef> {
     vec![
         tool(
             "create_feedback",
-            "Attach feedback (a score, optional weight and metadata) to a trace. Returns status and feedback_ids.",
+            "Record feedback (a score, optional weight and metadata) on a request trace. Returns status, feedback_ids. Change it: update_feedback; charts: get_feedback_analytics.",
             create_feedback,
         )
         .endpoint("POST /feedback"),
         tool(
             "update_feedback",
-            "Change the value, weight or metadata of existing feedback by id; the trace link stays.",
+            "Update a feedback's value, weight or metadata; the trace link stays. Returns status, feedback_ids. New feedback: create_feedback.",
             update_feedback,
         )
         .endpoint("PUT /feedback/{id}"),

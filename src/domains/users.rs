@@ -51,7 +51,7 @@ pub struct Page {
     #[serde(rename(serialize = "currentPage"))]
     #[schemars(range(min = 0))]
     pub current_page: Option<u64>,
-    /// Items per page (1-100)
+    /// Items per page
     #[serde(rename(serialize = "pageSize"))]
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
     pub page_size: Option<i64>,
@@ -61,7 +61,7 @@ pub struct Page {
 pub struct ListUsers {
     #[serde(flatten)]
     pub page: Page,
-    /// Filter by org role
+    /// owner, admin (both manage the org) or member (own workspaces only)
     pub role: Option<OrgRole>,
     /// Filter by exact email
     #[schemars(email)]
@@ -71,39 +71,39 @@ pub struct ListUsers {
 /// One workspace the invitee joins on acceptance.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct InviteWorkspace {
-    /// Workspace id or slug
+    /// Id/slug from list_workspaces
     pub id: String,
-    /// Role there
+    /// Role there: admin (all rights), manager (members and resources) or member (use only)
     pub role: WorkspaceRole,
 }
 
 /// An API key created for the invitee.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct KeyDetails {
-    /// Key name
+    /// Name of the key
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Expiry, ISO 8601
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expiry: Option<String>,
-    /// String metadata
+    /// Key metadata, string values
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<BTreeMap<String, String>>,
-    /// Permission scopes
+    /// Scopes, e.g. logs.view, configs.read
     pub scopes: Vec<String>,
 }
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct InviteUser {
-    /// Invitee email
+    /// Invitee's email address
     #[schemars(email)]
     pub email: String,
-    /// Org role
+    /// Org role: admin (manages the org) or member (own workspaces only)
     pub role: InviteRole,
-    /// First name
+    /// Invitee's first name
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
-    /// Last name
+    /// Invitee's last name
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Workspace roles granted on acceptance
@@ -119,7 +119,7 @@ pub struct UserStats {
     pub time_of_generation_min: String,
     /// Period end, ISO 8601
     pub time_of_generation_max: String,
-    /// Workspace slug
+    /// Slug from list_workspaces
     #[schemars(length(min = 1))]
     pub workspace_slug: String,
     /// Min total tokens
@@ -136,28 +136,28 @@ pub struct UserStats {
     pub cost_max: Option<f64>,
     /// Status codes, comma-separated
     pub status_code: Option<String>,
-    /// Virtual key slugs, comma-separated
+    /// CSV slugs from list_virtual_keys
     pub virtual_keys: Option<String>,
-    /// Users per page (1-100)
+    /// Users per page
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
     pub page_size: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UserId {
-    /// User id (from list_all_users)
+    /// Id from list_all_users
     pub user_id: String,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateUser {
-    /// User id (from list_all_users)
+    /// Id from list_all_users
     pub user_id: String,
     /// New first name
     pub first_name: Option<String>,
     /// New last name
     pub last_name: Option<String>,
-    /// New org role
+    /// New org role: admin (manages the org) or member (own workspaces only)
     pub role: Option<InviteRole>,
 }
 
@@ -165,18 +165,18 @@ pub struct UpdateUser {
 pub struct ListInvites {
     #[serde(flatten)]
     pub page: Page,
-    /// Filter by org role
+    /// Org role filter: admin or member
     pub role: Option<InviteRole>,
     /// Filter by email
     #[schemars(email)]
     pub email: Option<String>,
-    /// Filter by status
+    /// Status filter: pending, accepted, expired or cancelled
     pub status: Option<InviteStatus>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct InviteId {
-    /// Invite id (from list_user_invites)
+    /// Id from list_user_invites
     pub invite_id: String,
 }
 
@@ -357,7 +357,7 @@ pub fn tools() -> Vec<ToolDef> {
     vec![
         tool(
             "list_all_users",
-            "List org members (id, name, email, role). Returns {total, users}. Invitations: list_user_invites.",
+            "List the organisation's members. Returns total, users[{id, name, email, role, workspace_ids}], has_more. Pending invitations: list_user_invites. Org admin key.",
             list_all_users,
         )
         .gated()
@@ -365,7 +365,7 @@ pub fn tools() -> Vec<ToolDef> {
         .org_wide(),
         tool(
             "invite_user",
-            "Invite someone by email with workspace roles (given on acceptance) and an optional API key. Returns invite_id, invite_link.",
+            "Invite a person to the organisation by email; workspace roles and the optional API key apply on acceptance. Returns invite_id, invite_link. Already a member: add_workspace_member.",
             invite_user,
         )
         .endpoint("POST /admin/users/invites")
@@ -374,14 +374,14 @@ pub fn tools() -> Vec<ToolDef> {
         .workspace_param("workspace_api_key_details", Rule::Within("workspaces[].id")),
         tool(
             "get_user_stats",
-            "Requests and cost per user in a time range. Returns {total_users, users}. Trends: get_users_analytics.",
+            "Sum requests and cost (cents) per user over a time range. Returns total_users, users[{user, requests, cost}]. More metrics and filters: get_analytics_group_users. Org admin key.",
             get_user_stats,
         )
         .gated()
         .endpoint("GET /analytics/groups/users"),
         tool(
             "get_user",
-            "Get one org member by id: name, email, role, timestamps.",
+            "Get one organisation member. Returns id, name, email, role, workspace_ids, timestamps. Role in a workspace: get_workspace_member. Org admin key.",
             get_user,
         )
         .gated()
@@ -389,21 +389,21 @@ pub fn tools() -> Vec<ToolDef> {
         .org_wide(),
         tool(
             "update_user",
-            "Change a user's name or org role. Workspace roles: update_workspace_member.",
+            "Change a user's name or organisation role, effective at once. Returns user. A role inside one workspace: update_workspace_member. Org admin key.",
             update_user,
         )
         .endpoint("PUT /admin/users/{user_id}")
         .org_wide(),
         tool(
             "delete_user",
-            "Remove a user from the org, with their workspace access and API keys. Irreversible.",
+            "Delete a user from the organisation with their workspace access and API keys. Returns success. Cannot be undone. One workspace only: remove_workspace_member. Org admin key.",
             delete_user,
         )
         .endpoint("DELETE /admin/users/{user_id}")
         .org_wide(),
         tool(
             "list_user_invites",
-            "List invitations (id, email, role, status, expiry). Returns {total, invites}.",
+            "List invitations. Returns total, invites[{id, email, role, status, workspaces, expires_at}]. One invite: get_user_invite. Org admin key.",
             list_user_invites,
         )
         .gated()
@@ -411,21 +411,21 @@ pub fn tools() -> Vec<ToolDef> {
         .org_wide(),
         tool(
             "get_user_invite",
-            "Get one invitation: email, role, status, workspaces, expiry.",
+            "Get one invitation. Returns id, email, role, status, workspaces, expires_at. Send again: resend_user_invite. Org admin key.",
             get_user_invite,
         )
         .endpoint("GET /admin/users/invites/{invite_id}")
         .org_wide(),
         tool(
             "delete_user_invite",
-            "Cancel a pending invitation; its link stops working.",
+            "Delete an invitation; its link stops working at once. Returns success. Cannot be undone; send a new one with invite_user. Org admin key.",
             delete_user_invite,
         )
         .endpoint("DELETE /admin/users/invites/{invite_id}")
         .org_wide(),
         tool(
             "resend_user_invite",
-            "Send a pending invitation's email again.",
+            "Resend a pending invitation's email. Returns success. Expired or deleted: invite_user again. Org admin key.",
             resend_user_invite,
         )
         .endpoint("POST /admin/users/invites/{invite_id}/resend")

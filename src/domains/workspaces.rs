@@ -68,25 +68,25 @@ pub enum RateUnit {
 /// One usage limit.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct UsageLimit {
-    /// Amount
+    /// Cap: USD for cost, else tokens
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(extend("exclusiveMinimum" = 0))]
     pub credit_limit: Option<Number>,
-    /// What it measures
+    /// Counts cost (USD) or tokens
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub kind: Option<LimitType>,
-    /// Alert at this % used
+    /// Alert above this usage, below credit_limit
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1))]
     pub alert_threshold: Option<Number>,
-    /// Reset cadence
+    /// Reset monthly or weekly; none = lifetime cap
     #[serde(
         default,
         deserialize_with = "crate::shape::nullable",
         skip_serializing_if = "Option::is_none"
     )]
     pub periodic_reset: Option<Option<ResetPeriod>>,
-    /// Reset every N days
+    /// Reset every N days (not with periodic_reset)
     #[serde(
         default,
         deserialize_with = "crate::shape::nullable",
@@ -106,10 +106,10 @@ pub struct UsageLimit {
 /// One rate limit.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct RateLimit {
-    /// What it counts
+    /// Counts requests or tokens
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub kind: Option<RateType>,
-    /// Window
+    /// Per day (rpd), hour (rph) or minute (rpm)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<RateUnit>,
     /// Max per window
@@ -120,9 +120,9 @@ pub struct RateLimit {
 /// Limits shared by create and update.
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct Limits {
-    /// Usage limits
+    /// Budget caps, cost or tokens
     pub usage_limits: Option<Vec<UsageLimit>>,
-    /// Rate limits
+    /// Request or token rate caps
     pub rate_limits: Option<Vec<RateLimit>>,
 }
 
@@ -140,27 +140,27 @@ impl Limits {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListMappings {
-    /// Filter by workspace id
+    /// Id from list_workspaces
     pub workspace_id: Option<String>,
-    /// Filter by SCIM group id
+    /// Id from list_scim_groups
     pub scim_group_id: Option<String>,
-    /// Filter by granted role
+    /// Granted role: admin, manager or member
     pub role: Option<Role>,
     /// Page index, from 0
     #[schemars(range(min = 0))]
     pub page: Option<u64>,
-    /// Items per page (1-100)
+    /// Items per page
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
     pub page_size: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct CreateMapping {
-    /// Workspace id
+    /// Id from list_workspaces
     pub workspace_id: String,
-    /// Role granted to group members
+    /// Role for group members: admin, manager or member
     pub role: Role,
-    /// Existing SCIM group id (or scim_group_name)
+    /// Group id from list_scim_groups; or scim_group_name
     #[schemars(length(min = 1))]
     pub scim_group_id: Option<String>,
     /// SCIM group name; created if missing (or scim_group_id)
@@ -170,7 +170,7 @@ pub struct CreateMapping {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct MappingId {
-    /// Mapping id (from list_scim_workspace_mappings)
+    /// Id from list_scim_workspace_mappings
     pub mapping_id: String,
 }
 
@@ -181,14 +181,14 @@ pub struct ListGroups {
     /// Page index, from 0
     #[schemars(range(min = 0))]
     pub page: Option<u64>,
-    /// Items per page (1-100)
+    /// Items per page
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
     pub page_size: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListWorkspaces {
-    /// Items per page (1-100)
+    /// Items per page
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
     pub page_size: Option<i64>,
     /// Page index, from 0
@@ -196,31 +196,31 @@ pub struct ListWorkspaces {
     pub current_page: Option<u64>,
     /// Name contains (case-sensitive)
     pub name: Option<String>,
-    /// Exact name
+    /// Exact name match
     pub exact_name: Option<String>,
-    /// Filter by status
+    /// Status: active or archived
     pub status: Option<WorkspaceStatus>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct WorkspaceId {
-    /// Workspace id (from list_workspaces)
+    /// Id from list_workspaces
     pub workspace_id: String,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct CreateWorkspace {
-    /// Name
+    /// Workspace display name
     pub name: String,
-    /// URL slug (derived from name if omitted)
+    /// New slug you choose; derived from name if omitted
     pub slug: Option<String>,
-    /// Description
+    /// Free-text workspace description
     pub description: Option<String>,
     /// 1 = default workspace, 0 = not
     pub is_default: Option<Number>,
-    /// String metadata
+    /// Metadata, string values
     pub metadata: Option<BTreeMap<String, String>>,
-    /// Ids of existing users to add
+    /// User ids from list_all_users, added as members
     pub users: Option<Vec<String>>,
     #[serde(flatten)]
     pub limits: Limits,
@@ -228,23 +228,23 @@ pub struct CreateWorkspace {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateWorkspace {
-    /// Workspace id (from list_workspaces)
+    /// Id from list_workspaces
     pub workspace_id: String,
-    /// New name
+    /// New display name
     pub name: Option<String>,
-    /// New slug (breaks links using the old one)
+    /// New slug you choose; the old one stops working
     pub slug: Option<String>,
-    /// New description
+    /// New free-text description
     pub description: Option<String>,
     /// 1 = default workspace, 0 = not
     pub is_default: Option<Number>,
     /// String metadata (replaces existing)
     pub metadata: Option<BTreeMap<String, String>>,
-    /// Guardrail ids run on inputs
+    /// Guardrail ids from list_guardrails, run on inputs
     pub input_guardrails: Option<Vec<String>>,
-    /// Guardrail ids run on outputs
+    /// Guardrail ids from list_guardrails, run on outputs
     pub output_guardrails: Option<Vec<String>>,
-    /// Default config slug for user API keys; null clears it
+    /// Default config slug from list_configs for user API keys; null clears it
     #[serde(default, deserialize_with = "crate::shape::nullable")]
     pub user_api_key_config: Option<Option<String>>,
     #[serde(flatten)]
@@ -253,27 +253,27 @@ pub struct UpdateWorkspace {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct AddMember {
-    /// Workspace id
+    /// Id from list_workspaces
     pub workspace_id: String,
     /// User id, a UUID (from list_all_users)
     #[schemars(extend("format" = "uuid"))]
     pub user_id: String,
-    /// Workspace role
+    /// Workspace role: admin (all rights), manager (members and resources) or member (use only)
     pub role: Role,
 }
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListMembers {
-    /// Workspace id
+    /// Id from list_workspaces
     #[serde(skip_serializing)]
     pub workspace_id: String,
     /// Page index, from 0
     #[schemars(range(min = 0))]
     pub current_page: Option<u64>,
-    /// Items per page (1-100)
+    /// Items per page
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
     pub page_size: Option<i64>,
-    /// Filter by workspace role
+    /// Role filter: admin, manager or member
     pub role: Option<MemberRole>,
     /// Filter by email
     #[schemars(email)]
@@ -291,21 +291,21 @@ pub enum MemberRole {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct MemberId {
-    /// Workspace id
+    /// Id from list_workspaces
     pub workspace_id: String,
-    /// User id, a UUID
+    /// Id from list_workspace_members
     #[schemars(extend("format" = "uuid"))]
     pub user_id: String,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateMember {
-    /// Workspace id
+    /// Id from list_workspaces
     pub workspace_id: String,
-    /// User id, a UUID
+    /// Id from list_workspace_members
     #[schemars(extend("format" = "uuid"))]
     pub user_id: String,
-    /// New workspace role
+    /// New role: admin (all rights), manager (members and resources) or member (use only)
     pub role: Role,
 }
 
@@ -620,21 +620,21 @@ pub fn tools() -> Vec<ToolDef> {
     vec![
         tool(
             "list_scim_workspace_mappings",
-            "List SCIM group-to-workspace mappings (id, workspace_id, scim_group, role). Returns {total, mappings}; the id feeds delete_scim_workspace_mapping.",
+            "List SCIM group-to-workspace mappings. Returns total, mappings[{id, workspace_id, scim_group, role}]; an id feeds delete_scim_workspace_mapping.",
             list_scim_workspace_mappings,
         )
         .gated()
         .endpoint("GET /scim/workspaces"),
         tool(
             "create_scim_workspace_mapping",
-            "Grant a workspace role to every member of a SCIM group, now and later. Give exactly one of scim_group_id or scim_group_name. One user: add_workspace_member.",
+            "Grant a workspace role to every member of a SCIM group, now and later; give scim_group_id or scim_group_name. Returns id, workspace_id, scim_group, role. One user: add_workspace_member.",
             create_scim_workspace_mapping,
         )
         .gated()
         .endpoint("POST /scim/workspaces"),
         tool(
             "delete_scim_workspace_mapping",
-            "Delete a SCIM group-to-workspace mapping. Members already added stay; the group and workspace are kept.",
+            "Delete a SCIM group-to-workspace mapping; members already added stay. Returns success. Undo with create_scim_workspace_mapping.",
             delete_scim_workspace_mapping,
         )
         .gated()
@@ -642,7 +642,7 @@ pub fn tools() -> Vec<ToolDef> {
         .idempotent(true),
         tool(
             "list_scim_groups",
-            "List SCIM groups synced from the identity provider. Returns {total, groups}; use before create_scim_workspace_mapping.",
+            "List SCIM groups synced from the identity provider. Returns total, groups; a group id or name feeds create_scim_workspace_mapping. Org admin key.",
             list_scim_groups,
         )
         .gated()
@@ -650,63 +650,63 @@ pub fn tools() -> Vec<ToolDef> {
         .org_wide(),
         tool(
             "list_workspaces",
-            "List workspaces (id, name, slug, defaults). Returns {total, workspaces}. Members: get_workspace.",
+            "List workspaces. Returns total, workspaces[{id, name, slug, defaults}], has_more. Members and limits of one: get_workspace. Org admin key.",
             list_workspaces,
         )
         .endpoint("GET /admin/workspaces")
         .org_wide(),
         tool(
             "get_workspace",
-            "Get one workspace with its defaults, limits and full member list.",
+            "Get one workspace. Returns id, name, slug, defaults, usage_limits, rate_limits, users[{id, name, email, role}]. Paged members: list_workspace_members.",
             get_workspace,
         )
         .endpoint("GET /admin/workspaces/{workspace_id}"),
         tool(
             "create_workspace",
-            "Create a workspace, optionally with users and limits. Returns its id and slug.",
+            "Create a workspace, optionally with members and limits. Returns workspace{id, name, slug}. More members later: add_workspace_member. Org admin key.",
             create_workspace,
         )
         .endpoint("POST /admin/workspaces")
         .org_wide(),
         tool(
             "update_workspace",
-            "Update a workspace's name, slug, description, defaults or limits; only given fields change. Roles: update_workspace_member.",
+            "Update a workspace's name, slug, description, defaults or limits; only given fields change, at once. Returns success, workspace_id. Member roles: update_workspace_member.",
             update_workspace,
         )
         .endpoint("PUT /admin/workspaces/{workspace_id}"),
         tool(
             "delete_workspace",
-            "Delete a workspace and everything in it (members, keys, configs). Irreversible.",
+            "Delete a workspace and everything in it: members' access, keys, configs, prompts. Returns success. Cannot be undone. One member only: remove_workspace_member.",
             delete_workspace,
         )
         .endpoint("DELETE /admin/workspaces/{workspace_id}"),
         tool(
             "add_workspace_member",
-            "Add an org user to a workspace with a role. Not yet in the org: invite_user.",
+            "Add an organisation user to a workspace with a role, effective at once. Returns success, workspace_id, user_id, role. Not yet in the org: invite_user.",
             add_workspace_member,
         )
         .endpoint("POST /admin/workspaces/{workspace_id}/users"),
         tool(
             "list_workspace_members",
-            "List a workspace's members (id, name, email, role, org_role). Returns {total, members}.",
+            "List a workspace's members. Returns total, members[{id, name, email, role, org_role, status}]. One member: get_workspace_member.",
             list_workspace_members,
         )
         .endpoint("GET /admin/workspaces/{workspace_id}/users"),
         tool(
             "get_workspace_member",
-            "Get one workspace member: name, email, workspace and org role.",
+            "Get one member of a workspace. Returns id, name, email, role, org_role, status. Organisation-level record: get_user.",
             get_workspace_member,
         )
         .endpoint("GET /admin/workspaces/{workspace_id}/users/{user_id}"),
         tool(
             "update_workspace_member",
-            "Change a member's role in a workspace.",
+            "Change a member's role in one workspace, effective at once. Returns member. Organisation role or name: update_user.",
             update_workspace_member,
         )
         .endpoint("PUT /admin/workspaces/{workspace_id}/users/{user_id}"),
         tool(
             "remove_workspace_member",
-            "Remove a user from a workspace; they stay in the org (delete_user removes them there).",
+            "Remove a user from one workspace; they stay in the organisation. Returns success. Undo with add_workspace_member (give the role again). From the whole organisation: delete_user.",
             remove_workspace_member,
         )
         .endpoint("DELETE /admin/workspaces/{workspace_id}/users/{user_id}"),
