@@ -457,7 +457,7 @@ async fn upstream_concurrency_is_bounded_and_every_call_answered() {
     let reqs = api.requests();
     assert_eq!(reqs.len(), 12);
     let peak = peak_in_flight(&reqs, held);
-    assert!(peak <= 3 && peak >= 2, "peak {peak}");
+    assert!((2..=3).contains(&peak), "peak {peak}");
 }
 
 #[tokio::test]
@@ -518,4 +518,46 @@ async fn a_queued_call_times_out_or_is_cancelled_without_being_sent() {
     tokio::time::sleep(std::time::Duration::from_millis(900)).await;
     let paths: Vec<String> = api.requests().iter().map(|r| r.path.clone()).collect();
     assert_eq!(paths, vec!["/v1/configs/holder".to_string()]);
+}
+
+#[tokio::test]
+async fn the_workspace_pin_applies_through_the_call_tool() {
+    let (api, mcp) = start(&[
+        ("PORTKEY_TOOL_MODE", "discover"),
+        ("PORTKEY_WORKSPACE_ID", "ws-pinned"),
+    ])
+    .await;
+    let env = mcp
+        .call(
+            "call_tool",
+            json!({"name": "list_collections", "arguments": {"workspace_id": "ws-other"}}),
+        )
+        .await;
+    assert_eq!(env["ok"], false, "{env}");
+    assert!(api.requests().is_empty());
+    let env = mcp
+        .call("call_tool", json!({"name": "list_collections"}))
+        .await;
+    assert_eq!(env["ok"], true, "{env}");
+    assert!(
+        api.only()
+            .query
+            .contains(&("workspace_id".to_string(), "ws-pinned".to_string())),
+        "{:?}",
+        api.only()
+    );
+    // Organisation-wide tools stay out of reach.
+    let env = mcp
+        .call(
+            "call_tool",
+            json!({"name": "create_workspace", "arguments": {"name": "x"}}),
+        )
+        .await;
+    assert!(
+        env["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("PORTKEY_WORKSPACE_ID"),
+        "{env}"
+    );
 }

@@ -265,7 +265,10 @@ fn readme_names_every_tool_and_variable() {
     assert!(vars.len() >= 15, "{vars:?}");
     vars.extend(["MCP_TOOL_DOMAINS".to_string(), "RUST_LOG".to_string()]);
     for var in vars {
-        assert!(readme.contains(var.as_str()), "README does not document {var}");
+        assert!(
+            readme.contains(var.as_str()),
+            "README does not document {var}"
+        );
     }
 }
 
