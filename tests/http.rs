@@ -866,12 +866,13 @@ async fn clerk_allow_lists_turn_other_organisations_away() {
         &[
             ("MCP_AUTH_MODE", "clerk"),
             ("CLERK_ISSUER", &issuer),
-            ("CLERK_ALLOWED_ORG_IDS", "org_good"),
+            ("CLERK_ALLOWED_ORGANIZATION_IDS", "org_good"),
+            ("CLERK_AUDIENCE", "portkey-admin-mcp"),
         ],
     );
     let server = Server::start(&env).await;
     let token = |org: &str| {
-        k1.token(json!({"sub": "user_1", "iss": issuer, "exp": now() + 600, "org_id": org}))
+        k1.token(json!({"sub": "user_1", "iss": issuer, "aud": "portkey-admin-mcp", "exp": now() + 600, "org_id": org}))
     };
     let mut ok = server.client(Some(&token("org_good")));
     ok.initialize().await;

@@ -114,8 +114,6 @@ pub fn canonical(ip: IpAddr) -> IpAddr {
 pub enum TrustProxy {
     /// The socket's peer is the client (default).
     Off,
-    /// Every proxy is trusted: the left-most forwarded address is the client.
-    All,
     /// This many proxies in front of the server.
     Hops(usize),
     /// Proxies at these addresses.
@@ -142,7 +140,8 @@ pub struct OidcSettings {
     pub allowed_subjects: Vec<String>,
     pub allowed_orgs: Vec<String>,
     pub allowed_roles: Vec<String>,
-    pub allowed_permissions: Vec<String>,
+    /// Permissions a caller must all hold.
+    pub required_permissions: Vec<String>,
     /// Clock leeway on `exp` and `nbf`, in seconds.
     pub leeway_secs: u64,
     /// Shortest time between two JWKS fetches caused by unknown key ids, in milliseconds.
@@ -319,7 +318,9 @@ fn parse_trust_proxy(raw: Option<String>) -> Result<TrustProxy, String> {
     let lower = v.to_ascii_lowercase();
     match lower.as_str() {
         "false" | "off" | "no" | "0" => return Ok(TrustProxy::Off),
-        "true" | "on" | "yes" => return Ok(TrustProxy::All),
+        "true" | "on" | "yes" => {
+            return Err("MCP_TRUST_PROXY=true would believe X-Forwarded-For from anyone who connects; give the number of proxy hops or the proxies' addresses (e.g. 1, or 10.0.0.0/8)".into());
+        }
         _ => {}
     }
     if let Ok(n) = lower.parse::<usize>() {
@@ -328,14 +329,19 @@ fn parse_trust_proxy(raw: Option<String>) -> Result<TrustProxy, String> {
     let mut ranges = Vec::new();
     for part in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let part_lower = part.to_ascii_lowercase();
-        if part_lower == "loopback" {
-            ranges.extend(parse_cidr("127.0.0.0/8"));
-            ranges.extend(parse_cidr("::1/128"));
+        let named: &[&str] = match part_lower.as_str() {
+            "loopback" => &["127.0.0.0/8", "::1/128"],
+            "linklocal" => &["169.254.0.0/16", "fe80::/10"],
+            "uniquelocal" => &["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"],
+            _ => &[],
+        };
+        if !named.is_empty() {
+            ranges.extend(named.iter().filter_map(|c| parse_cidr(c)));
             continue;
         }
         ranges.push(parse_cidr(part).ok_or_else(|| {
             format!(
-                "MCP_TRUST_PROXY takes a number of proxy hops, true/false, or a comma list of addresses and CIDR ranges (e.g. 10.0.0.0/8), not \"{}\"",
+                "MCP_TRUST_PROXY takes a number of proxy hops, false, or a comma list of addresses, CIDR ranges (e.g. 10.0.0.0/8), loopback, linklocal or uniquelocal, not \"{}\"",
                 quoted(part)
             )
         })?);
@@ -395,15 +401,18 @@ fn oidc_settings(get: Lookup, clerk: bool) -> Result<OidcSettings, String> {
         Some(u) => check_idp_url("MCP_OIDC_JWKS_URL", &u)?,
         None => format!("{issuer}/.well-known/jwks.json"),
     };
-    Ok(OidcSettings {
+    let settings = OidcSettings {
         issuer,
         audience: pick_list("MCP_OIDC_AUDIENCE", "CLERK_AUDIENCE"),
         jwks_url,
         write_roles: list(get, "MCP_WRITE_ROLES"),
         allowed_subjects: pick_list("MCP_OIDC_ALLOWED_SUBJECTS", "CLERK_ALLOWED_SUBJECTS"),
-        allowed_orgs: pick_list("MCP_OIDC_ALLOWED_ORGS", "CLERK_ALLOWED_ORG_IDS"),
+        allowed_orgs: pick_list("MCP_OIDC_ALLOWED_ORGS", "CLERK_ALLOWED_ORGANIZATION_IDS"),
         allowed_roles: pick_list("MCP_OIDC_ALLOWED_ROLES", "CLERK_ALLOWED_ROLES"),
-        allowed_permissions: pick_list("MCP_OIDC_ALLOWED_PERMISSIONS", "CLERK_ALLOWED_PERMISSIONS"),
+        required_permissions: pick_list(
+            "MCP_OIDC_REQUIRED_PERMISSIONS",
+            "CLERK_REQUIRED_PERMISSIONS",
+        ),
         refresh_gap_ms: number(
             get,
             "MCP_OIDC_JWKS_REFRESH_GAP_MS",
@@ -416,7 +425,21 @@ fn oidc_settings(get: Lookup, clerk: bool) -> Result<OidcSettings, String> {
             30,
             "a whole number of seconds",
         )?,
-    })
+    };
+    // As the reference does: a Clerk instance signs tokens for every user of every application
+    // on it, so clerk mode needs an audience and a policy saying who may come in.
+    if clerk && settings.audience.is_empty() {
+        return Err("MCP_AUTH_MODE=clerk needs CLERK_AUDIENCE (or MCP_OIDC_AUDIENCE): the audience this server's tokens are issued for".into());
+    }
+    if clerk
+        && settings.allowed_subjects.is_empty()
+        && settings.allowed_orgs.is_empty()
+        && settings.allowed_roles.is_empty()
+        && settings.required_permissions.is_empty()
+    {
+        return Err("MCP_AUTH_MODE=clerk needs a policy: set at least one of CLERK_ALLOWED_SUBJECTS, CLERK_ALLOWED_ORGANIZATION_IDS, CLERK_ALLOWED_ROLES or CLERK_REQUIRED_PERMISSIONS".into());
+    }
+    Ok(settings)
 }
 
 /// Whether the default command should serve HTTP instead of stdio (MCP_TRANSPORT).
@@ -446,6 +469,9 @@ impl HttpSettings {
             .unwrap_or_else(|| DEFAULT_HOST.to_string());
         let port = match port {
             Some(p) => p,
+            None if var(get, "PORT").is_some() => {
+                number(get, "PORT", DEFAULT_PORT, "a port number (0 to 65535)")?
+            }
             None => number(get, "MCP_PORT", DEFAULT_PORT, "a port number (0 to 65535)")?,
         };
         let public_base_url = match var(get, "MCP_PUBLIC_BASE_URL") {
@@ -518,9 +544,7 @@ impl HttpSettings {
             DEFAULT_SESSION_TIMEOUT_MS,
             "a whole number of milliseconds",
         )?;
-        if session_timeout_ms == 0 {
-            return Err("MCP_SESSION_TIMEOUT must be at least 1 millisecond".into());
-        }
+
         let max_request_bytes = match var(get, "MCP_MAX_REQUEST_SIZE") {
             None => DEFAULT_MAX_REQUEST_BYTES,
             Some(v) => parse_size(&v).ok_or_else(|| {
@@ -530,7 +554,7 @@ impl HttpSettings {
                 )
             })?,
         };
-        let origins = match var(get, "ALLOWED_ORIGINS") {
+        let origins = match var(get, "ALLOWED_ORIGINS").or_else(|| var(get, "CORS_ORIGIN")) {
             None => Origins::List(loopback_origins()),
             Some(v) if v == "*" => Origins::Any,
             Some(v) => {
@@ -688,9 +712,25 @@ mod tests {
         ])
         .unwrap_err();
         assert!(e.contains("https"), "{e}");
+        let e = settings(&[
+            ("MCP_AUTH_MODE", "clerk"),
+            ("CLERK_ISSUER", "http://127.0.0.1:9/"),
+            ("CLERK_AUDIENCE", "a"),
+        ])
+        .unwrap_err();
+        assert!(e.contains("CLERK_ALLOWED_ORGANIZATION_IDS"), "{e}");
+        let e = settings(&[
+            ("MCP_AUTH_MODE", "clerk"),
+            ("CLERK_ISSUER", "http://127.0.0.1:9/"),
+            ("CLERK_ALLOWED_ROLES", "admin"),
+        ])
+        .unwrap_err();
+        assert!(e.contains("CLERK_AUDIENCE"), "{e}");
         let s = settings(&[
             ("MCP_AUTH_MODE", "clerk"),
             ("CLERK_ISSUER", "http://127.0.0.1:9/"),
+            ("CLERK_AUDIENCE", "a"),
+            ("CLERK_REQUIRED_PERMISSIONS", "org:mcp:use"),
         ])
         .unwrap();
         let o = s.oidc.unwrap();
@@ -743,7 +783,19 @@ mod tests {
     fn trust_proxy_forms() {
         assert_eq!(parse_trust_proxy(None), Ok(TrustProxy::Off));
         assert_eq!(parse_trust_proxy(Some("2".into())), Ok(TrustProxy::Hops(2)));
-        assert_eq!(parse_trust_proxy(Some("true".into())), Ok(TrustProxy::All));
+        assert!(parse_trust_proxy(Some("true".into())).is_err());
+        let TrustProxy::Ranges(named) =
+            parse_trust_proxy(Some("loopback,uniquelocal".into())).unwrap()
+        else {
+            panic!("ranges expected");
+        };
+        assert!(
+            named
+                .iter()
+                .any(|r| r.contains("172.20.1.1".parse().unwrap()))
+        );
+        assert!(named.iter().any(|r| r.contains("::1".parse().unwrap())));
+        assert!(!named.iter().any(|r| r.contains("8.8.8.8".parse().unwrap())));
         let TrustProxy::Ranges(r) = parse_trust_proxy(Some("10.0.0.0/8, ::1".into())).unwrap()
         else {
             panic!("ranges expected");

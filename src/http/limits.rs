@@ -130,15 +130,6 @@ pub fn client_ip(trust: &TrustProxy, peer: SocketAddr, headers: &HeaderMap) -> I
     let mut chosen = peer_ip;
     match trust {
         TrustProxy::Off => {}
-        TrustProxy::All => {
-            // The left-most address, unless an unreadable entry sits in the way.
-            for hop in hops.iter().rev() {
-                match hop {
-                    Some(ip) => chosen = *ip,
-                    None => break,
-                }
-            }
-        }
         TrustProxy::Hops(n) => {
             for (walked, hop) in hops.iter().rev().enumerate() {
                 if walked > *n {
@@ -242,7 +233,6 @@ mod tests {
         assert_eq!(ip(&TrustProxy::Hops(1), &h), "198.51.100.1");
         assert_eq!(ip(&TrustProxy::Hops(2), &h), "203.0.113.9");
         assert_eq!(ip(&TrustProxy::Hops(9), &h), "203.0.113.9");
-        assert_eq!(ip(&TrustProxy::All, &h), "203.0.113.9");
         let ranges = TrustProxy::Ranges(vec![Cidr {
             addr: "10.0.0.0".parse().unwrap(),
             prefix: 8,

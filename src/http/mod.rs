@@ -171,7 +171,9 @@ pub async fn serve(config: Config, settings: HttpSettings) -> Result<(), String>
     }
 
     let mut manager = LocalSessionManager::default();
-    manager.session_config.keep_alive = Some(settings.session_timeout);
+    // MCP_SESSION_TIMEOUT=0 keeps idle sessions open (as the reference does).
+    manager.session_config.keep_alive =
+        (!settings.session_timeout.is_zero()).then_some(settings.session_timeout);
     let manager = Arc::new(manager);
     let mcp_cancel = CancellationToken::new();
     let stateful = settings.session_mode == SessionMode::Stateful;

@@ -154,13 +154,13 @@ impl Oidc {
                 "this user has none of the roles this server requires".into(),
             ));
         }
-        if !s.allowed_permissions.is_empty()
-            && !permissions
-                .iter()
-                .any(|p| s.allowed_permissions.contains(p))
+        if !s
+            .required_permissions
+            .iter()
+            .all(|p| permissions.contains(p))
         {
             return Err(Denied::Forbidden(
-                "this user has none of the permissions this server requires".into(),
+                "this user lacks a permission this server requires".into(),
             ));
         }
         let writes = roles
@@ -336,7 +336,7 @@ mod tests {
     fn allow_lists_refuse_with_forbidden() {
         let o = oidc(|s| {
             s.allowed_orgs = vec!["org_A".into()];
-            s.allowed_permissions = vec!["org:portkey:use".into()];
+            s.required_permissions = vec!["org:portkey:use".into()];
         });
         assert!(
             o.principal(
