@@ -80,7 +80,7 @@ impl HttpHandler {
     }
 
     /// The build for this request's principal. A request the HTTP layer did not mark gets the
-    /// read-only build.
+    /// read-only build (the HTTP layer marks every request it lets through).
     fn pick(&self, context: &RequestContext<RoleServer>) -> &PortkeyServer {
         let principal = parts(context).and_then(|p| p.extensions.get::<Principal>());
         match principal {

@@ -50,11 +50,37 @@ impl
     }
 }
 
+impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, NoDelay>> for Peer {
+    fn connect_info(stream: axum::serve::IncomingStream<'_, NoDelay>) -> Peer {
+        Peer(*stream.remote_addr())
+    }
+}
+
 impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, tls::TlsListener>>
     for Peer
 {
     fn connect_info(stream: axum::serve::IncomingStream<'_, tls::TlsListener>) -> Peer {
         Peer(*stream.remote_addr())
+    }
+}
+
+/// A TCP listener whose connections have TCP_NODELAY set: answers stream as server-sent events
+/// in small writes, and without it each event after the first would wait for the client's
+/// delayed ACK (about 40 ms).
+pub struct NoDelay(pub tokio::net::TcpListener);
+
+impl axum::serve::Listener for NoDelay {
+    type Io = tokio::net::TcpStream;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        let (stream, addr) = axum::serve::Listener::accept(&mut self.0).await;
+        let _ = stream.set_nodelay(true);
+        (stream, addr)
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.0.local_addr()
     }
 }
 
@@ -69,7 +95,7 @@ pub struct Shared {
     pub byok: bool,
     pub client: Arc<PortkeyClient>,
     /// Tools on the full and on the read-only surface.
-    pub tools: (usize, usize),
+    pub tools: (usize, Option<usize>),
     pub stopping: AtomicBool,
     pub started: Instant,
     /// Where `/mcp` is reached, as advertised.
@@ -89,10 +115,13 @@ impl Shared {
     }
 }
 
-/// The two builds of the server: every selected tool, and the read-only surface. With
+/// The two builds of the server: every selected tool, and the read-only surface. The second is
+/// built only when `read_only_callers` says some caller may get it (read-only tokens, oidc), and
+/// is otherwise the first (which is then read-only itself, or serves nobody read-only). With
 /// PORTKEY_HIDE_UNAVAILABLE and a server key, tools that key cannot use are left out of both.
 pub async fn build_servers(
     config: &Config,
+    read_only_callers: bool,
 ) -> Result<(PortkeyServer, PortkeyServer, Arc<PortkeyClient>), String> {
     let client = Arc::new(PortkeyClient::new(config)?);
     let unavailable = if config.hide_unavailable && client.has_key() {
@@ -106,13 +135,18 @@ pub async fn build_servers(
         crate::registry::Registry::build(crate::domains::DOMAINS, &sel)
     };
     let full_registry = Arc::new(registry(config)?);
+    let mut full = PortkeyServer::new(full_registry, client.clone(), config)?;
+    if !client.has_key() {
+        full = full.expecting_caller_keys();
+    }
+    if config.read_only || !read_only_callers {
+        return Ok((full.clone(), full, client));
+    }
     let mut ro_config = config.clone();
     ro_config.read_only = true;
     let ro_registry = Arc::new(registry(&ro_config)?);
-    let mut full = PortkeyServer::new(full_registry, client.clone(), config)?;
     let mut read_only = PortkeyServer::new(ro_registry, client.clone(), &ro_config)?;
     if !client.has_key() {
-        full = full.expecting_caller_keys();
         read_only = read_only.expecting_caller_keys();
     }
     Ok((full, read_only, client))
@@ -149,11 +183,13 @@ async fn stop_signal() {
 /// Serves MCP over Streamable HTTP until SIGTERM or ctrl-c, then drains: new requests get 503,
 /// running tool calls get up to MCP_SHUTDOWN_TIMEOUT_MS to finish, then sessions are closed.
 pub async fn serve(config: Config, settings: HttpSettings) -> Result<(), String> {
-    let (full, read_only, client) = build_servers(&config).await?;
+    let read_only_callers =
+        !settings.read_only_tokens.is_empty() || settings.auth == AuthMode::Oidc;
+    let (full, read_only, client) = build_servers(&config, read_only_callers).await?;
     let byok = !client.has_key();
     let tools = (
         full.registry().tools().len(),
-        read_only.registry().tools().len(),
+        read_only_callers.then(|| read_only.registry().tools().len()),
     );
     let auth = Authenticator::new(&settings)?;
     let tls = match &settings.tls {
@@ -296,7 +332,7 @@ pub async fn serve(config: Config, settings: HttpSettings) -> Result<(), String>
                     .await
             }
             None => {
-                axum::serve(listener, make)
+                axum::serve(NoDelay(listener), make)
                     .with_graceful_shutdown(graceful)
                     .await
             }

@@ -109,7 +109,7 @@ pub async fn index(State(st): State<AppState>) -> Response {
     let s = &st.settings;
     let open = st.sessions.open_count().await;
     let text = format!(
-        "portkey-admin-mcp {}\n\nMCP endpoint: {} (Streamable HTTP)\nAuthentication: {}\nSessions: {} ({} open, at most {})\nTools: {} ({} on the read-only surface)\nPortkey key: {}\n\nGET /health, GET /ready, GET /auth/info\n",
+        "portkey-admin-mcp {}\n\nMCP endpoint: {} (Streamable HTTP)\nAuthentication: {}\nSessions: {} ({} open, at most {})\nTools: {}{}\nPortkey key: {}\n\nGET /health, GET /ready, GET /auth/info\n",
         env!("CARGO_PKG_VERSION"),
         st.endpoint,
         s.auth.as_str(),
@@ -117,7 +117,10 @@ pub async fn index(State(st): State<AppState>) -> Response {
         open,
         s.max_sessions,
         st.tools.0,
-        st.tools.1,
+        st.tools
+            .1
+            .map(|n| format!(" ({n} for read-only callers)"))
+            .unwrap_or_default(),
         if st.byok {
             "each caller sends its own (X-Portkey-Api-Key)"
         } else {
