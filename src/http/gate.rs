@@ -215,9 +215,11 @@ pub async fn gate(
                 );
             }
         }
-        let resp = next.run(req).await;
+        let mut resp = next.run(req).await;
         if method == Method::DELETE && resp.status().is_success() {
             st.sessions.forget(&id);
+            // rmcp answers 202; some clients (the Python SDK) expect 200 for a session ended.
+            *resp.status_mut() = StatusCode::OK;
         }
         return resp;
     }
