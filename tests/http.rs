@@ -1003,3 +1003,43 @@ async fn the_journal_names_the_principal_of_each_write() {
     assert!(!text.contains(TOKEN) && !text.contains(TEST_KEY));
     let _ = std::fs::remove_file(&path);
 }
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_caller_has_its_own_budget_too() {
+    let api = StandIn::start().await;
+    let server = Server::start(&with(
+        bearer_env(&api),
+        &[
+            ("RATE_LIMIT_MAX", "3"),
+            ("RATE_LIMIT_WINDOW_MS", "60000"),
+            ("MCP_TRUST_PROXY", "loopback"),
+        ],
+    ))
+    .await;
+    let mut c = server
+        .client(Some(TOKEN))
+        .with("x-forwarded-for", "203.0.113.1");
+    c.initialize().await; // two requests from the first address
+    let session = c.session.clone();
+    let mut from = |ip: &str| {
+        let mut other = server.client(Some(TOKEN)).with("x-forwarded-for", ip);
+        other.session = session.clone();
+        other
+    };
+    assert_eq!(
+        from("203.0.113.2")
+            .rpc("tools/list", json!({}))
+            .await
+            .status,
+        200
+    );
+    // A new address has a full bucket, but the caller's own is now empty.
+    let a = from("203.0.113.3").rpc("tools/list", json!({})).await;
+    assert_eq!(a.status, 429, "{}", a.text);
+    assert!(error_message(&a).contains("caller"), "{}", a.text);
+    // Another caller from yet another address is not affected.
+    let mut reader = server
+        .client(Some(RO_TOKEN))
+        .with("x-forwarded-for", "203.0.113.4");
+    reader.initialize().await;
+}
