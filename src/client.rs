@@ -243,6 +243,8 @@ pub struct PortkeyClient {
     base: String,
     v2_base: String,
     public_base: String,
+    /// The path part of each base (`/v1`, `/v2`, ``), parsed once.
+    base_paths: [String; 3],
     key: Option<HeaderValue>,
     key_text: Option<String>,
     timeout: Duration,
@@ -282,6 +284,11 @@ impl PortkeyClient {
             base: config.base_url.clone(),
             v2_base: config.v2_base_url.clone(),
             public_base: config.public_base_url.clone(),
+            base_paths: [
+                path_of(&config.base_url),
+                path_of(&config.v2_base_url),
+                path_of(&config.public_base_url),
+            ],
             key,
             key_text: config.api_key.clone(),
             timeout: Duration::from_millis(config.timeout_ms),
@@ -333,10 +340,12 @@ impl PortkeyClient {
 
     /// The path Portkey will see for `req` (the base URL's path included), exactly as sent.
     pub fn full_path(&self, req: &Req) -> String {
-        let base = self.base_for(req);
-        let base_path = reqwest::Url::parse(base)
-            .map(|u| u.path().trim_end_matches('/').to_string())
-            .unwrap_or_default();
+        let i = match req.base {
+            Base::V1 => 0,
+            Base::V2 => 1,
+            Base::Public => 2,
+        };
+        let base_path = self.base_paths.get(i).map(String::as_str).unwrap_or("");
         format!("{base_path}{}", req.path)
     }
 
@@ -667,6 +676,13 @@ impl PortkeyClient {
     }
 }
 
+/// The path part of a base URL without its trailing slash (`https://h/v1` -> `/v1`).
+fn path_of(base: &str) -> String {
+    reqwest::Url::parse(base)
+        .map(|u| u.path().trim_end_matches('/').to_string())
+        .unwrap_or_default()
+}
+
 /// The one reqwest client: no redirects, JSON accepted, connection reuse, and a resolver that
 /// refuses loopback and private-network addresses unless `allow_private`.
 fn build_http(allow_private: bool) -> Result<reqwest::Client, String> {
@@ -674,7 +690,10 @@ fn build_http(allow_private: bool) -> Result<reqwest::Client, String> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let mut headers = HeaderMap::new();
     headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-    reqwest::Client::builder()
+    let builder = reqwest::Client::builder();
+    #[cfg(not(any(target_vendor = "apple", windows, target_os = "android")))]
+    let builder = builder.tls_certs_merge(bundled_roots());
+    builder
         .default_headers(headers)
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("portkey-admin-mcp/", env!("CARGO_PKG_VERSION")))
@@ -683,6 +702,19 @@ fn build_http(allow_private: bool) -> Result<reqwest::Client, String> {
         .dns_resolver(crate::netguard::GuardedResolver::new(allow_private))
         .build()
         .map_err(|e| format!("could not build the HTTP client: {e}"))
+}
+
+/// Mozilla's root certificates, compiled in. Where the platform verifier reads a certificate
+/// store from files (Linux and the other Unixes), these are trusted in addition to that store
+/// (`SSL_CERT_FILE`, `SSL_CERT_DIR`, or the distribution's bundle), so a corporate proxy's CA
+/// there still works and the static binary also works in an empty root with no store at all.
+/// macOS and Windows use the operating system's verifier alone.
+#[cfg(not(any(target_vendor = "apple", windows, target_os = "android")))]
+pub(crate) fn bundled_roots() -> Vec<reqwest::Certificate> {
+    webpki_root_certs::TLS_SERVER_ROOT_CERTS
+        .iter()
+        .filter_map(|der| reqwest::Certificate::from_der(der.as_ref()).ok())
+        .collect()
 }
 
 /// One attempt's failure and the server's Retry-After, if any.

@@ -13,7 +13,13 @@ pub const DEFAULT_MAX_RETRIES: u32 = 2;
 
 /// portkey-admin-mcp: the Portkey Admin API as MCP tools, served on stdio.
 #[derive(Debug, Parser)]
-#[command(name = "portkey-admin-mcp", version, about, long_about = None)]
+#[command(
+    name = "portkey-admin-mcp",
+    version,
+    about,
+    long_about = None,
+    after_help = "Without a command it serves MCP on stdio: start it from an MCP client (Claude Code, Cursor, VS Code, ...), not by hand. Each option can also be set by the variable shown as [env: NAME]; a flag wins over its variable."
+)]
 pub struct Cli {
     #[command(flatten)]
     pub opts: Opts,
@@ -52,65 +58,85 @@ pub enum Command {
 /// Options shared by serving and the `tools` listing.
 #[derive(Debug, Args, Default, Clone)]
 pub struct Opts {
-    /// Portkey API key (sent only as the x-portkey-api-key header).
+    /// Portkey API key, sent only as the x-portkey-api-key header [default: none: tools are listed, calls answer how to set it].
     #[arg(long, env = "PORTKEY_API_KEY", hide_env_values = true, global = true)]
     pub api_key: Option<String>,
-    /// Admin API base URL.
-    #[arg(long, env = "PORTKEY_BASE_URL", global = true)]
+    /// Admin API base URL [default: https://api.portkey.ai/v1].
+    #[arg(long, env = "PORTKEY_BASE_URL", hide_env_values = true, global = true)]
     pub base_url: Option<String>,
-    /// Base of Portkey's public catalog (model pricing), called without the key.
-    #[arg(long, env = "PORTKEY_PUBLIC_BASE_URL", global = true)]
+    /// Base of Portkey's public catalog (model pricing), called without the key [default: https://api.portkey.ai].
+    #[arg(
+        long,
+        env = "PORTKEY_PUBLIC_BASE_URL",
+        hide_env_values = true,
+        global = true
+    )]
     pub public_base_url: Option<String>,
-    /// Allow an http:// base URL (bare flag or =true|false|1|0|yes|no|on|off).
-    #[arg(long, env = "PORTKEY_ALLOW_INSECURE_HTTP", global = true, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    /// Allow an http:// base URL (bare flag or =true|false|1|0|yes|no|on|off) [default: off].
+    #[arg(long, env = "PORTKEY_ALLOW_INSECURE_HTTP", hide_env_values = true, global = true, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub allow_insecure_http: Option<String>,
-    /// Allow a loopback or private-network base URL (bare flag or =true|false|1|0|yes|no|on|off).
-    #[arg(long, env = "PORTKEY_ALLOW_PRIVATE_BASE_URL", global = true, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    /// Allow a loopback or private-network base URL (bare flag or =true|false|1|0|yes|no|on|off) [default: off].
+    #[arg(long, env = "PORTKEY_ALLOW_PRIVATE_BASE_URL", hide_env_values = true, global = true, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub allow_private_base_url: Option<String>,
-    /// Comma list of tool domains to expose (default: all).
-    #[arg(long, env = "PORTKEY_TOOL_DOMAINS", global = true)]
+    /// Comma list of tool domains to expose; MCP_TOOL_DOMAINS is an alias [default: all].
+    #[arg(
+        long,
+        env = "PORTKEY_TOOL_DOMAINS",
+        hide_env_values = true,
+        global = true
+    )]
     pub tool_domains: Option<String>,
-    /// Log level for stderr (error, warn, info, debug, trace).
-    #[arg(long, env = "LOG_LEVEL", global = true)]
+    /// Log level for stderr (error, warn, info, debug, trace; RUST_LOG wins) [default: warn].
+    #[arg(long, env = "LOG_LEVEL", hide_env_values = true, global = true)]
     pub log_level: Option<String>,
-    /// Time budget of one tool call in milliseconds, retries included.
-    #[arg(long, env = "PORTKEY_TIMEOUT_MS", global = true, value_parser = parse_timeout_ms)]
+    /// Time budget of one tool call in milliseconds, retries included [default: 30000].
+    #[arg(long, env = "PORTKEY_TIMEOUT_MS", hide_env_values = true, global = true, value_parser = parse_timeout_ms)]
     pub timeout_ms: Option<u64>,
-    /// Retries of a GET on 429/502/503/504 or a connection error.
-    #[arg(long, env = "PORTKEY_MAX_RETRIES", global = true, value_parser = parse_max_retries)]
+    /// Retries of a GET on 429/502/503/504 or a connection error [default: 2].
+    #[arg(long, env = "PORTKEY_MAX_RETRIES", hide_env_values = true, global = true, value_parser = parse_max_retries)]
     pub max_retries: Option<u32>,
-    /// Expose only read-only tools (bare flag or =true|false|1|0|yes|no|on|off).
-    #[arg(long, env = "PORTKEY_READ_ONLY", global = true, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    /// Expose only read-only tools (bare flag or =true|false|1|0|yes|no|on|off) [default: off].
+    #[arg(long, env = "PORTKEY_READ_ONLY", hide_env_values = true, global = true, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub read_only: Option<String>,
-    /// Comma list of tool names to enable (added to the selected domains).
-    #[arg(long, env = "PORTKEY_TOOLS", global = true)]
+    /// Comma list of tool names to enable (added to the selected domains) [default: none].
+    #[arg(long, env = "PORTKEY_TOOLS", hide_env_values = true, global = true)]
     pub tools: Option<String>,
-    /// Comma list of tool names to disable.
-    #[arg(long, env = "PORTKEY_EXCLUDE_TOOLS", global = true)]
+    /// Comma list of tool names to disable [default: none].
+    #[arg(
+        long,
+        env = "PORTKEY_EXCLUDE_TOOLS",
+        hide_env_values = true,
+        global = true
+    )]
     pub exclude_tools: Option<String>,
-    /// Pin every workspace_id to this workspace.
-    #[arg(long, env = "PORTKEY_WORKSPACE_ID", global = true)]
+    /// Pin every workspace_id to this workspace (its id or slug) [default: none].
+    #[arg(
+        long,
+        env = "PORTKEY_WORKSPACE_ID",
+        hide_env_values = true,
+        global = true
+    )]
     pub workspace_id: Option<String>,
-    /// Ask the user (MCP elicitation) before any destructive call (bare flag or =true|false|1|0|yes|no|on|off).
-    #[arg(long, env = "PORTKEY_CONFIRM_DESTRUCTIVE", global = true, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    /// Ask the user (MCP elicitation) before any destructive call (bare flag or =true|false|1|0|yes|no|on|off) [default: off].
+    #[arg(long, env = "PORTKEY_CONFIRM_DESTRUCTIVE", hide_env_values = true, global = true, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub confirm_destructive: Option<String>,
-    /// How long the user has to answer a confirmation, in milliseconds (default 120000).
-    #[arg(long, env = "PORTKEY_CONFIRM_TIMEOUT_MS", global = true, value_parser = parse_confirm_timeout_ms)]
+    /// How long the user has to answer a confirmation, in milliseconds [default: 120000].
+    #[arg(long, env = "PORTKEY_CONFIRM_TIMEOUT_MS", hide_env_values = true, global = true, value_parser = parse_confirm_timeout_ms)]
     pub confirm_timeout_ms: Option<u64>,
-    /// Append one JSON line per write-tool call to this file.
-    #[arg(long, env = "PORTKEY_AUDIT_LOG", global = true)]
+    /// Append one JSON line per write-tool call to this file [default: none].
+    #[arg(long, env = "PORTKEY_AUDIT_LOG", hide_env_values = true, global = true)]
     pub audit_log: Option<String>,
-    /// At most this many calls of tools that change data per rolling minute (default: no limit).
-    #[arg(long, env = "PORTKEY_MAX_WRITES_PER_MINUTE", global = true, value_parser = parse_max_writes)]
+    /// At most this many calls of tools that change data per rolling minute [default: no limit].
+    #[arg(long, env = "PORTKEY_MAX_WRITES_PER_MINUTE", hide_env_values = true, global = true, value_parser = parse_max_writes)]
     pub max_writes_per_minute: Option<u32>,
-    /// At most this many requests to Portkey at once (1 to 256, default 16); the rest wait in order.
-    #[arg(long, env = "PORTKEY_MAX_CONCURRENCY", global = true, value_parser = parse_max_concurrency)]
+    /// At most this many requests to Portkey at once (1 to 256); the rest wait in order [default: 16].
+    #[arg(long, env = "PORTKEY_MAX_CONCURRENCY", hide_env_values = true, global = true, value_parser = parse_max_concurrency)]
     pub max_concurrency: Option<u32>,
-    /// Probe the key at start-up and leave out the tools it cannot use (true|false).
-    #[arg(long, env = "PORTKEY_HIDE_UNAVAILABLE", global = true, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    /// Probe the key at start-up and leave out the tools it cannot use (true|false) [default: off].
+    #[arg(long, env = "PORTKEY_HIDE_UNAVAILABLE", hide_env_values = true, global = true, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub hide_unavailable: Option<String>,
-    /// `all` lists every tool; `discover` lists three tools that search, describe and call the rest.
-    #[arg(long, env = "PORTKEY_TOOL_MODE", global = true)]
+    /// `all` lists every tool; `discover` lists three tools that search, describe and call the rest [default: all].
+    #[arg(long, env = "PORTKEY_TOOL_MODE", hide_env_values = true, global = true)]
     pub tool_mode: Option<String>,
 }
 

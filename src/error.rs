@@ -48,7 +48,7 @@ pub enum ApiError {
     InvalidArguments { tool: String, message: String },
     /// A call that needs the API key while none is configured; nothing was sent.
     #[error(
-        "PORTKEY_API_KEY is not set. Add it to this server's environment (for Claude Code: `claude mcp add -e PORTKEY_API_KEY=... portkey-admin -- portkey-admin-mcp`; in mcp.json: \"env\": {{\"PORTKEY_API_KEY\": \"...\"}}) and restart the server."
+        "PORTKEY_API_KEY is not set. Add it to this server's environment (for Claude Code: `claude mcp add portkey-admin -e PORTKEY_API_KEY=... -- portkey-admin-mcp`; in mcp.json: \"env\": {{\"PORTKEY_API_KEY\": \"...\"}}) and restart the server."
     )]
     MissingApiKey,
     /// A call refused by the server's own policy (read-only, workspace pin, confirmation).

@@ -139,6 +139,18 @@ fn print_catalog(config: &Config, only: &[String], json: bool) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// The one line a person who starts the server by hand sees: it is not stuck, it waits for a
+/// client. Only when stdin is a terminal, and never on stdout.
+fn greet_if_terminal() {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        eprintln!(
+            "portkey-admin-mcp {}: waiting for an MCP client on stdio (start it from an MCP client; --help lists the settings; Ctrl-C stops)",
+            env!("CARGO_PKG_VERSION")
+        );
+    }
+}
+
 fn doctor(config: &Config, json: bool) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -184,6 +196,7 @@ fn doctor(config: &Config, json: bool) -> ExitCode {
 }
 
 fn serve(config: Config) -> ExitCode {
+    greet_if_terminal();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -3,12 +3,20 @@
 //! for 127.0.0.1 cannot carry the API key to an internal service. Start-up (`config.rs`) only sees
 //! the literal host; this sees the addresses the connection would really use, and the connection
 //! uses exactly the addresses returned here, so a second lookup cannot swap them.
+//!
+//! Names are resolved in Rust by hickory (the hosts file first, then the nameservers of
+//! resolv.conf, or the system's DNS settings on Windows and macOS), never by glibc's
+//! getaddrinfo: a statically linked glibc binary cannot load the NSS modules getaddrinfo needs,
+//! and the released Linux binaries are static.
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
+use hickory_resolver::TokioResolver;
+use hickory_resolver::config::{LookupIpStrategy, ResolverConfig};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
 use crate::config::is_private_ip;
@@ -16,7 +24,7 @@ use crate::config::is_private_ip;
 /// The future a lookup function returns: every address the name resolves to.
 pub type LookupFuture = Pin<Box<dyn Future<Output = std::io::Result<Vec<SocketAddr>>> + Send>>;
 
-/// A lookup function: the system resolver in production, a fake in tests.
+/// A lookup function: hickory in production, a fake in tests.
 pub type Lookup = Arc<dyn Fn(String) -> LookupFuture + Send + Sync>;
 
 /// Most refused addresses named in one error message.
@@ -78,11 +86,47 @@ pub fn filter_addrs(
     Ok(public)
 }
 
-/// The system resolver (getaddrinfo, so /etc/hosts counts), off the async threads.
-fn system_lookup(host: String) -> LookupFuture {
-    Box::pin(async move {
-        let addrs = tokio::net::lookup_host((host.as_str(), 0)).await?;
-        Ok(addrs.collect())
+/// The resolver behind [`hickory_lookup`], built on first use (listing tools resolves nothing).
+type SharedResolver = Arc<OnceLock<Result<TokioResolver, String>>>;
+
+/// A hickory resolver with the system's settings and both address families. Without a usable
+/// resolv.conf (an empty container root, say) it still answers from the hosts file, and says
+/// once on stderr that nothing else will resolve, rather than quietly asking a public resolver.
+fn build_resolver() -> Result<TokioResolver, String> {
+    let mut builder = match TokioResolver::builder_tokio() {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::warn!(
+                "no usable DNS configuration ({e}): only names in the hosts file will resolve"
+            );
+            TokioResolver::builder_with_config(
+                ResolverConfig::from_parts(None, Vec::new(), Vec::new()),
+                TokioRuntimeProvider::default(),
+            )
+        }
+    };
+    builder.options_mut().ip_strategy = LookupIpStrategy::Ipv4AndIpv6;
+    builder
+        .build()
+        .map_err(|e| format!("could not set up DNS resolution: {e}"))
+}
+
+/// The production lookup: hickory, so the hosts file counts and no libc resolver is involved.
+pub fn hickory_lookup() -> Lookup {
+    let shared: SharedResolver = Arc::new(OnceLock::new());
+    Arc::new(move |host: String| {
+        let shared = Arc::clone(&shared);
+        Box::pin(async move {
+            let resolver = shared
+                .get_or_init(build_resolver)
+                .as_ref()
+                .map_err(|e| std::io::Error::other(e.clone()))?;
+            let answer = resolver
+                .lookup_ip(host.as_str())
+                .await
+                .map_err(|e| std::io::Error::other(format!("could not resolve {host}: {e}")))?;
+            Ok(answer.iter().map(|ip| SocketAddr::new(ip, 0)).collect())
+        }) as LookupFuture
     })
 }
 
@@ -102,9 +146,9 @@ impl std::fmt::Debug for GuardedResolver {
 }
 
 impl GuardedResolver {
-    /// Resolves with the system resolver.
+    /// Resolves with hickory ([`hickory_lookup`]).
     pub fn new(allow_private: bool) -> Self {
-        Self::with_lookup(allow_private, Arc::new(system_lookup))
+        Self::with_lookup(allow_private, hickory_lookup())
     }
 
     /// Resolves with `lookup` (tests pass a fake one).
@@ -236,6 +280,19 @@ mod tests {
         assert!(
             msg.contains("10.0.0.1, 10.0.0.2, 10.0.0.3, 10.0.0.4 and 2 more"),
             "{msg}"
+        );
+    }
+
+    /// The real resolver answers from the hosts file, with no libc resolver involved.
+    #[tokio::test]
+    async fn hickory_reads_the_hosts_file() {
+        let got = (hickory_lookup())("localhost".to_string()).await.unwrap();
+        assert!(got.iter().any(|a| a.ip().is_loopback()), "{got:?}");
+        let r = GuardedResolver::new(false);
+        let e = r.resolve_host("localhost").await.unwrap_err();
+        assert!(
+            e.to_string().contains("refused to connect to localhost"),
+            "{e}"
         );
     }
 

@@ -373,6 +373,14 @@ async fn doctor_reports_each_area_and_hides_what_the_key_cannot_use() {
     assert_eq!(verdict("users"), "Enterprise only");
     assert_eq!(verdict("configs"), "usable");
     assert_eq!(verdict("tracing"), "not probed");
+    // Every area but the write-only one was really probed.
+    let probed = report["areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["verdict"] != "not probed")
+        .count();
+    assert_eq!(probed, 19, "{report}");
     assert_eq!(report["areas"].as_array().unwrap().len(), 20);
     // Nothing was written: every probe is a GET.
     assert!(api.requests().iter().all(|r| r.method == "GET"));

@@ -65,6 +65,32 @@ fn version_and_help() {
     let (code, out, _) = run(&["--help"], &[]);
     assert_eq!(code, 0);
     assert!(out.contains("tools") && out.contains("--base-url"));
+    // Variable names without values (never an empty `[env: X=]`), and the defaults.
+    assert!(!out.contains("=]"), "{out}");
+    for shown in [
+        "[env: PORTKEY_API_KEY]",
+        "[env: PORTKEY_BASE_URL]",
+        "[env: PORTKEY_READ_ONLY]",
+        "[default: https://api.portkey.ai/v1]",
+        "[default: 30000]",
+        "[default: warn]",
+    ] {
+        assert!(out.contains(shown), "{shown} missing from:\n{out}");
+    }
+    // A set variable's value is not echoed back either.
+    let (_, out, _) = run(
+        &["--help"],
+        &[("PORTKEY_BASE_URL", "https://gw.example.com/v1")],
+    );
+    assert!(!out.contains("gw.example.com"), "{out}");
+}
+
+#[test]
+fn no_greeting_when_stdin_is_not_a_terminal() {
+    // A client's pipe gets no chatter at all; the greeting is only for a person at a terminal.
+    let (_, out, err) = run(&[], &[]);
+    assert!(out.is_empty(), "{out}");
+    assert!(!err.contains("waiting for an MCP client"), "{err}");
 }
 
 /// The names of the tools a `tools --json` listing shows, with their read-only flags.

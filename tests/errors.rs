@@ -196,7 +196,7 @@ async fn without_key_lists_tools_but_calls_send_nothing() {
     assert_eq!(out["ok"], false);
     let m = message(&out);
     assert!(
-        m.contains("PORTKEY_API_KEY") && m.contains("claude mcp add"),
+        m.contains("claude mcp add portkey-admin -e PORTKEY_API_KEY=... -- portkey-admin-mcp"),
         "{m}"
     );
     assert!(api.requests().is_empty());

@@ -1021,7 +1021,7 @@ async fn behind_a_trusted_proxy_each_caller_has_its_own_budget_too() {
         .with("x-forwarded-for", "203.0.113.1");
     c.initialize().await; // two requests from the first address
     let session = c.session.clone();
-    let mut from = |ip: &str| {
+    let from = |ip: &str| {
         let mut other = server.client(Some(TOKEN)).with("x-forwarded-for", ip);
         other.session = session.clone();
         other

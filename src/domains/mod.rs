@@ -52,7 +52,9 @@ pub const DOMAINS: &[Domain] = &[
 /// exist (`doctor-probe`) is fine: a 404 still proves access. `None`: the domain only writes.
 pub fn probe(domain: &str, now: &str, hour_ago: &str) -> Option<(&'static str, serde_json::Value)> {
     use serde_json::json;
-    let window = json!({"time_of_generation_min": hour_ago, "time_of_generation_max": now});
+    // A slug that names no workspace: Portkey answers 400/404 to a key that may read analytics
+    // (the doctor drops it when a workspace pin fills the real one).
+    let window = json!({"time_of_generation_min": hour_ago, "time_of_generation_max": now, "workspace_slug": "doctor-probe"});
     Some(match domain {
         "users" => ("list_all_users", json!({})),
         "workspaces" => ("list_workspaces", json!({})),

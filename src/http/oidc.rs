@@ -59,7 +59,13 @@ impl std::fmt::Debug for Oidc {
 impl Oidc {
     pub fn new(settings: OidcSettings) -> Result<Oidc, String> {
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
+        let builder = reqwest::Client::builder();
+        // The same roots and resolver as the Portkey client (the static build has no NSS and may
+        // run in an empty root); the identity provider may sit on a private network.
+        #[cfg(not(any(target_vendor = "apple", windows, target_os = "android")))]
+        let builder = builder.tls_certs_merge(crate::client::bundled_roots());
+        let http = builder
+            .dns_resolver(crate::netguard::GuardedResolver::new(true))
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(5))
             .user_agent(concat!("portkey-admin-mcp/", env!("CARGO_PKG_VERSION")))
