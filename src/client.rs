@@ -199,6 +199,42 @@ pub fn query_of<T: Serialize>(value: &T) -> Vec<(String, String)> {
     out
 }
 
+/// A Portkey API key that arrived with one HTTP request (bring your own key). It is used for
+/// the requests of that one tool call only: kept in no session, no log line, no error message.
+#[derive(Clone)]
+pub struct RequestKey {
+    header: HeaderValue,
+    text: Arc<str>,
+}
+
+impl RequestKey {
+    /// The key as a header value marked sensitive; `None` when it is blank or could not be sent
+    /// as a header.
+    pub fn new(key: &str) -> Option<RequestKey> {
+        let key = key.trim();
+        if key.is_empty() {
+            return None;
+        }
+        let mut header = HeaderValue::from_str(key).ok()?;
+        header.set_sensitive(true);
+        Some(RequestKey {
+            header,
+            text: Arc::from(key),
+        })
+    }
+
+    /// The key itself, for redaction only.
+    pub fn expose(&self) -> &str {
+        &self.text
+    }
+}
+
+impl std::fmt::Debug for RequestKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RequestKey([redacted])")
+    }
+}
+
 /// The shared HTTP client and the configured bases.
 pub struct PortkeyClient {
     /// Built on first use: loading the platform's trust roots is the slowest part of start-up,
@@ -284,6 +320,17 @@ impl PortkeyClient {
     /// The call budget configured for one tool call.
     pub fn timeout(&self) -> Duration {
         self.timeout
+    }
+
+    /// Whether Portkey's API answers at all within `timeout` (any HTTP status counts), for the
+    /// HTTP server's readiness check. Sends no key; returns the status.
+    pub async fn reachable(&self, timeout: Duration) -> Result<u16, String> {
+        let http = self.http().map_err(|e| e.to_string())?;
+        match tokio::time::timeout(timeout, http.get(&self.base).send()).await {
+            Err(_) => Err(format!("no answer within {} s", timeout.as_secs())),
+            Ok(Err(e)) => Err(describe_reqwest(&e)),
+            Ok(Ok(resp)) => Ok(resp.status().as_u16()),
+        }
     }
 
     /// The configured API key, for redaction only.
@@ -378,15 +425,18 @@ impl PortkeyClient {
         url
     }
 
-    /// Sends one request to its checked URL, retrying safe reads, within the deadline.
-    async fn send(
+    /// Sends one request to its checked URL, retrying safe reads, within the deadline, with the
+    /// key of the caller's request in place of the configured one when there is one.
+    pub async fn send_as(
         &self,
         req: &Req,
         url: &reqwest::Url,
         deadline: Instant,
         log: &Mutex<Vec<Sent>>,
+        caller_key: Option<&RequestKey>,
     ) -> Result<Value, ApiError> {
-        if req.base != Base::Public && self.key.is_none() {
+        let key = caller_key.map(|k| &k.header).or(self.key.as_ref());
+        if req.base != Base::Public && key.is_none() {
             return Err(ApiError::MissingApiKey);
         }
         let retryable = req.method == Method::GET;
@@ -399,7 +449,7 @@ impl PortkeyClient {
                     ms: self.timeout.as_millis() as u64,
                 });
             }
-            let outcome = tokio::time::timeout(remaining, self.send_once(req, url, log)).await;
+            let outcome = tokio::time::timeout(remaining, self.send_once(req, url, log, key)).await;
             let result = match outcome {
                 Ok(r) => r,
                 Err(_) => {
@@ -447,12 +497,13 @@ impl PortkeyClient {
         req: &Req,
         url: &reqwest::Url,
         log: &Mutex<Vec<Sent>>,
+        key: Option<&HeaderValue>,
     ) -> Result<Value, Attempt> {
         let mut rb = self
             .http()
             .map_err(Attempt::plain)?
             .request(req.method.clone(), url.clone());
-        if let (true, Some(k)) = (req.base != Base::Public, &self.key) {
+        if let (true, Some(k)) = (req.base != Base::Public, key) {
             rb = rb.header("x-portkey-api-key", k.clone());
         }
         if let Some(body) = &req.body {
@@ -693,7 +744,7 @@ fn build_http(allow_private: bool) -> Result<reqwest::Client, String> {
 /// there still works and the static binary also works in an empty root with no store at all.
 /// macOS and Windows use the operating system's verifier alone.
 #[cfg(not(any(target_vendor = "apple", windows, target_os = "android")))]
-fn bundled_roots() -> Vec<reqwest::Certificate> {
+pub(crate) fn bundled_roots() -> Vec<reqwest::Certificate> {
     webpki_root_certs::TLS_SERVER_ROOT_CERTS
         .iter()
         .filter_map(|der| reqwest::Certificate::from_der(der.as_ref()).ok())
@@ -788,6 +839,8 @@ pub struct Api {
     deadline: Arc<Mutex<Instant>>,
     sent: Arc<Mutex<Vec<Sent>>>,
     hook: Option<Arc<dyn SendHook>>,
+    /// The caller's own key (bring your own key over HTTP), used instead of the configured one.
+    key: Option<RequestKey>,
 }
 
 impl Api {
@@ -798,7 +851,19 @@ impl Api {
             deadline: Arc::new(Mutex::new(deadline)),
             sent: Arc::new(Mutex::new(Vec::new())),
             hook: None,
+            key: None,
         }
+    }
+
+    /// The same handle sending `key` (the caller's own) instead of the configured key.
+    pub fn with_key(mut self, key: Option<RequestKey>) -> Self {
+        self.key = key;
+        self
+    }
+
+    /// Whether requests of this call have a key to send.
+    pub fn has_key(&self) -> bool {
+        self.key.is_some() || self.client.has_key()
     }
 
     /// The same handle with the pipeline's hook run before every request.
@@ -815,7 +880,7 @@ impl Api {
     }
 
     pub async fn send(&self, req: Req) -> Result<Value, ApiError> {
-        if req.base != Base::Public && !self.client.has_key() {
+        if req.base != Base::Public && !self.has_key() {
             return Err(ApiError::MissingApiKey);
         }
         let url = self.client.checked_url(&req)?;
@@ -853,7 +918,9 @@ impl Api {
                 ms: self.client.timeout().as_millis() as u64,
             });
         }
-        self.client.send(&req, &url, deadline, &self.sent).await
+        self.client
+            .send_as(&req, &url, deadline, &self.sent, self.key.as_ref())
+            .await
     }
     pub async fn get(&self, path: impl Into<String>) -> Result<Value, ApiError> {
         self.send(Req::get(path)).await

@@ -29,6 +29,15 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Serve MCP over Streamable HTTP at /mcp (settings in MCP_* variables; see the README).
+    Http {
+        /// Address to listen on (default MCP_HOST, else 127.0.0.1).
+        #[arg(long)]
+        host: Option<String>,
+        /// Port to listen on (default MCP_PORT, else 3000; 0 picks a free port).
+        #[arg(long)]
+        port: Option<u16>,
+    },
     /// Print the tool catalog grouped by domain (no API key needed).
     Tools {
         /// Only this domain (repeatable).

@@ -66,7 +66,9 @@ impl Journal {
         format!("{}-{n}", self.run)
     }
 
-    /// Writes the line that must be on disk before a request goes out.
+    /// Writes the line that must be on disk before a request goes out. `principal` names the
+    /// HTTP caller (none on stdio).
+    #[allow(clippy::too_many_arguments)]
     pub fn intent(
         &self,
         call: &str,
@@ -74,8 +76,9 @@ impl Journal {
         arguments: &Value,
         method: &str,
         path: &str,
+        principal: Option<&str>,
     ) -> Result<(), String> {
-        let entry = json!({
+        let mut entry = json!({
             "event": "intent",
             "time": crate::shape::now_iso(),
             "call": call,
@@ -84,6 +87,9 @@ impl Journal {
             "method": method,
             "path": path,
         });
+        if let (Some(p), Value::Object(m)) = (principal, &mut entry) {
+            m.insert("principal".into(), json!(p));
+        }
         self.append(&entry, true)
     }
 
@@ -97,6 +103,7 @@ impl Journal {
         sent: &[Sent],
         outcome: Result<(), &str>,
         kind: Option<&str>,
+        principal: Option<&str>,
     ) -> Result<(), String> {
         let requests: Vec<Value> = sent
             .iter()
@@ -120,6 +127,9 @@ impl Journal {
         entry.insert("call".into(), json!(call));
         entry.insert("tool".into(), json!(tool));
         entry.insert("arguments".into(), arguments.clone());
+        if let Some(p) = principal {
+            entry.insert("principal".into(), json!(p));
+        }
         if let Some(s) = last {
             entry.insert("method".into(), json!(s.method));
             entry.insert("path".into(), json!(s.path));

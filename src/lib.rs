@@ -8,6 +8,7 @@ pub mod doctor;
 pub mod domains;
 pub mod envelope;
 pub mod error;
+pub mod http;
 pub mod journal;
 pub mod netguard;
 pub mod pin;

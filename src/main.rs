@@ -56,8 +56,53 @@ fn main() -> ExitCode {
     match cli.command {
         Some(Command::Tools { domain, json }) => print_catalog(&config, &domain, json),
         Some(Command::Doctor { json }) => doctor(&config, json),
-        None => serve(config),
+        Some(Command::Http { host, port }) => serve_http(config, host.as_deref(), port),
+        None => match portkey_admin_mcp::http::transport_is_http(&env_var) {
+            Ok(true) => serve_http(config, None, None),
+            Ok(false) => serve(config),
+            Err(e) => {
+                eprintln!("portkey-admin-mcp: {e}");
+                ExitCode::from(2)
+            }
+        },
     }
+}
+
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+/// Serves Streamable HTTP (`http` subcommand, or MCP_TRANSPORT=http).
+fn serve_http(config: Config, host: Option<&str>, port: Option<u16>) -> ExitCode {
+    use portkey_admin_mcp::http::{HttpSettings, serve};
+    let settings = match HttpSettings::from_env(&env_var, host, port) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("portkey-admin-mcp: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("portkey-admin-mcp: could not start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let code = runtime.block_on(async move {
+        match serve(config, settings).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("portkey-admin-mcp: {e}");
+                ExitCode::from(2)
+            }
+        }
+    });
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    code
 }
 
 fn print_catalog(config: &Config, only: &[String], json: bool) -> ExitCode {

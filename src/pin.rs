@@ -200,7 +200,7 @@ pub async fn ready(
     api: &Api,
 ) -> Result<(), ApiError> {
     let Some(pin) = pin else { return Ok(()) };
-    if def.flags.org_wide || !api.client().has_key() {
+    if def.flags.org_wide || !api.has_key() {
         return Ok(());
     }
     let mut probe = args.clone();

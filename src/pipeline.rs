@@ -22,7 +22,7 @@ use rmcp::service::Peer;
 use rmcp::{ErrorData, RoleServer};
 use serde_json::{Value, json};
 
-use crate::client::{Api, PortkeyClient, Req, SendHook};
+use crate::client::{Api, PortkeyClient, Req, RequestKey, SendHook};
 use crate::envelope;
 use crate::error::ApiError;
 use crate::journal::Journal;
@@ -41,6 +41,10 @@ pub struct CallCtx {
     pub progress: Option<ProgressToken>,
     /// Who is calling (an HTTP principal); the write budget is counted per principal.
     pub principal: Option<String>,
+    /// The caller's own Portkey key (HTTP without PORTKEY_API_KEY): sent for this call only in
+    /// place of the configured one, and redacted from everything the call returns, logs or
+    /// journals.
+    pub key: Option<RequestKey>,
 }
 
 /// Calls of write tools in the last minute, per principal (`PORTKEY_MAX_WRITES_PER_MINUTE`).
@@ -182,7 +186,12 @@ impl Pipeline {
                 None,
             ));
         };
-        let redactor = Redactor::new(self.client.api_key(), &args);
+        let key_text = ctx
+            .key
+            .as_ref()
+            .map(RequestKey::expose)
+            .or(self.client.api_key());
+        let redactor = Redactor::new(key_text, &args);
         let writes = !def.hints().read_only;
         let journal = if writes { self.journal.clone() } else { None };
         let journal_args = journal.as_ref().map(|_| redactor.journal_args(&args));
@@ -194,6 +203,7 @@ impl Pipeline {
             journal: journal.clone(),
             journal_args: journal_args.clone().unwrap_or(Value::Null),
             call_id: call_id.clone(),
+            principal: ctx.principal.clone(),
             confirm: self.confirm_destructive.then(|| Confirmer {
                 peer: ctx.peer.clone(),
                 timeout: self.confirm_timeout,
@@ -206,10 +216,13 @@ impl Pipeline {
             },
             requests: std::sync::atomic::AtomicU32::new(0),
         });
-        let api = Api::new(self.client.clone()).with_hook(gate.clone());
+        let has_key = ctx.key.is_some() || self.client.has_key();
+        let api = Api::new(self.client.clone())
+            .with_hook(gate.clone())
+            .with_key(ctx.key.clone());
 
         let run = async {
-            self.admit(&def, writes)?;
+            self.admit(&def, writes, has_key)?;
             crate::pin::ready(self.registry.pin(), &def, &args, &api).await?;
             let args = self.validate(&def, args)?;
             check_path_ids(&def, &args)?;
@@ -253,7 +266,16 @@ impl Pipeline {
                 Some(m) => Err(m.as_str()),
             };
             let kind = error.as_ref().map(ApiError::kind);
-            if let Err(e) = j.outcome(&call_id, def.name, jargs, &api.sent(), outcome, kind) {
+            let principal = ctx.principal.as_deref();
+            if let Err(e) = j.outcome(
+                &call_id,
+                def.name,
+                jargs,
+                &api.sent(),
+                outcome,
+                kind,
+                principal,
+            ) {
                 tracing::error!("{e}");
             }
         }
@@ -271,13 +293,13 @@ impl Pipeline {
     }
 
     /// The checks that need no arguments: the journal for write tools, the key.
-    fn admit(&self, def: &ToolDef, writes: bool) -> Result<(), ApiError> {
+    fn admit(&self, def: &ToolDef, writes: bool, has_key: bool) -> Result<(), ApiError> {
         if writes && let Some(e) = &self.journal_error {
             return Err(ApiError::Refused(format!(
                 "The audit journal (PORTKEY_AUDIT_LOG) cannot be written ({e}), so tools that change data are refused. Fix the path or unset PORTKEY_AUDIT_LOG. Nothing was sent."
             )));
         }
-        if def.flags.needs_key && !self.client.has_key() {
+        if def.flags.needs_key && !has_key {
             return Err(ApiError::MissingApiKey);
         }
         Ok(())
@@ -350,6 +372,8 @@ struct Gate {
     journal: Option<Arc<Journal>>,
     journal_args: Value,
     call_id: String,
+    /// The HTTP caller, for the journal.
+    principal: Option<String>,
     confirm: Option<Confirmer>,
     confirmed: Mutex<bool>,
     redactor: Redactor,
@@ -461,6 +485,7 @@ impl SendHook for Gate {
                     &self.journal_args,
                     req.method.as_str(),
                     full_path,
+                    self.principal.as_deref(),
                 )
                 .map_err(|e| {
                     ApiError::Refused(format!(
