@@ -176,5 +176,32 @@ pub fn endpoints_markdown(registry: &Registry) -> String {
         };
         out.push_str(&format!("| `{}` | {} |\n", t.name, eps.join("<br>")));
     }
+    out.push_str(SPEC_GAPS);
     out
 }
+
+/// Where Portkey's published OpenAPI description and the requests above part ways. Kept beside
+/// the generated tables so a reader of ENDPOINTS.md sees it; `scripts/prism-check.sh` measures it.
+const SPEC_GAPS: &str = "
+## Where Portkey's OpenAPI description differs
+
+Requests are checked against Portkey's official OpenAPI description by `scripts/prism-check.sh`
+(Stoplight Prism, run by `.ci/run` when Node is installed). Where a request recorded from the
+TypeScript reference would be rejected by the description, this server follows the description; each
+such change is listed, with the operation it cites, in `tests/fixtures/deviations.json`.
+
+The description has no path at all for these 16 tools, so they keep the reference's requests, which
+Portkey's API serves:
+
+- the five deployment tools (`{v2} /deployments`, `{v2} /deployments/{id}`);
+- `list_scim_groups` (`{v2} /scim/groups`);
+- `get_organisation_defaults`, `update_organisation_defaults` (`{v2} /admin/organisation/defaults`);
+- `get_analytics_group_providers` (`/analytics/groups/provider`);
+- `list_guardrail_mcp_servers`, `replace_guardrail_mcp_servers`, `upsert_guardrail_mcp_server`
+  (`/guardrails/{guardrail_id}/mcp-servers...`);
+- the four `list_`/`update_{input,output}_guardrail_workspace_exclusions` tools
+  (`/workspace-exclusions/{input,output}-guardrails`).
+
+Some of the description's own examples do not match its schemas; where an answer shaped like such an
+example reaches a tool, the tool reads both the documented shape and the generic one.
+";
