@@ -105,9 +105,13 @@ pub fn bad_segment(path: &str) -> Option<String> {
     }
     rest.split('/').find_map(|seg| {
         let decoded = decode_segment(seg);
-        let bad = decoded.is_empty() || decoded == "." || decoded == "..";
-        bad.then_some(decoded)
+        is_dot_or_empty(&decoded).then_some(decoded)
     })
+}
+
+/// Whether a (decoded) path segment is one the URL parser would drop or climb: empty, `.`, `..`.
+pub fn is_dot_or_empty(segment: &str) -> bool {
+    matches!(segment, "" | "." | "..")
 }
 
 /// A path segment with its percent-escapes decoded (invalid UTF-8 shown as U+FFFD).

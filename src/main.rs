@@ -82,15 +82,9 @@ fn serve_http(config: Config, host: Option<&str>, port: Option<u16>) -> ExitCode
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match start_runtime(&mut tokio::runtime::Builder::new_multi_thread()) {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("portkey-admin-mcp: could not start the async runtime: {e}");
-            return ExitCode::from(1);
-        }
+        Err(code) => return code,
     };
     let code = runtime.block_on(async move {
         match serve(config, settings).await {
@@ -151,17 +145,21 @@ fn greet_if_terminal() {
     }
 }
 
+/// Builds the async runtime a command runs on; a failure is reported once, here.
+fn start_runtime(
+    builder: &mut tokio::runtime::Builder,
+) -> Result<tokio::runtime::Runtime, ExitCode> {
+    builder.enable_all().build().map_err(|e| {
+        eprintln!("portkey-admin-mcp: could not start the async runtime: {e}");
+        ExitCode::from(1)
+    })
+}
+
 fn doctor(config: &Config, json: bool) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
+    let runtime = match start_runtime(tokio::runtime::Builder::new_multi_thread().worker_threads(2))
     {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("portkey-admin-mcp: could not start the async runtime: {e}");
-            return ExitCode::from(1);
-        }
+        Err(code) => return code,
     };
     let reports = match runtime.block_on(portkey_admin_mcp::diagnose(config)) {
         Ok(r) => r,
@@ -200,15 +198,9 @@ fn serve(config: Config) -> ExitCode {
     // One thread: a stdio session is one client whose calls spend their time waiting on Portkey.
     // Two workers cost more CPU per call (tasks handed between threads, futex wake-ups) than
     // they gain; measured with `cargo bench` and scripts/bench-vs-reference.py.
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match start_runtime(&mut tokio::runtime::Builder::new_current_thread()) {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("portkey-admin-mcp: could not start the async runtime: {e}");
-            return ExitCode::from(1);
-        }
+        Err(code) => return code,
     };
     let code = runtime.block_on(async move {
         let unavailable = if config.hide_unavailable {

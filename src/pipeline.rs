@@ -340,7 +340,7 @@ fn check_path_ids(def: &ToolDef, args: &Value) -> Result<(), ApiError> {
     for name in path_params(def) {
         if let Some(Value::String(s)) = map.get(name) {
             let t = s.as_str();
-            if t.is_empty() || t == "." || t == ".." {
+            if crate::client::is_dot_or_empty(t) {
                 return Err(ApiError::invalid(
                     def.name,
                     format!(

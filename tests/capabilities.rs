@@ -193,15 +193,7 @@ async fn discovery_mode_lists_three_small_tools_that_reach_every_tool() {
 
 #[tokio::test]
 async fn every_control_applies_through_the_call_tool() {
-    let dir = std::env::temp_dir().join(format!(
-        "pkam-discover-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = tempdir("discover");
     let journal = dir.join("audit.jsonl");
 
     // Read-only: write tools are not found by search and refused by call.
