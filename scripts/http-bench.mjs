@@ -36,6 +36,12 @@ function freePort() {
   });
 }
 
+// User + system CPU seconds a process has used (/proc/<pid>/stat fields 14 and 15).
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 function rssKiB(pid) {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   return Number(status.match(/VmRSS:\s+(\d+)/)[1]);
@@ -62,10 +68,29 @@ const headers = (session) => ({
   ...(session ? { "mcp-session-id": session, "mcp-protocol-version": "2025-06-18" } : {}),
 });
 
-async function post(url, session, body) {
-  const r = await fetch(url, { method: "POST", headers: headers(session), body: JSON.stringify(body) });
-  const text = await r.text();
-  return { status: r.status, session: r.headers.get("mcp-session-id"), text };
+// The load goes through node:http with keep-alive connections (one per client): fetch() costs
+// several times more CPU per request, and on 2 shared cores the load generator's CPU is taken
+// from the servers it measures.
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+function post(url, session, body) {
+  const data = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      { method: "POST", agent, headers: { ...headers(session), "content-length": Buffer.byteLength(data) } },
+      (res) => {
+        const chunks = [];
+        res.on("data", (c) => chunks.push(c));
+        res.on("end", () =>
+          resolve({ status: res.statusCode, session: res.headers["mcp-session-id"], text: Buffer.concat(chunks).toString() }),
+        );
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(data);
+  });
 }
 
 async function openSession(url) {
@@ -113,6 +138,7 @@ async function measure(name, command, args, env) {
     let calls = 0;
     let failures = 0;
     const latencies = [];
+    const cpu0 = cpuSeconds(child.pid);
     const stopAt = Date.now() + SECONDS * 1000;
     let id = 100;
     await Promise.all(
@@ -129,6 +155,7 @@ async function measure(name, command, args, env) {
         }
       }),
     );
+    const cpu = cpuSeconds(child.pid) - cpu0;
     const peak = rssKiB(child.pid);
     latencies.sort((a, b) => a - b);
     const p = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]?.toFixed(1);
@@ -138,6 +165,7 @@ async function measure(name, command, args, env) {
       rss_40_sessions_mib: (withSessions / 1024).toFixed(1),
       rss_after_load_mib: (peak / 1024).toFixed(1),
       calls_per_s: (calls / SECONDS).toFixed(0),
+      server_cpu_us_per_call: calls ? ((cpu / calls) * 1e6).toFixed(0) : "-",
       failures,
       p50_ms: p(0.5),
       p99_ms: p(0.99),

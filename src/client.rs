@@ -922,9 +922,14 @@ impl Api {
                 ms: self.client.timeout().as_millis() as u64,
             });
         }
-        self.client
-            .send_as(&req, &url, deadline, &self.sent, self.key.as_ref())
-            .await
+        // Boxed, and only once a slot is held: the request's state (reqwest, hyper, the
+        // timeout) is most of a call's future, so a queued call stays small, and the tasks
+        // that hold a call move a pointer rather than kilobytes each time they change state.
+        Box::pin(
+            self.client
+                .send_as(&req, &url, deadline, &self.sent, self.key.as_ref()),
+        )
+        .await
     }
     pub async fn get(&self, path: impl Into<String>) -> Result<Value, ApiError> {
         self.send(Req::get(path)).await

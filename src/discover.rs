@@ -187,7 +187,7 @@ pub fn describe(registry: &Registry, args: &Value) -> Result<Value, ApiError> {
         "name": t.name,
         "domain": t.domain,
         "description": t.full_description(),
-        "input_schema": Value::Object(t.input_schema.clone()),
+        "input_schema": Value::Object((*t.input_schema()).clone()),
         "read_only": h.read_only,
         "destructive": h.destructive,
         "idempotent": h.idempotent,

@@ -221,6 +221,8 @@ fn serve(config: Config) -> ExitCode {
                 return ExitCode::from(2);
             }
         };
+        // Building the tool table left its scratch memory free but held: give it back.
+        portkey_admin_mcp::memory::release_free_memory();
         tracing::info!(
             tools = server.registry().tools().len(),
             "serving MCP on stdio"

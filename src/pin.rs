@@ -236,10 +236,8 @@ pub fn apply(def: &ToolDef, args: &mut Value, pin: &ResolvedPin) -> Result<(), A
 /// `workspace_id` or `workspace_slug` it did not declare.
 pub fn rules(def: &ToolDef) -> Vec<(&'static str, Rule)> {
     let mut out = def.workspace_params.clone();
-    let props = def
-        .input_schema
-        .get("properties")
-        .and_then(Value::as_object);
+    let schema = def.input_schema();
+    let props = schema.get("properties").and_then(Value::as_object);
     for (name, array_path, form) in [
         ("workspace_id", "workspace_id[]", Form::Given),
         ("workspace_slug", "workspace_slug[]", Form::Slug),
@@ -459,7 +457,7 @@ fn check(def: &ToolDef, args: &mut Value, pin: &ResolvedPin) -> Result<(), Outco
 /// required, checked ones as taking only the pinned workspace, widening ones as refused.
 pub fn pin_schema(def: &mut ToolDef, ws: &str) {
     let rules = rules(def);
-    let schema = &mut def.input_schema;
+    let schema = def.input_schema_mut();
     for (path, rule) in rules {
         let Some(Value::Object(prop)) = schema_at_mut(schema, path) else {
             continue;

@@ -101,6 +101,8 @@ pub struct Pipeline {
     /// Set when PORTKEY_AUDIT_LOG was given but cannot be opened: write tools are refused.
     journal_error: Option<String>,
     budget: WriteBudget,
+    /// Calls in flight, to give memory back after a burst.
+    bursts: crate::memory::Bursts,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -152,6 +154,7 @@ impl Pipeline {
                 limit: policy.max_writes_per_minute,
                 recent: Mutex::new(std::collections::HashMap::new()),
             },
+            bursts: crate::memory::Bursts::default(),
         }
     }
 
@@ -173,6 +176,7 @@ impl Pipeline {
         ctx: CallCtx,
         cancelled: impl Future<Output = ()>,
     ) -> Result<Value, ErrorData> {
+        let _in_flight = self.bursts.enter();
         // Resolve the tool; the registry already applied the selection.
         let Some(def) = self.registry.get(name).cloned() else {
             if let Some(reason) = self.registry.hidden_reason(name) {
@@ -287,7 +291,7 @@ impl Pipeline {
         if let Some(pin) = self.registry.pin() {
             crate::pin::apply(def, &mut args, &pin.current())?;
         }
-        crate::schema::check_args(&def.input_schema, &args)
+        crate::schema::check_args(&def.input_schema(), &args)
             .map_err(|msg| ApiError::invalid(def.name, msg))?;
         Ok(args)
     }

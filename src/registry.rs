@@ -55,7 +55,8 @@ pub struct ToolDef {
     pub name: &'static str,
     pub domain: &'static str,
     pub description: String,
-    pub input_schema: Map<String, Value>,
+    /// The input schema: see [`ToolDef::input_schema`].
+    schema: SchemaSlot,
     pub gated: bool,
     /// `METHOD /path` lines for ENDPOINTS.md (`{v2}` marks the /v2 base).
     pub endpoints: Vec<&'static str>,
@@ -141,7 +142,7 @@ where
         name,
         domain: "",
         description: description.to_string(),
-        input_schema: schema::input_schema::<I>(),
+        schema: SchemaSlot::declared(schema::input_schema::<I>()),
         gated: false,
         endpoints: Vec::new(),
         overrides: [None; 4],
@@ -151,7 +152,79 @@ where
     }
 }
 
+/// A tool's input schema. Declared as a JSON map; once the registry is built, kept as compact
+/// JSON text (a schema as a map takes about ten times its text's size, and 181 of them are most
+/// of an idle server's heap) and parsed again where it is needed: once for a tool that is
+/// called (then kept, for argument checks), and for each `tools/list` (then dropped).
+struct SchemaSlot {
+    /// The map, from declaration until the registry is built.
+    declared: Option<Arc<Map<String, Value>>>,
+    /// The compact text, once the registry is built.
+    text: Box<str>,
+    /// The map parsed from `text` the first time the tool is called.
+    called: std::sync::OnceLock<Arc<Map<String, Value>>>,
+}
+
+impl SchemaSlot {
+    fn declared(map: Map<String, Value>) -> SchemaSlot {
+        SchemaSlot {
+            declared: Some(Arc::new(map)),
+            text: Box::from(""),
+            called: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Keeps only the text form.
+    fn compact(&mut self) {
+        if let Some(map) = self.declared.take() {
+            match serde_json::to_string(&*map) {
+                Ok(text) => self.text = text.into_boxed_str(),
+                Err(_) => self.declared = Some(map),
+            }
+        }
+    }
+
+    fn parse(&self) -> Arc<Map<String, Value>> {
+        Arc::new(serde_json::from_str(&self.text).unwrap_or_default())
+    }
+
+    /// The map, parsed and kept on first use.
+    fn get(&self) -> Arc<Map<String, Value>> {
+        match &self.declared {
+            Some(m) => m.clone(),
+            None => self.called.get_or_init(|| self.parse()).clone(),
+        }
+    }
+
+    /// The map if it is kept, else a fresh parse that is not kept.
+    fn get_transient(&self) -> Arc<Map<String, Value>> {
+        match (&self.declared, self.called.get()) {
+            (Some(m), _) | (None, Some(m)) => m.clone(),
+            (None, None) => self.parse(),
+        }
+    }
+
+    /// The map, to change; back to the declared form until the next `compact`.
+    fn get_mut(&mut self) -> &mut Map<String, Value> {
+        if self.declared.is_none() {
+            self.declared = Some(self.get_transient());
+            self.called = std::sync::OnceLock::new();
+        }
+        Arc::make_mut(self.declared.get_or_insert_with(Default::default))
+    }
+}
+
 impl ToolDef {
+    /// The tool's input schema (the flat JSON Schema clients see).
+    pub fn input_schema(&self) -> Arc<Map<String, Value>> {
+        self.schema.get()
+    }
+
+    /// The input schema, for changes while the registry is being built (the workspace pin).
+    pub fn input_schema_mut(&mut self) -> &mut Map<String, Value> {
+        self.schema.get_mut()
+    }
+
     /// Marks the tool as needing an Enterprise plan.
     pub fn gated(mut self) -> Self {
         self.gated = true;
@@ -231,6 +304,12 @@ impl ToolDef {
 
     /// The decorated MCP tool entry.
     pub fn to_mcp(&self) -> rmcp::model::Tool {
+        self.to_mcp_sharing(&Arc::new(envelope::output_schema()))
+    }
+
+    /// The decorated MCP tool entry, pointing at this tool's schema and at `output_schema`
+    /// (one copy for the whole list) rather than copies of them.
+    fn to_mcp_sharing(&self, output_schema: &Arc<Map<String, Value>>) -> rmcp::model::Tool {
         let h = self.hints();
         let annotations = rmcp::model::ToolAnnotations::new()
             .read_only(h.read_only)
@@ -240,9 +319,9 @@ impl ToolDef {
         rmcp::model::Tool::new(
             self.name,
             self.full_description(),
-            Arc::new(self.input_schema.clone()),
+            self.schema.get_transient(),
         )
-        .with_raw_output_schema(Arc::new(envelope::output_schema()))
+        .with_raw_output_schema(output_schema.clone())
         .with_annotations(annotations)
     }
 }
@@ -293,7 +372,8 @@ impl Hidden {
 /// The built table: every enabled tool, its MCP entry, and a name index.
 pub struct Registry {
     tools: Vec<Arc<ToolDef>>,
-    listed: Arc<Vec<rmcp::model::Tool>>,
+    /// The envelope's output schema, one copy for every listed tool.
+    output_schema: Arc<Map<String, Value>>,
     index: HashMap<&'static str, usize>,
     hidden: HashMap<&'static str, Hidden>,
     unavailable: HashMap<&'static str, String>,
@@ -350,15 +430,15 @@ impl Registry {
                     if let Some(ws) = &selection.workspace_pin {
                         pin::pin_schema(&mut def, ws);
                     }
+                    def.schema.compact();
                     tools.push(Arc::new(def));
                 }
             }
         }
         let index = tools.iter().enumerate().map(|(i, t)| (t.name, i)).collect();
-        let listed = Arc::new(tools.iter().map(|t| t.to_mcp()).collect());
         Ok(Registry {
             tools,
-            listed,
+            output_schema: Arc::new(envelope::output_schema()),
             index,
             unavailable,
             hidden,
@@ -401,9 +481,13 @@ impl Registry {
         self.pin.as_ref()
     }
 
-    /// The decorated tool list, built once.
-    pub fn listed(&self) -> Arc<Vec<rmcp::model::Tool>> {
-        self.listed.clone()
+    /// The decorated tool list, built for each `tools/list` from the compact schemas and
+    /// dropped once it is sent: an idle server does not hold the list.
+    pub fn listed(&self) -> Vec<rmcp::model::Tool> {
+        self.tools
+            .iter()
+            .map(|t| t.to_mcp_sharing(&self.output_schema))
+            .collect()
     }
 }
 

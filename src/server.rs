@@ -248,8 +248,9 @@ impl ServerHandler for PortkeyServer {
     ) -> Result<ListToolsResult, ErrorData> {
         let tools = match &self.discovery {
             Some(d) => (**d).clone(),
-            None => (*self.registry().listed()).clone(),
+            None => self.registry().listed(),
         };
+        crate::memory::release_soon();
         Ok(ListToolsResult::with_all_items(tools))
     }
 

@@ -472,6 +472,13 @@ where
                     break;
                 }
                 if line.ends_with(b"\n") {
+                    // The whole lines already read behind this one go out in the same write:
+                    // a burst of answers costs one system call, not one per answer.
+                    while let Some(at) = from_service.buffer().iter().position(|b| *b == b'\n') {
+                        let (whole, _) = from_service.buffer().split_at(at.saturating_add(1));
+                        line.extend_from_slice(whole);
+                        from_service.consume(at.saturating_add(1));
+                    }
                     output.write_all(&line).await?;
                     output.flush().await?;
                 }
@@ -661,6 +668,50 @@ mod tests {
                 .as_str()
                 .unwrap()
                 .contains("longer than")
+        );
+    }
+
+    #[tokio::test]
+    async fn answers_written_together_come_out_whole_and_in_order() {
+        // Many answers waiting at once (a burst) and one split across reads.
+        let (mut to_writer, from_service) = tokio::io::duplex(PIPE_BYTES);
+        let (out_tx, mut out_rx) = tokio::io::duplex(4 * PIPE_BYTES);
+        let (answers_tx, answers_rx) = mpsc::channel::<Vec<u8>>(1);
+        let writer = tokio::spawn(write_lines(from_service, answers_rx, out_tx));
+        let mut lines = String::new();
+        for i in 0..500 {
+            lines.push_str(&format!(
+                "{{\"jsonrpc\":\"2.0\",\"id\":{i},\"result\":{{}}}}\n"
+            ));
+        }
+        to_writer.write_all(lines.as_bytes()).await.unwrap();
+        to_writer.write_all(b"{\"jsonrpc\":\"2.0\",").await.unwrap();
+        to_writer.flush().await.unwrap();
+        tokio::task::yield_now().await;
+        to_writer
+            .write_all(b"\"id\":500,\"result\":{}}\n{\"partial\"")
+            .await
+            .unwrap();
+        drop(to_writer);
+        drop(answers_tx);
+        writer.await.unwrap().unwrap();
+        let mut out = Vec::new();
+        tokio::io::AsyncReadExt::read_to_end(&mut out_rx, &mut out)
+            .await
+            .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let ids: Vec<i64> = text
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<Value>(l).unwrap()["id"]
+                    .as_i64()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(ids, (0..=500).collect::<Vec<_>>());
+        assert!(
+            text.ends_with("}\n"),
+            "a line without its newline is never written"
         );
     }
 

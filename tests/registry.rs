@@ -293,7 +293,11 @@ fn usage_limit_alert_thresholds_start_at_one() {
     }
     let mut found = Vec::new();
     for t in all_tools().tools() {
-        walk(t.name, &Value::Object(t.input_schema.clone()), &mut found);
+        walk(
+            t.name,
+            &Value::Object((*t.input_schema()).clone()),
+            &mut found,
+        );
     }
     let mut seen = Vec::new();
     for (at, min) in &found {

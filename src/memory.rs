@@ -1,0 +1,125 @@
+//! Giving freed memory back to the system.
+//!
+//! glibc's allocator keeps what a burst of calls freed (1000 calls in flight leave ~10 MB of free
+//! chunks between live ones) and returns only a free block at the very top of its heap. So the
+//! server asks it to return every free page at three moments: once start-up has built the tool
+//! table (schema generation leaves most of its work behind as garbage), and when the calls in
+//! flight drop to none after a burst of at least [`BURST_CALLS`], and shortly after a `tools/list`
+//! (the list is built from the compact schemas for each answer and dropped once sent). A trim of
+//! a few MB takes well under a millisecond, and waves of ordinary size never pay for it.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Calls in flight at once, at some moment since the last trim, that make their end a burst.
+pub const BURST_CALLS: usize = 256;
+
+/// Counts the calls in flight and trims after a burst.
+#[derive(Debug, Default)]
+pub struct Bursts {
+    in_flight: AtomicUsize,
+    peak: AtomicUsize,
+    trims: AtomicUsize,
+}
+
+impl Bursts {
+    /// Counts a call in; the guard counts it out when dropped (answered or cancelled).
+    pub fn enter(&self) -> InFlight<'_> {
+        let now = self
+            .in_flight
+            .fetch_add(1, Ordering::Relaxed)
+            .saturating_add(1);
+        self.peak.fetch_max(now, Ordering::Relaxed);
+        InFlight { bursts: self }
+    }
+
+    /// How many times a burst's end has trimmed.
+    pub fn trims(&self) -> usize {
+        self.trims.load(Ordering::Relaxed)
+    }
+}
+
+/// One call in flight.
+pub struct InFlight<'a> {
+    bursts: &'a Bursts,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        let b = self.bursts;
+        if b.in_flight.fetch_sub(1, Ordering::Relaxed) == 1
+            && b.peak.load(Ordering::Relaxed) >= BURST_CALLS
+        {
+            b.peak.store(0, Ordering::Relaxed);
+            b.trims.fetch_add(1, Ordering::Relaxed);
+            release_free_memory();
+        }
+    }
+}
+
+/// Trims once, shortly after now: for work whose memory is freed only after the handler returns
+/// (a `tools/list` answer is serialised and dropped by the transport). Calls while one is
+/// pending share it. Needs a tokio runtime; without one it does nothing.
+pub fn release_soon() {
+    use std::sync::atomic::AtomicBool;
+    static PENDING: AtomicBool = AtomicBool::new(false);
+    let Ok(handle) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    if PENDING.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    handle.spawn(async {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        PENDING.store(false, Ordering::Release);
+        release_free_memory();
+    });
+}
+
+/// Returns the allocator's free pages to the system (glibc's `malloc_trim`); nothing elsewhere.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[allow(unsafe_code)]
+pub fn release_free_memory() {
+    // SAFETY: malloc_trim takes a byte count, touches only the allocator's own free lists (under
+    // its locks, so any thread may call it at any time) and has no other precondition.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+/// Returns the allocator's free pages to the system; other platforms' allocators do so alone.
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+pub fn release_free_memory() {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_end_of_a_burst_trims() {
+        let b = Bursts::default();
+        // Waves below the burst size never trim.
+        for _ in 0..10 {
+            let wave: Vec<_> = (0..BURST_CALLS - 1).map(|_| b.enter()).collect();
+            drop(wave);
+        }
+        assert_eq!(b.trims(), 0);
+        // A burst trims once, when its last call ends, not before.
+        let mut burst: Vec<_> = (0..BURST_CALLS + 10).map(|_| b.enter()).collect();
+        let last = burst.pop();
+        drop(burst);
+        assert_eq!(b.trims(), 0);
+        drop(last);
+        assert_eq!(b.trims(), 1);
+        // The peak starts again: a small wave after it does not trim.
+        drop((0..5).map(|_| b.enter()).collect::<Vec<_>>());
+        assert_eq!(b.trims(), 1);
+    }
+
+    #[test]
+    fn release_free_memory_can_run_any_time() {
+        let v: Vec<Vec<u8>> = (0..1000).map(|i| vec![0u8; 1000 + i]).collect();
+        drop(v);
+        release_free_memory();
+        release_free_memory();
+    }
+}
