@@ -56,12 +56,15 @@ impl Drop for InFlight<'_> {
     }
 }
 
-/// Trims once, shortly after now: for work whose memory is freed only after the handler returns
-/// (a `tools/list` answer is serialised and dropped by the transport). Calls while one is
-/// pending share it. Needs a tokio runtime; without one it does nothing.
+/// Trims once things have been quiet for a moment: for work whose memory is freed only after
+/// the handler returns (a `tools/list` answer is serialised and dropped by the transport). Calls
+/// in the meantime push the trim back, so a run of listings ends with one trim after the last.
+/// Needs a tokio runtime; without one it does nothing.
 pub fn release_soon() {
-    use std::sync::atomic::AtomicBool;
+    use std::sync::atomic::{AtomicBool, AtomicU64};
     static PENDING: AtomicBool = AtomicBool::new(false);
+    static ASKED: AtomicU64 = AtomicU64::new(0);
+    ASKED.fetch_add(1, Ordering::AcqRel);
     let Ok(handle) = tokio::runtime::Handle::try_current() else {
         return;
     };
@@ -69,7 +72,13 @@ pub fn release_soon() {
         return;
     }
     handle.spawn(async {
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        loop {
+            let seen = ASKED.load(Ordering::Acquire);
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            if ASKED.load(Ordering::Acquire) == seen {
+                break;
+            }
+        }
         PENDING.store(false, Ordering::Release);
         release_free_memory();
     });

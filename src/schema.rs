@@ -187,7 +187,21 @@ pub fn constrains(s: &Map<String, Value>) -> bool {
 /// Checks `args` against a flat schema: types, required members, enums, ranges and lengths.
 /// Returns the first problem in plain words, naming the argument.
 pub fn check_args(schema: &Map<String, Value>, args: &Value) -> Result<(), String> {
-    check(&Value::Object(schema.clone()), args, "")
+    check_map(schema, args, "")
+}
+
+/// How a checked value is named in a message: `arguments` at the top, else its path in
+/// backticks. Formatted only when a message is built.
+struct Name<'a>(&'a str);
+
+impl std::fmt::Display for Name<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0.is_empty() {
+            f.write_str("arguments")
+        } else {
+            write!(f, "`{}`", self.0)
+        }
+    }
 }
 
 fn type_name(v: &Value) -> &'static str {
@@ -215,14 +229,14 @@ fn type_ok(t: &str, v: &Value) -> bool {
 }
 
 fn check(schema: &Value, v: &Value, at: &str) -> Result<(), String> {
-    let Some(s) = schema.as_object() else {
-        return Ok(());
-    };
-    let name = if at.is_empty() {
-        "arguments".to_string()
-    } else {
-        format!("`{at}`")
-    };
+    match schema.as_object() {
+        Some(s) => check_map(s, v, at),
+        None => Ok(()),
+    }
+}
+
+fn check_map(s: &Map<String, Value>, v: &Value, at: &str) -> Result<(), String> {
+    let name = Name(at);
     if let Some(alts) = s
         .get("anyOf")
         .or_else(|| s.get("oneOf"))

@@ -211,6 +211,10 @@ pub async fn serve(config: Config, settings: HttpSettings) -> Result<(), String>
     // MCP_SESSION_TIMEOUT=0 keeps idle sessions open (as the reference does).
     manager.session_config.keep_alive =
         (!settings.session_timeout.is_zero()).then_some(settings.session_timeout);
+    // Answers are not kept after they are sent: without an event store (the reference's default,
+    // MCP_EVENT_STORE=off) no stream is resumed with Last-Event-ID, and rmcp would otherwise hold
+    // each session's last answers for a minute (a tools/list answer is every schema as a map).
+    manager.session_config.completed_cache_ttl = Duration::ZERO;
     let manager = Arc::new(manager);
     let mcp_cancel = CancellationToken::new();
     let stateful = settings.session_mode == SessionMode::Stateful;
