@@ -757,3 +757,52 @@ async fn behind_a_trusted_proxy_each_caller_has_its_own_budget_too() {
         .with("x-forwarded-for", "203.0.113.4");
     reader.initialize().await;
 }
+
+/// `portkey-admin-mcp health`, the container's HEALTHCHECK: 0 when the server's /health answers.
+#[tokio::test]
+async fn the_health_subcommand_asks_the_running_server() {
+    let api = StandIn::start().await;
+    let server = Server::start(&bearer_env(&api)).await;
+    let port = server.base.rsplit(':').next().unwrap().to_string();
+    let run = |args: Vec<String>, env: Vec<(&'static str, String)>| async move {
+        let mut cmd = tokio::process::Command::new(common::bin());
+        cmd.env_clear().arg("health").args(args);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().await.unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+            out.stdout,
+        )
+    };
+    let (code, _, stdout) = run(vec!["--url".into(), server.url("/health")], vec![]).await;
+    assert_eq!(code, 0);
+    assert!(stdout.is_empty(), "nothing on stdout");
+    let (code, _, _) = run(
+        vec![],
+        vec![("MCP_TRANSPORT", "http".into()), ("MCP_PORT", port.clone())],
+    )
+    .await;
+    assert_eq!(code, 0, "the default URL is /health on MCP_PORT");
+    let (code, stderr, _) = run(vec!["--url".into(), server.url("/nowhere")], vec![]).await;
+    assert_eq!(code, 1);
+    assert!(stderr.contains("answered 404"), "{stderr}");
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let (code, stderr, _) = run(
+        vec![],
+        vec![
+            ("MCP_TRANSPORT", "http".into()),
+            ("MCP_PORT", closed_port.to_string()),
+        ],
+    )
+    .await;
+    assert_eq!(code, 1);
+    assert!(stderr.contains("did not answer"), "{stderr}");
+    let (code, stderr, _) = run(vec![], vec![]).await;
+    assert_eq!(code, 0, "stdio mode has no server to check");
+    assert!(stderr.contains("MCP_TRANSPORT"), "{stderr}");
+}

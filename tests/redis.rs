@@ -483,7 +483,10 @@ async fn the_rate_limit_is_shared_by_the_instances() {
         "one limit of 4 for both"
     );
     let secs: u64 = retry_after.unwrap().parse().unwrap();
-    assert!(secs >= 1 && secs <= 150_000, "{secs}");
+    assert!(
+        (100..=150).contains(&secs),
+        "a token comes back every 150 s: {secs}"
+    );
 
     // With buckets in memory each instance counts alone: 4 on each.
     let c1 = Server::start(&limited("memory")).await;
