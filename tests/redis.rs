@@ -28,6 +28,8 @@ const MARKER: &str = "MARKER-result-7f3a9c";
 struct RedisServer {
     child: Option<Child>,
     port: u16,
+    /// With TLS: the directory holding ca.pem, server.pem and server.key.
+    tls: Option<std::path::PathBuf>,
 }
 
 fn free_port() -> u16 {
@@ -43,23 +45,78 @@ impl RedisServer {
         let mut r = RedisServer {
             child: None,
             port: free_port(),
+            tls: None,
+        };
+        r.launch().await;
+        r
+    }
+
+    /// A server that speaks only TLS, with a certificate for 127.0.0.1 from a CA of its own.
+    async fn start_tls() -> RedisServer {
+        let dir = common::tempdir("redis-tls");
+        let sh = |script: &str| {
+            let out = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(script)
+                .current_dir(&dir)
+                .output()
+                .expect("sh");
+            assert!(
+                out.status.success(),
+                "{script}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        let ec = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
+        sh(
+            "command -v openssl >/dev/null || { echo 'openssl is not installed: apt-get install openssl' >&2; exit 1; }",
+        );
+        sh(&format!(
+            "openssl req -x509 {ec} -keyout ca.key -out ca.pem -days 2 -subj /CN=pkam-test-ca 2>/dev/null"
+        ));
+        sh(&format!(
+            "openssl req {ec} -keyout server.key -out server.csr -subj /CN=127.0.0.1 2>/dev/null"
+        ));
+        sh(
+            "printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' > ext.cnf && openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile ext.cnf 2>/dev/null",
+        );
+        let mut r = RedisServer {
+            child: None,
+            port: free_port(),
+            tls: Some(dir),
         };
         r.launch().await;
         r
     }
 
     async fn launch(&mut self) {
+        let port = self.port.to_string();
+        let mut args: Vec<String> = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        match &self.tls {
+            None => args.extend(["--port".into(), port]),
+            Some(dir) => {
+                let f = |n: &str| dir.join(n).to_string_lossy().into_owned();
+                args.extend([
+                    "--port".into(),
+                    "0".into(),
+                    "--tls-port".into(),
+                    port,
+                    "--tls-cert-file".into(),
+                    f("server.pem"),
+                    "--tls-key-file".into(),
+                    f("server.key"),
+                    "--tls-ca-cert-file".into(),
+                    f("ca.pem"),
+                    "--tls-auth-clients".into(),
+                    "no".into(),
+                ]);
+            }
+        }
         let spawned = Command::new("redis-server")
-            .args([
-                "--port",
-                &self.port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
+            .args(&args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -74,7 +131,13 @@ impl RedisServer {
         };
         self.child = Some(child);
         for _ in 0..100 {
-            if self.ping().await {
+            let up = match self.tls {
+                None => self.ping().await,
+                Some(_) => tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+                    .await
+                    .is_ok(),
+            };
+            if up {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -602,6 +665,43 @@ async fn start_up_refuses_an_unreachable_redis() {
     let (code, stderr) = start_fails(&env).await;
     assert_ne!(code, 0);
     assert!(stderr.contains("rediss://"), "{stderr}");
+}
+
+#[tokio::test]
+async fn rediss_with_a_private_ca_is_one_tls_stack_away() {
+    let redis = RedisServer::start_tls().await;
+    let dir = redis.tls.clone().unwrap();
+    let api = StandIn::start().await;
+    workspaces_reply(&api);
+    let url = format!("rediss://127.0.0.1:{}/0", redis.port);
+    let ca = dir.join("ca.pem").to_string_lossy().into_owned();
+    let base = with(
+        bearer_env(&api),
+        &[
+            ("MCP_REDIS_URL", url.as_str()),
+            ("MCP_SESSION_STORE", "redis"),
+            ("RATE_LIMIT_STORE", "redis"),
+            ("MCP_REQUIRE_TLS_REDIS", "true"),
+            ("MCP_REDIS_COMMAND_TIMEOUT_MS", "2000"),
+        ],
+    );
+    // The server's certificate is from a CA nobody trusts: start-up stops.
+    let (code, stderr) = start_fails(&base).await;
+    assert_ne!(code, 0);
+    assert!(stderr.contains("cannot reach Redis"), "{stderr}");
+    assert!(stderr.contains("MCP_REDIS_TLS_CA_PATH"), "{stderr}");
+
+    // Trusting the CA, two instances share a session over TLS.
+    let env = with(base, &[("MCP_REDIS_TLS_CA_PATH", ca.as_str())]);
+    let a = Server::start(&env).await;
+    let b = Server::start(&env).await;
+    let mut on_a = a.client(Some(TOKEN));
+    on_a.initialize().await;
+    let mut on_b = moved(&on_a, &b);
+    let env_b = on_b.call("list_workspaces", json!({})).await;
+    assert_eq!(env_b["ok"], true, "{env_b}");
+    drop((a, b, redis));
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]

@@ -99,8 +99,13 @@ impl Redis {
             )
         })?
         .map_err(|e| {
+            let tls_hint = if url.is_tls() {
+                "; with rediss://, the server's certificate must be valid for its host name and signed by a trusted CA (MCP_REDIS_TLS_CA_PATH for a private one)"
+            } else {
+                ""
+            };
             format!(
-                "cannot reach Redis at MCP_REDIS_URL ({}); start it, fix the URL, or set the stores to memory",
+                "cannot reach Redis at MCP_REDIS_URL ({}); start it, fix the URL, or set the stores to memory{tls_hint}",
                 describe(&e)
             )
         })?;
