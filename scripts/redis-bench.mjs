@@ -124,7 +124,7 @@ const call = (url, session) =>
   post(url, session, { jsonrpc: "2.0", id: nextId++, method: "tools/call", params: { name: "list_workspaces", arguments: {} } });
 
 // 1. Throughput.
-async function throughput(label, count, stores) {
+async function throughput(label, count, stores, sticky = false) {
   const instances = [];
   for (let i = 0; i < count; i++) instances.push(await startInstance(stores));
   const sessions = [];
@@ -136,7 +136,7 @@ async function throughput(label, count, stores) {
     sessions.map(async (session, c) => {
       let turn = c;
       while (Date.now() < stopAt) {
-        const r = await call(instances[turn++ % count].url, session);
+        const r = await call(instances[(sticky ? c : turn++) % count].url, session);
         if (r.status === 200 && r.text.includes('"ok":true')) calls++;
         else failures++;
       }
@@ -149,7 +149,8 @@ async function throughput(label, count, stores) {
 const rows = [];
 rows.push(await throughput("1 instance, stores in memory", 1, false));
 rows.push(await throughput("1 instance, stores in Redis", 1, true));
-rows.push(await throughput("2 instances, stores in Redis", 2, true));
+rows.push(await throughput("2 instances, stores in Redis, each client on one", 2, true, true));
+rows.push(await throughput("2 instances, stores in Redis, requests alternate", 2, true));
 console.table(rows);
 
 // 2. Failover.
@@ -161,6 +162,7 @@ async function failover(signal) {
   let failures = 0;
   let calls = 0;
   let worstGap = 0;
+  let worstBefore = 0;
   let stopping = false;
   const stopAt = Date.now() + 6000;
   const clients = sessions.map(async (session, c) => {
@@ -182,6 +184,7 @@ async function failover(signal) {
       if (answered) {
         calls++;
         if (stopping) worstGap = Math.max(worstGap, now - lastOk);
+        else worstBefore = Math.max(worstBefore, now - lastOk);
         lastOk = now;
       } else {
         failures++;
@@ -194,7 +197,13 @@ async function failover(signal) {
   await stop(instances[0], signal);
   await Promise.all(clients);
   await stop(instances[1], "SIGTERM");
-  return { stopped_with: signal, calls, failed_calls: failures, longest_wait_ms: worstGap.toFixed(1) };
+  return {
+    stopped_with: signal,
+    calls,
+    failed_calls: failures,
+    longest_wait_before_ms: worstBefore.toFixed(1),
+    longest_wait_after_ms: worstGap.toFixed(1),
+  };
 }
 
 const fo = [await failover("SIGKILL"), await failover("SIGTERM")];
