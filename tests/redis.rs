@@ -353,6 +353,41 @@ async fn a_read_only_session_stays_read_only_on_the_other_instance() {
     assert!(tools.len() < 181 && !tools.iter().any(|t| t.starts_with("delete_")));
 }
 
+#[tokio::test]
+async fn a_callers_own_key_stays_bound_to_its_session_across_instances() {
+    let redis = RedisServer::start().await;
+    let api = StandIn::start().await;
+    workspaces_reply(&api);
+    let env: Vec<(String, String)> = shared_env(&api, &redis, &[])
+        .into_iter()
+        .filter(|(k, _)| k != "PORTKEY_API_KEY")
+        .collect();
+    let a = Server::start(&env).await;
+    let b = Server::start(&env).await;
+    let alice_key = "pk-alice-own-key-0123456789";
+    let mut alice = a.client(Some(TOKEN)).with("x-portkey-api-key", alice_key);
+    alice.initialize().await;
+    api.clear();
+
+    // On B, with the same key: served, with that key.
+    let mut on_b = moved(&alice, &b).with("x-portkey-api-key", alice_key);
+    let env_b = on_b.call("list_workspaces", json!({})).await;
+    assert_eq!(env_b["ok"], true, "{env_b}");
+    assert_eq!(api.only().header("x-portkey-api-key"), Some(alice_key));
+
+    // On B, the same session with another key: refused, nothing sent.
+    api.clear();
+    let mut switched = moved(&alice, &b).with("x-portkey-api-key", "pk-mallory-key-0123456789");
+    let refused = switched.rpc("tools/list", json!({})).await;
+    assert_eq!(refused.status, 403, "{}", refused.text);
+    assert!(api.requests().is_empty());
+
+    // Redis keeps the binding as a digest only.
+    for (k, v) in redis.contents().await {
+        assert!(!contains(&v, alice_key) && !k.contains(alice_key), "{k}");
+    }
+}
+
 /// Posts a tool call and reads its stream only up to the first event id, then hangs up.
 async fn call_and_hang_up(c: &Client, id: i64, name: &str) -> String {
     let body = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
@@ -449,9 +484,23 @@ async fn a_stream_resumes_on_the_other_instance_and_redis_holds_no_plain_text() 
     let (_, _, again) = resume(&on_a, &last).await;
     assert_eq!(again.unwrap()["id"], 7);
 
-    // An id this server never sent is refused; another principal cannot resume the stream.
+    // An id this server never sent is refused; rmcp's own priming id ("0", before anything is
+    // stored) gets the live standalone stream; another principal cannot resume the stream.
     let (status, _, _) = resume(&on_b, "0/1").await;
     assert_eq!(status, 400);
+    let live = on_b
+        .request(reqwest::Method::GET)
+        .header("accept", "text/event-stream")
+        .header("last-event-id", "0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(live.status(), 200);
+    assert_eq!(
+        live.headers()["content-type"].to_str().unwrap(),
+        "text/event-stream"
+    );
+    drop(live);
     let mut thief = moved(&on_a, &b);
     thief.token = Some(RO_TOKEN.into());
     let (status, _, answer) = resume(&thief, &last).await;

@@ -197,7 +197,9 @@ impl Sessions {
     /// Whether a `Last-Event-ID` can name one of this server's events (with an event store, ids
     /// are the store's own; without one rmcp's).
     pub fn event_id_fits(&self, id: &str) -> bool {
-        !self.streams.stores_events() || super::store::events::parse_id(id).is_some()
+        !self.streams.stores_events()
+            || id == super::store::manager::rmcp_priming_id()
+            || super::store::events::parse_id(id).is_some()
     }
 
     /// Closes a session that was opened but could not be recorded.

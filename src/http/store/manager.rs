@@ -213,6 +213,12 @@ impl Manager {
     }
 }
 
+/// The id rmcp gives the priming event it puts before a standalone stream (and before the answer
+/// to `initialize`), outside any stored stream.
+pub fn rmcp_priming_id() -> &'static str {
+    "0"
+}
+
 impl SessionManager for Manager {
     type Error = ManagerError;
     type Transport = <LocalSessionManager as SessionManager>::Transport;
@@ -279,6 +285,12 @@ impl SessionManager for Manager {
         last_event_id: String,
     ) -> Result<impl Stream<Item = ServerSseMessage> + Send + Sync + 'static, Self::Error> {
         if self.events.is_some() {
+            if last_event_id == rmcp_priming_id() {
+                // rmcp's own first event of a standalone stream, sent before anything is stored:
+                // there is nothing to replay, so the client gets the live stream again.
+                let live = self.create_standalone_stream(id).await?;
+                return Ok(Box::pin(live) as Boxed);
+            }
             let Some((stream, pos)) = parse_id(&last_event_id) else {
                 return Err(ManagerError(
                     "Last-Event-ID is not an event id this server sent".into(),
