@@ -29,6 +29,8 @@ type Boxed = Pin<Box<dyn Stream<Item = ServerSseMessage> + Send + Sync + 'static
 const POLL: Duration = Duration::from_millis(200);
 /// A resumed request stream with nothing new for this long ends (the client may reconnect).
 const QUIET_LIMIT: Duration = Duration::from_secs(60);
+/// Owners remembered before the ones of sessions no longer held here are dropped.
+const OWNERS_BOUND: usize = 4096;
 
 #[derive(Debug)]
 pub struct ManagerError(String);
@@ -83,9 +85,12 @@ impl Manager {
             return;
         }
         if let Ok(mut o) = self.owners.lock() {
-            // Sessions that ended leave their entry; drop those now and then.
-            if o.len() > 4096 {
-                o.clear();
+            // A session's entry goes when it closes here; one checked here but never opened here
+            // (its restore failed) would stay, so past a bound keep only sessions held here.
+            if o.len() >= OWNERS_BOUND
+                && let Ok(live) = self.local.sessions.try_read()
+            {
+                o.retain(|id, _| live.contains_key(id.as_str()));
             }
             o.insert(session.to_string(), principal.to_string());
         }
