@@ -541,6 +541,64 @@ async fn a_stream_resumes_on_the_other_instance_and_redis_holds_no_plain_text() 
 }
 
 #[tokio::test]
+async fn events_in_redis_keep_to_their_caps_and_expire() {
+    let redis = RedisServer::start().await;
+    let api = StandIn::start().await;
+    workspaces_reply(&api);
+    let env = shared_env(
+        &api,
+        &redis,
+        &[
+            ("MCP_EVENT_STORE", "redis"),
+            ("MCP_EVENT_ENCRYPTION_KEY", EVENT_KEY),
+            ("MCP_EVENT_STORE_MAX_EVENTS", "1"),
+            ("MCP_EVENT_TTL_SECONDS", "2"),
+        ],
+    );
+    let a = Server::start(&env).await;
+    let mut c = a.client(Some(TOKEN));
+    c.initialize().await;
+    for _ in 0..3 {
+        assert_eq!(c.call("list_workspaces", json!({})).await["ok"], true);
+    }
+    let mut conn = redis.conn().await.unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg("pkmcp:ev:*")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let streams: Vec<&String> = keys.iter().filter(|k| !k.ends_with(":bytes")).collect();
+    assert_eq!(streams.len(), 3, "one stream a call: {keys:?}");
+    for k in streams {
+        let len: i64 = redis::cmd("XLEN")
+            .arg(k)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(
+            len, 1,
+            "MCP_EVENT_STORE_MAX_EVENTS=1 keeps the newest event only"
+        );
+        let ttl: i64 = redis::cmd("PTTL")
+            .arg(k)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        assert!(ttl > 0 && ttl <= 2000, "{ttl}");
+    }
+    tokio::time::sleep(Duration::from_millis(2300)).await;
+    let left: Vec<String> = redis::cmd("KEYS")
+        .arg("pkmcp:ev:*")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!(
+        left.is_empty(),
+        "expired after MCP_EVENT_TTL_SECONDS: {left:?}"
+    );
+}
+
+#[tokio::test]
 async fn the_memory_event_store_resumes_on_the_same_instance() {
     let api = StandIn::start().await;
     api.respond(|_| {
