@@ -13,7 +13,7 @@ Portkey API (127.0.0.1 only), and measured from the outside through /proc (Linux
   throughput calls per second during the waves
 
 Usage:
-  scripts/bench-vs-reference.py [--ours target/release/portkey-admin-mcp] [--reference DIR]
+  scripts/bench-vs-reference.py [--ours BINARY ...] [--reference DIR]
 
 --reference is the installed package directory (holding build/index.js); without it the script looks
 in $PORTKEY_REFERENCE_DIR and /tmp/refpkg/node_modules/portkey-admin-mcp. To install it:
@@ -248,7 +248,10 @@ def measure(name, argv, env, api, args):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     here = os.path.dirname(os.path.abspath(__file__))
-    p.add_argument("--ours", default=os.path.join(here, "..", "target", "release", "portkey-admin-mcp"))
+    p.add_argument("--ours", action="append",
+                   help="a build of this server to measure; repeat to compare builds (default: "
+                        "target/release/portkey-admin-mcp, and the static release build of "
+                        "scripts/dist.sh when target/x86_64-unknown-linux-gnu/release has one)")
     p.add_argument("--reference", default=os.environ.get("PORTKEY_REFERENCE_DIR", "/tmp/refpkg/node_modules/portkey-admin-mcp"))
     p.add_argument("--starts", type=int, default=11)
     p.add_argument("--warmup", type=int, default=200)
@@ -277,11 +280,20 @@ def main():
     }
 
     rows = []
-    ours = os.path.abspath(args.ours)
-    if os.access(ours, os.X_OK):
-        rows.append(measure("portkey-admin-mcp (Rust)", [ours], env, api, args))
-    else:
-        print(f"skipped ours: {ours} not built (cargo build --release)")
+    builds = args.ours or [
+        os.path.join(here, "..", "target", "release", "portkey-admin-mcp"),
+        os.path.join(here, "..", "target", "x86_64-unknown-linux-gnu", "release", "portkey-admin-mcp"),
+    ]
+    for i, path in enumerate(builds):
+        ours = os.path.abspath(path)
+        if not os.access(ours, os.X_OK):
+            if args.ours or i == 0:
+                print(f"skipped ours: {ours} not built (cargo build --release)")
+            continue
+        name = "ours" if i == 0 else f"ours #{i + 1}"
+        if "x86_64-unknown-linux-gnu" in ours and not args.ours:
+            name = "ours, static (dist.sh)"
+        rows.append(measure(name, [ours], env, api, args))
 
     node = shutil.which("node")
     entry = os.path.join(args.reference, "build", "index.js")
@@ -314,10 +326,11 @@ def main():
     print(" " * (width + 2) + " | ".join(f"{r['name']:>28}" for r in rows))
     for label, fmt in lines:
         print(f"{label:<{width}}  " + " | ".join(f"{fmt.format(**r):>28}" for r in rows))
-    if len(rows) == 2:
-        a, b = rows
-        print("reference / ours: start-up {:.1f}x, idle RSS {:.1f}x, CPU per call {:.1f}x, RSS after the load {:.1f}x".format(
-            b["startup_ms"] / a["startup_ms"], b["idle_mb"] / a["idle_mb"],
+    ref = [r for r in rows if r["name"].startswith("reference")]
+    for a in (r for r in rows if ref and not r["name"].startswith("reference")):
+        b = ref[0]
+        print("reference / {}: start-up {:.1f}x, idle RSS {:.1f}x, CPU per call {:.1f}x, RSS after the load {:.1f}x".format(
+            a["name"], b["startup_ms"] / a["startup_ms"], b["idle_mb"] / a["idle_mb"],
             b["cpu_us"] / max(a["cpu_us"], 1e-9), b["final_mb"] / a["final_mb"]))
     for r in rows:
         if r["errors"]:

@@ -43,6 +43,7 @@ fn log_allowed(target: &str, level: tracing::Level) -> bool {
 }
 
 fn main() -> ExitCode {
+    portkey_admin_mcp::memory::one_arena();
     let cli = Cli::parse();
     init_logging(cli.opts.log_level.as_deref());
     let domains = domain_names();

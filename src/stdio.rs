@@ -26,7 +26,7 @@ pub const INVALID_REQUEST: i64 = -32600;
 /// Size of the in-memory pipes between this module and rmcp, and of the stdin read buffer.
 const PIPE_BYTES: usize = 64 * 1024;
 /// A line buffer that grew past this for one large message is given back afterwards.
-const KEEP_LINE_CAPACITY: usize = 256 * 1024;
+const KEEP_LINE_CAPACITY: usize = PIPE_BYTES;
 /// How long the writer may take to flush rmcp's last answers once the session has ended.
 const DRAIN_SECS: u64 = 5;
 
