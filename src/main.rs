@@ -284,8 +284,9 @@ fn serve(config: Config) -> ExitCode {
                 return ExitCode::from(2);
             }
         };
-        // Building the tool table left its scratch memory free but held: give it back.
-        portkey_admin_mcp::memory::release_free_memory();
+        // Building the tool table left its scratch memory free but held: once the first
+        // answers are out, compact the table and give that memory back.
+        server.settle();
         tracing::info!(
             tools = server.registry().tools().len(),
             "serving MCP on stdio"

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
@@ -152,65 +152,77 @@ where
     }
 }
 
-/// A tool's input schema. Declared as a JSON map; once the registry is built, kept as compact
-/// JSON text (a schema as a map takes about ten times its text's size, and 181 of them are most
-/// of an idle server's heap) and parsed again where it is needed: once for a tool that is
-/// called (then kept, for argument checks), and for each `tools/list` (then dropped).
+/// A tool's input schema. Declared as a JSON map; once the server has gone quiet after start-up
+/// (and its first `tools/list`, which is answered from the maps), kept as compact JSON text (a
+/// schema as a map takes about ten times its text's size, and 181 of them are most of an idle
+/// server's heap) and parsed again where it is needed: once for a tool that is called (then
+/// kept, for argument checks), and for each later `tools/list` (then dropped).
 struct SchemaSlot {
-    /// The map, from declaration until the registry is built.
-    declared: Option<Arc<Map<String, Value>>>,
-    /// The compact text, once the registry is built.
-    text: Box<str>,
-    /// The map parsed from `text` the first time the tool is called.
+    /// The map, from declaration until [`SchemaSlot::compact`].
+    declared: Mutex<Option<Arc<Map<String, Value>>>>,
+    /// The compact text, once compacted.
+    text: std::sync::OnceLock<Box<str>>,
+    /// The map kept for argument checks once the tool has been called.
     called: std::sync::OnceLock<Arc<Map<String, Value>>>,
 }
 
 impl SchemaSlot {
     fn declared(map: Map<String, Value>) -> SchemaSlot {
         SchemaSlot {
-            declared: Some(Arc::new(map)),
-            text: Box::from(""),
+            declared: Mutex::new(Some(Arc::new(map))),
+            text: std::sync::OnceLock::new(),
             called: std::sync::OnceLock::new(),
         }
     }
 
-    /// Keeps only the text form.
-    fn compact(&mut self) {
-        if let Some(map) = self.declared.take() {
-            match serde_json::to_string(&*map) {
-                Ok(text) => self.text = text.into_boxed_str(),
-                Err(_) => self.declared = Some(map),
-            }
-        }
+    fn declared_map(&self) -> Option<Arc<Map<String, Value>>> {
+        self.declared.lock().ok().and_then(|d| d.clone())
+    }
+
+    /// Keeps only the text form (and the map of a tool already called).
+    fn compact(&self) {
+        let Ok(mut declared) = self.declared.lock() else {
+            return;
+        };
+        let Some(map) = declared.as_ref() else {
+            return;
+        };
+        let Ok(text) = serde_json::to_string(&**map) else {
+            return;
+        };
+        let _ = self.text.set(text.into_boxed_str());
+        *declared = None;
     }
 
     fn parse(&self) -> Arc<Map<String, Value>> {
-        Arc::new(serde_json::from_str(&self.text).unwrap_or_default())
+        let text = self.text.get().map(|t| &**t).unwrap_or("{}");
+        Arc::new(serde_json::from_str(text).unwrap_or_default())
     }
 
-    /// The map, parsed and kept on first use.
+    /// The map, for a call: kept once parsed.
     fn get(&self) -> Arc<Map<String, Value>> {
-        match &self.declared {
-            Some(m) => m.clone(),
-            None => self.called.get_or_init(|| self.parse()).clone(),
+        if let Some(m) = self.called.get() {
+            return m.clone();
         }
+        let map = self.declared_map().unwrap_or_else(|| self.parse());
+        self.called.get_or_init(|| map).clone()
     }
 
-    /// The map if it is kept, else a fresh parse that is not kept.
+    /// The map if it is held, else a fresh parse that is not kept (for a listing).
     fn get_transient(&self) -> Arc<Map<String, Value>> {
-        match (&self.declared, self.called.get()) {
-            (Some(m), _) | (None, Some(m)) => m.clone(),
-            (None, None) => self.parse(),
+        match self.called.get() {
+            Some(m) => m.clone(),
+            None => self.declared_map().unwrap_or_else(|| self.parse()),
         }
     }
 
-    /// The map, to change; back to the declared form until the next `compact`.
+    /// The map, to change while the registry is built (before anything shares it).
     fn get_mut(&mut self) -> &mut Map<String, Value> {
-        if self.declared.is_none() {
-            self.declared = Some(self.get_transient());
-            self.called = std::sync::OnceLock::new();
-        }
-        Arc::make_mut(self.declared.get_or_insert_with(Default::default))
+        let current = self.get_transient();
+        self.called = std::sync::OnceLock::new();
+        self.text = std::sync::OnceLock::new();
+        let slot = self.declared.get_mut().unwrap_or_else(|e| e.into_inner());
+        Arc::make_mut(slot.get_or_insert(current))
     }
 }
 
@@ -430,7 +442,6 @@ impl Registry {
                     if let Some(ws) = &selection.workspace_pin {
                         pin::pin_schema(&mut def, ws);
                     }
-                    def.schema.compact();
                     tools.push(Arc::new(def));
                 }
             }
@@ -481,8 +492,16 @@ impl Registry {
         self.pin.as_ref()
     }
 
-    /// The decorated tool list, built for each `tools/list` from the compact schemas and
-    /// dropped once it is sent: an idle server does not hold the list.
+    /// Keeps every tool's schema as compact text from now on (see `SchemaSlot`); the server
+    /// does it once it has gone quiet after start-up.
+    pub fn compact(&self) {
+        for t in &self.tools {
+            t.schema.compact();
+        }
+    }
+
+    /// The decorated tool list, built for each `tools/list` (from the compact schemas once
+    /// compacted) and dropped once it is sent: an idle server does not hold the list.
     pub fn listed(&self) -> Vec<rmcp::model::Tool> {
         self.tools
             .iter()

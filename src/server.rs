@@ -106,6 +106,13 @@ Enterprise-gated tools answer 403 on other plans. Read the resource portkey-admi
         self.pipeline.registry()
     }
 
+    /// Once the server has gone quiet (after start-up, after a tools/list): the tool table is
+    /// compacted and freed memory is given back (see `memory`).
+    pub fn settle(&self) {
+        let pipeline = self.pipeline.clone();
+        crate::memory::release_soon(Some(Box::new(move || pipeline.registry().compact())));
+    }
+
     /// The same server for callers who send their own Portkey key with each request (HTTP with
     /// no PORTKEY_API_KEY): the instructions say so instead of warning that no key is set.
     pub fn expecting_caller_keys(mut self) -> Self {
@@ -250,7 +257,7 @@ impl ServerHandler for PortkeyServer {
             Some(d) => (**d).clone(),
             None => self.registry().listed(),
         };
-        crate::memory::release_soon();
+        self.settle();
         Ok(ListToolsResult::with_all_items(tools))
     }
 

@@ -1,6 +1,6 @@
-//! The registry keeps each tool's schema as compact text once it is built, and parses it again
-//! for `tools/list` and for a tool's first call. What a client sees and what the server checks
-//! must be exactly what the domains declared.
+//! The registry keeps each tool's schema as compact text once the server has gone quiet after
+//! start-up, and parses it again for `tools/list` and for a tool's first call. What a client sees
+//! and what the server checks must be exactly what the domains declared.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -50,9 +50,11 @@ async fn tools_list_shows_the_declared_schemas_every_time() {
         );
         assert_eq!(t["outputSchema"], json!({"type": "object"}), "{name}");
     }
-    // A call in between parses and keeps one tool's schema; the next list is the same.
+    // A call in between keeps one tool's schema; once the server has been quiet for a moment it
+    // keeps the others as text, and the next list, parsed from it, is the same.
     let env = mcp.call("get_config", json!({"slug": "c1"})).await;
     assert_eq!(env["ok"], true, "{env}");
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
     let second = mcp.list_tools().await;
     assert_eq!(
         serde_json::to_string(&first).unwrap(),
@@ -85,4 +87,35 @@ async fn arguments_are_checked_against_the_schema_on_a_tools_first_call() {
     let env = mcp.call("get_config", json!({"slug": []})).await;
     assert_eq!(env["ok"], false, "{env}");
     assert_eq!(api.requests().len(), 1);
+}
+
+#[test]
+fn a_compacted_table_lists_and_checks_what_was_declared() {
+    use portkey_admin_mcp::config::{Config, Opts};
+    let cfg = Config::from_opts(&Opts::default(), &portkey_admin_mcp::domain_names()).unwrap();
+    let registry = portkey_admin_mcp::build_registry(&cfg).unwrap();
+    let before = serde_json::to_string(&registry.listed()).unwrap();
+    // A tool looked at before compaction keeps its map; the others become text.
+    let kept = registry.get("get_config").unwrap().input_schema();
+    registry.compact();
+    registry.compact();
+    let after = serde_json::to_string(&registry.listed()).unwrap();
+    assert_eq!(before, after);
+    let declared = declared();
+    for t in registry.tools() {
+        assert_eq!(
+            Value::Object((*t.input_schema()).clone()).to_string(),
+            declared[t.name],
+            "{}",
+            t.name
+        );
+    }
+    assert!(std::sync::Arc::ptr_eq(
+        &kept,
+        &registry.get("get_config").unwrap().input_schema()
+    ));
+    // A compacted tool's schema is parsed once and then kept.
+    let a = registry.get("list_configs").unwrap().input_schema();
+    let b = registry.get("list_configs").unwrap().input_schema();
+    assert!(std::sync::Arc::ptr_eq(&a, &b));
 }

@@ -195,7 +195,8 @@ pub async fn serve(config: Config, settings: HttpSettings) -> Result<(), String>
     let read_only_callers =
         !settings.read_only_tokens.is_empty() || settings.auth == AuthMode::Oidc;
     let (full, read_only, client) = build_servers(&config, read_only_callers).await?;
-    crate::memory::release_free_memory();
+    full.settle();
+    read_only.settle();
     let byok = !client.has_key();
     let tools = (
         full.registry().tools().len(),
