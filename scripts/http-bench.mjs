@@ -1,7 +1,9 @@
 // Side-by-side figures for the Streamable HTTP servers: this project's binary and the reference's
 // `node build/server.js` (npm portkey-admin-mcp), both with MCP_AUTH_MODE=bearer, pointed at the same
 // loopback Portkey stand-in. Measures resident memory idle and with 40 open sessions (each has
-// listed the tools), and tools/call throughput with 16 concurrent clients, each on its own session.
+// listed the tools), and tools/call throughput with 16 concurrent clients, each on its own session,
+// with the server's own CPU time per call (user + system, from /proc). The load generator and the
+// Portkey stand-in share this one Node process and the machine's cores with the server measured.
 //   node scripts/http-bench.mjs <our-binary> [<reference server.js>] [seconds]
 // Bounded: every loop stops after the given seconds; everything is on 127.0.0.1.
 import { spawn } from "node:child_process";
