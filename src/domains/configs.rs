@@ -4,21 +4,11 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Number, Value, json};
 
+use super::common::Paging;
 use crate::client::{Api, Req, enc};
 use crate::error::ApiError;
 use crate::registry::{ToolDef, bad, tool};
 use crate::shape;
-
-/// Page through results.
-#[derive(Debug, Deserialize, Serialize, JsonSchema)]
-pub struct ListConfigs {
-    /// Page index, from 0
-    #[schemars(range(min = 0))]
-    pub current_page: Option<u64>,
-    /// Items per page
-    #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
-    pub page_size: Option<u64>,
-}
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct Slug {
@@ -206,7 +196,7 @@ fn shape_versions(v: &Value) -> Value {
     json!({"total": shape::total(v), "versions": rows})
 }
 
-async fn list_configs(api: Api, a: ListConfigs) -> Result<Value, ApiError> {
+async fn list_configs(api: Api, a: Paging) -> Result<Value, ApiError> {
     let v = api.send(Req::get("/configs").query_from(&a)).await?;
     Ok(shape::list(&v, "configurations", CONFIG_FIELDS))
 }

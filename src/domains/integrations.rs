@@ -7,6 +7,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use super::common::{Paging, SecretMapping, check_mappings};
 use crate::client::{Api, Req, enc};
 use crate::error::ApiError;
 use crate::pin::{Rule, Widens};
@@ -36,12 +37,8 @@ pub enum Scope {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListIntegrations {
-    /// Page index, from 0
-    #[schemars(range(min = 0))]
-    pub current_page: Option<u64>,
-    /// Items per page
-    #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
-    pub page_size: Option<u64>,
+    #[serde(flatten)]
+    pub page: Paging,
     /// Workspace id from list_workspaces
     pub workspace_id: Option<String>,
     /// workspace (one workspace), organisation (org-wide) or all (default)
@@ -60,12 +57,8 @@ pub struct Page {
     /// Slug from list_integrations
     #[serde(skip_serializing)]
     pub slug: String,
-    /// Page index, from 0
-    #[schemars(range(min = 0))]
-    pub current_page: Option<u64>,
-    /// Items per page
-    #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
-    pub page_size: Option<u64>,
+    #[serde(flatten)]
+    pub page: Paging,
 }
 
 /// Provider-specific settings, sent nested under `configurations`.
@@ -98,36 +91,6 @@ pub struct ProviderFields {
     /// Custom provider base URL
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_host: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum ValueFormat {
-    String,
-    Json,
-}
-
-/// One field filled at runtime from a Secret Reference.
-#[derive(Debug, Deserialize, Serialize, JsonSchema)]
-pub struct SecretMapping {
-    /// key, or configurations.<field>
-    pub target_field: String,
-    /// Id/slug from list_secret_references
-    pub secret_reference_id: String,
-    /// Key inside a multi-value secret
-    #[serde(
-        default,
-        deserialize_with = "crate::shape::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub secret_key: Option<Option<String>>,
-    /// Read the value as string or json
-    #[serde(
-        default,
-        deserialize_with = "crate::shape::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub value_format: Option<Option<ValueFormat>>,
 }
 
 /// Negotiated price multipliers.
@@ -383,20 +346,11 @@ fn check_multiplier(m: &Map<String, Value>) -> Result<(), ApiError> {
 }
 
 fn check_common(c: &Common) -> Result<(), ApiError> {
-    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
-    for (i, m) in c.secret_mappings.iter().flatten().enumerate() {
-        let t = m.target_field.as_str();
-        if t != "key" && !t.starts_with("configurations.") {
-            return Err(bad(format!(
-                "`secret_mappings[{i}].target_field` must be \"key\" or start with \"configurations.\" (e.g. configurations.aws_secret_access_key), got \"{t}\""
-            )));
-        }
-        if let Some(first) = seen.insert(t, i) {
-            return Err(bad(format!(
-                "`secret_mappings[{i}].target_field` \"{t}\" repeats entry {first}; map each field once"
-            )));
-        }
-    }
+    check_mappings(
+        c.secret_mappings.as_ref(),
+        |t| t == "key" || t.starts_with("configurations."),
+        "be \"key\" or start with \"configurations.\" (e.g. configurations.aws_secret_access_key)",
+    )?;
     if let Some(Some(PricingAdjustments {
         multiplier: Some(m),
     })) = &c.pricing_adjustments

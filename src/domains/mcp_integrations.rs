@@ -10,6 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use super::common::{Capability, SecretMapping, check_mappings, done};
 use crate::client::{Api, Req, enc};
 use crate::error::ApiError;
 use crate::pin::Rule;
@@ -29,6 +30,7 @@ pub enum Ownership {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListMcpIntegrations {
+    // Paged like the rest, with a larger page than common::Paging allows.
     /// Page index, from 0
     #[schemars(range(min = 0))]
     pub current_page: Option<u64>,
@@ -68,38 +70,6 @@ pub enum AuthType {
 pub enum Transport {
     Http,
     Sse,
-}
-
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum ValueFormat {
-    String,
-    Json,
-}
-
-/// One runtime Secret Reference mapping.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-pub struct SecretMapping {
-    /// `configurations.<field>` to fill
-    pub target_field: String,
-    /// Id/slug from list_secret_references
-    pub secret_reference_id: String,
-    /// Key inside a multi-value secret
-    #[serde(
-        default,
-        deserialize_with = "crate::shape::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
-    #[schemars(with = "Option<String>")]
-    pub secret_key: Option<Option<String>>,
-    /// string as is, or json parsed
-    #[serde(
-        default,
-        deserialize_with = "crate::shape::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
-    #[schemars(with = "Option<ValueFormat>")]
-    pub value_format: Option<Option<ValueFormat>>,
 }
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
@@ -160,26 +130,6 @@ pub struct UpdateMcpIntegration {
     pub secret_mappings: Option<Vec<SecretMapping>>,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum CapabilityType {
-    Tool,
-    Prompt,
-    Resource,
-}
-
-/// One capability to switch on or off.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-pub struct Capability {
-    /// Name from list_mcp_integration_capabilities
-    pub name: String,
-    /// tool, prompt or resource
-    #[serde(rename = "type")]
-    pub kind: CapabilityType,
-    /// true enables, false disables
-    pub enabled: bool,
-}
-
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct UpdateCapabilities {
     /// Id/slug from list_mcp_integrations
@@ -224,26 +174,6 @@ fn header_map<'a>(
         }
     }
     Ok(maps)
-}
-
-/// Target fields must name a configuration field, once each.
-fn check_mappings(mappings: Option<&Vec<SecretMapping>>) -> Result<(), ApiError> {
-    let mut seen: Vec<&str> = Vec::new();
-    for (i, m) in mappings.into_iter().flatten().enumerate() {
-        let t = m.target_field.as_str();
-        if !t.starts_with("configurations.") {
-            return Err(bad(format!(
-                "secret_mappings[{i}].target_field must start with \"configurations.\" (e.g. \"{HEADERS_TARGET}\"), got \"{t}\""
-            )));
-        }
-        if let Some(first) = seen.iter().position(|s| *s == t) {
-            return Err(bad(format!(
-                "secret_mappings[{i}].target_field \"{t}\" repeats secret_mappings[{first}]; each target may be mapped once"
-            )));
-        }
-        seen.push(t);
-    }
-    Ok(())
 }
 
 /// `configurations` as sent: the given fields with `custom_headers` (when given) on top.
@@ -393,10 +323,6 @@ fn shape_capabilities(v: &Value) -> Value {
     ])
 }
 
-fn done(message: String) -> Value {
-    json!({"message": message, "success": true})
-}
-
 async fn list_mcp_integrations(api: Api, a: ListMcpIntegrations) -> Result<Value, ApiError> {
     let v = api
         .send(Req::get("/mcp-integrations").query_from(&a))
@@ -415,7 +341,11 @@ async fn list_mcp_integrations(api: Api, a: ListMcpIntegrations) -> Result<Value
 
 async fn create_mcp_integration(api: Api, a: CreateMcpIntegration) -> Result<Value, ApiError> {
     let maps = header_map(a.custom_headers.as_ref(), a.configurations.as_ref())?;
-    check_mappings(a.secret_mappings.as_ref())?;
+    check_mappings(
+        a.secret_mappings.as_ref(),
+        |t| t.starts_with("configurations."),
+        &format!("start with \"configurations.\" (e.g. \"{HEADERS_TARGET}\")"),
+    )?;
     let mapped = a
         .secret_mappings
         .iter()
@@ -445,7 +375,11 @@ async fn get_mcp_integration(api: Api, a: Id) -> Result<Value, ApiError> {
 
 async fn update_mcp_integration(api: Api, a: UpdateMcpIntegration) -> Result<Value, ApiError> {
     header_map(a.custom_headers.as_ref(), a.configurations.as_ref())?;
-    check_mappings(a.secret_mappings.as_ref())?;
+    check_mappings(
+        a.secret_mappings.as_ref(),
+        |t| t.starts_with("configurations."),
+        &format!("start with \"configurations.\" (e.g. \"{HEADERS_TARGET}\")"),
+    )?;
     let body = body_with_configurations(&a, configurations(&a.custom_headers, &a.configurations))?;
     if body.as_object().is_none_or(Map::is_empty) {
         return Err(bad(

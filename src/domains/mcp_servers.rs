@@ -6,8 +6,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use super::common::{Capability, Paging, done};
 use crate::client::{Api, Req, enc, query_of};
-use crate::domains::mcp_integrations::Capability;
 use crate::error::ApiError;
 use crate::registry::{ToolDef, bad, tool};
 use crate::shape;
@@ -21,6 +21,7 @@ pub struct ListConnections {
     pub user_id: Option<String>,
     /// Id from list_workspaces (org admin keys)
     pub workspace_id: Option<String>,
+    // Paged like the rest, with a larger page than common::Paging allows.
     /// Page index, from 0
     #[schemars(range(min = 0))]
     pub current_page: Option<u64>,
@@ -42,12 +43,8 @@ pub struct Disconnect {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListMcpServers {
-    /// Page index, from 0
-    #[schemars(range(min = 0))]
-    pub current_page: Option<u64>,
-    /// Items per page
-    #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
-    pub page_size: Option<u64>,
+    #[serde(flatten)]
+    pub page: Paging,
     /// Id from list_workspaces
     pub workspace_id: Option<String>,
 }
@@ -88,12 +85,8 @@ pub struct UpdateMcpServer {
 pub struct Paged {
     /// Id/slug from list_mcp_servers
     pub id: String,
-    /// Page index, from 0
-    #[schemars(range(min = 0))]
-    pub current_page: Option<u64>,
-    /// Items per page
-    #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
-    pub page_size: Option<u64>,
+    #[serde(flatten)]
+    pub page: Paging,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -178,10 +171,6 @@ fn shape_user_access(v: &Value) -> Value {
     let users: Vec<Value> = shape::items(v).iter().map(shape_user).collect();
     out.insert("users".into(), Value::Array(users));
     Value::Object(out)
-}
-
-fn done(message: String) -> Value {
-    json!({"message": message, "success": true})
 }
 
 /// The fields of `a` but `id` (which goes in the path) as query pairs.

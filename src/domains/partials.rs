@@ -4,6 +4,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use super::common::field;
 use crate::client::{Api, Req, enc};
 use crate::error::ApiError;
 use crate::registry::{ToolDef, tool};
@@ -109,11 +110,6 @@ const PARTIAL_DETAIL: &[&str] = &[
 /// Longest version text shown in a version list before it is cut.
 const PREVIEW_CHARS: usize = 200;
 
-/// A member of Portkey's answer, or null (left out by `shape::obj`).
-fn member(v: &Value, key: &str) -> Value {
-    v.get(key).cloned().unwrap_or(Value::Null)
-}
-
 /// The rows of a list answer: a bare array or `data`; anything else is an unexpected shape.
 fn rows(v: &Value) -> Result<&Vec<Value>, ApiError> {
     match v {
@@ -158,8 +154,8 @@ fn shape_versions(id: &str, v: &Value) -> Result<Value, ApiError> {
             ],
         );
         if let Value::Object(m) = &mut row {
-            shape::put(m, "status", member(ver, "prompt_version_status"));
-            shape::put(m, "created_at", member(ver, "created_at"));
+            shape::put(m, "status", field(ver, "prompt_version_status"));
+            shape::put(m, "created_at", field(ver, "created_at"));
             m.insert("content_preview".into(), preview(text));
         }
         out.push(row);
@@ -171,9 +167,9 @@ async fn create_prompt_partial(api: Api, a: CreatePartial) -> Result<Value, ApiE
     let v = api.post("/prompts/partials", shape::to_json(&a)?).await?;
     Ok(shape::obj(vec![
         ("message", json!(format!("Partial \"{}\" created.", a.name))),
-        ("id", member(&v, "id")),
-        ("slug", member(&v, "slug")),
-        ("version_id", member(&v, "version_id")),
+        ("id", field(&v, "id")),
+        ("slug", field(&v, "slug")),
+        ("version_id", field(&v, "version_id")),
     ]))
 }
 
@@ -212,7 +208,7 @@ async fn update_prompt_partial(api: Api, a: UpdatePartial) -> Result<Value, ApiE
         ),
         (
             "prompt_partial_version_id",
-            member(&v, "prompt_partial_version_id"),
+            field(&v, "prompt_partial_version_id"),
         ),
     ]))
 }

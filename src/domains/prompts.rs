@@ -5,6 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Number, Value, json};
 
+use super::common::{Paging, field};
 use crate::client::{Api, Req, enc, js_number};
 use crate::error::ApiError;
 use crate::registry::{ToolDef, bad, tool};
@@ -219,12 +220,8 @@ pub struct ListPrompts {
     /// Name search text
     #[serde(skip_serializing_if = "Option::is_none")]
     pub search: Option<String>,
-    /// Page index, from 0
-    #[schemars(range(min = 0))]
-    pub current_page: Option<u64>,
-    /// Items per page
-    #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
-    pub page_size: Option<u64>,
+    #[serde(flatten)]
+    pub page: Paging,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -509,10 +506,6 @@ fn truthy(v: &Value) -> bool {
     }
 }
 
-fn get(v: &Value, key: &str) -> Value {
-    v.get(key).cloned().unwrap_or(Value::Null)
-}
-
 /// A stored template as text: a string as is, `{string: ..}` unwrapped, anything else as JSON.
 fn template_of(t: Option<&Value>) -> String {
     let inner = match t {
@@ -589,10 +582,10 @@ const PROMPT_ROW: &[&str] = &[
 
 fn shape_list(v: &Value, a: &ListPrompts) -> Value {
     let rows = shape::items(v);
-    let paginated = a.current_page.is_some();
-    let page = a.current_page.unwrap_or(0);
+    let paginated = a.page.current_page.is_some();
+    let page = a.page.current_page.unwrap_or(0);
     let returned = rows.len() as u64;
-    let size = a.page_size.unwrap_or(returned);
+    let size = a.page.page_size.unwrap_or(returned);
     let next = (page + 1) * size;
     let total = v.get("total").and_then(Value::as_f64);
     let has_more = paginated && returned > 0 && total.is_some_and(|t| (next as f64) < t);
@@ -622,13 +615,13 @@ fn shape_prompt(p: &Value, versions: &Value) -> Value {
                 .is_some_and(|a| !a.is_empty())
         };
         let mut c = shape::obj(vec![
-            ("id", get(p, "prompt_version_id")),
+            ("id", field(p, "prompt_version_id")),
             (
                 "version_number",
                 p.get("prompt_version").cloned().unwrap_or(json!(0)),
             ),
-            ("description", get(p, "prompt_version_description")),
-            ("model", get(p, "model")),
+            ("description", field(p, "prompt_version_description")),
+            ("model", field(p, "model")),
             (
                 "template_format",
                 json!(if chat {
@@ -675,10 +668,10 @@ fn shape_prompt(p: &Value, versions: &Value) -> Value {
 
 fn version_row(v: &Value) -> Value {
     let mut row = shape::obj(vec![
-        ("id", get(v, "id")),
-        ("version_number", get(v, "prompt_version")),
-        ("description", get(v, "prompt_description")),
-        ("created_at", get(v, "created_at")),
+        ("id", field(v, "id")),
+        ("version_number", field(v, "prompt_version")),
+        ("description", field(v, "prompt_description")),
+        ("created_at", field(v, "created_at")),
     ]);
     if let (Value::Object(m), Some(raw)) = (&mut row, v.get("is_raw_template")) {
         m.insert("is_raw_template".into(), json!(truthy(raw)));
@@ -703,12 +696,12 @@ fn shape_versions(prompt_id: &str, v: &Value) -> Result<Value, ApiError> {
             preview.push_str("...");
         }
         rows.push(shape::obj(vec![
-            ("id", get(&ver, "id")),
-            ("version_number", get(&ver, "prompt_version")),
-            ("description", get(&ver, "prompt_description")),
-            ("status", get(&ver, "status")),
-            ("label_id", get(&ver, "label_id")),
-            ("created_at", get(&ver, "created_at")),
+            ("id", field(&ver, "id")),
+            ("version_number", field(&ver, "prompt_version")),
+            ("description", field(&ver, "prompt_description")),
+            ("status", field(&ver, "status")),
+            ("label_id", field(&ver, "label_id")),
+            ("created_at", field(&ver, "created_at")),
             ("template_preview", json!(preview)),
         ]));
     }
@@ -726,7 +719,7 @@ fn shape_version(v: &Value) -> Value {
             list.iter()
                 .map(|x| {
                     let holder = inner.and_then(|i| x.get(i)).unwrap_or(x);
-                    get(holder, "name")
+                    field(holder, "name")
                 })
                 .collect(),
         )
@@ -734,21 +727,21 @@ fn shape_version(v: &Value) -> Value {
     json!({
         "prompt": shape::pick(v, &["id", "name", "slug", "collection_id", "workspace_id"]),
         "version": shape::obj(vec![
-            ("id", get(v, "prompt_version_id")),
-            ("number", get(v, "prompt_version")),
-            ("description", get(v, "prompt_version_description")),
-            ("status", get(v, "prompt_version_status")),
-            ("label_id", get(v, "prompt_version_label_id")),
-            ("model", get(v, "model")),
-            ("virtual_key", get(v, "virtual_key")),
+            ("id", field(v, "prompt_version_id")),
+            ("number", field(v, "prompt_version")),
+            ("description", field(v, "prompt_version_description")),
+            ("status", field(v, "prompt_version_status")),
+            ("label_id", field(v, "prompt_version_label_id")),
+            ("model", field(v, "model")),
+            ("virtual_key", field(v, "virtual_key")),
             ("template", json!(template_of(v.get("string")))),
-            ("parameters", get(v, "parameters")),
+            ("parameters", field(v, "parameters")),
             ("metadata", shape::json_field(v.get("template_metadata"))),
             ("function_names", names("functions", None)),
             ("tool_names", names("tools", Some("function"))),
-            ("tool_choice", get(v, "tool_choice")),
-            ("created_at", get(v, "created_at")),
-            ("last_updated_at", get(v, "last_updated_at")),
+            ("tool_choice", field(v, "tool_choice")),
+            ("created_at", field(v, "created_at")),
+            ("last_updated_at", field(v, "last_updated_at")),
         ]),
     })
 }
@@ -778,14 +771,14 @@ fn shape_render(v: &Value) -> Result<Value, ApiError> {
         })
         .unwrap_or_default();
     Ok(shape::obj(vec![
-        ("success", get(v, "success")),
-        ("rendered_messages", get(d, "messages")),
-        ("rendered_prompt", get(d, "prompt")),
-        ("model", get(d, "model")),
-        ("tools", get(d, "tools")),
-        ("tool_choice", get(d, "tool_choice")),
-        ("functions", get(d, "functions")),
-        ("function_call", get(d, "function_call")),
+        ("success", field(v, "success")),
+        ("rendered_messages", field(d, "messages")),
+        ("rendered_prompt", field(d, "prompt")),
+        ("model", field(d, "model")),
+        ("tools", field(d, "tools")),
+        ("tool_choice", field(d, "tool_choice")),
+        ("functions", field(d, "functions")),
+        ("function_call", field(d, "function_call")),
         ("hyperparameters", Value::Object(hyper)),
     ]))
 }
@@ -807,8 +800,8 @@ fn shape_completion(v: &Value) -> Value {
     let choice = c.get("choices").and_then(|x| x.get(0));
     let message = choice.and_then(|x| x.get("message"));
     let response = match (message, choice) {
-        (Some(m), _) => get(m, "content"),
-        (None, Some(ch)) => get(ch, "text"),
+        (Some(m), _) => field(m, "content"),
+        (None, Some(ch)) => field(ch, "text"),
         (None, None) => Value::Null,
     };
     let usage = match c.get("usage") {
@@ -830,12 +823,12 @@ fn shape_completion(v: &Value) -> Value {
         m.insert(
             "finish_reason".into(),
             choice
-                .map(|x| get(x, "finish_reason"))
+                .map(|x| field(x, "finish_reason"))
                 .unwrap_or(Value::Null),
         );
         if let Some(msg) = message {
             for k in ["tool_calls", "function_call"] {
-                shape::put(m, k, get(msg, k));
+                shape::put(m, k, field(msg, k));
             }
         }
         m.insert("usage".into(), usage);
@@ -903,15 +896,15 @@ async fn create_prompt(api: Api, a: CreatePrompt) -> Result<Value, ApiError> {
     let v = api.post("/prompts", Value::Object(body)).await?;
     Ok(shape::obj(vec![
         ("message", json!(format!("Prompt \"{}\" created.", a.name))),
-        ("id", get(&v, "id")),
-        ("slug", get(&v, "slug")),
-        ("version_id", get(&v, "version_id")),
+        ("id", field(&v, "id")),
+        ("slug", field(&v, "slug")),
+        ("version_id", field(&v, "version_id")),
     ]))
 }
 
 async fn list_prompts(api: Api, mut a: ListPrompts) -> Result<Value, ApiError> {
-    if a.page_size.is_some() && a.current_page.is_none() {
-        a.current_page = Some(0);
+    if a.page.page_size.is_some() && a.page.current_page.is_none() {
+        a.page.current_page = Some(0);
     }
     let v = api.send(Req::get("/prompts").query_from(&a)).await?;
     Ok(shape_list(&v, &a))
@@ -950,9 +943,9 @@ async fn update_prompt(api: Api, a: UpdatePrompt) -> Result<Value, ApiError> {
             "message",
             json!("Prompt updated; publish_prompt makes a new version live."),
         ),
-        ("id", get(&v, "id")),
-        ("slug", get(&v, "slug")),
-        ("new_version_id", get(&v, "prompt_version_id")),
+        ("id", field(&v, "id")),
+        ("slug", field(&v, "slug")),
+        ("new_version_id", field(&v, "prompt_version_id")),
     ]))
 }
 
@@ -1051,7 +1044,7 @@ async fn migrate_prompt(api: Api, a: MigratePrompt) -> Result<Value, ApiError> {
                 )));
             }
             let cur_meta = shape::json_field(cur.get("template_metadata"));
-            let differs = |key: &str, want: &Value| !same(&get(&cur, key), want);
+            let differs = |key: &str, want: &Value| !same(&field(&cur, key), want);
             let changed = !same(
                 cur.get("string")
                     .filter(|s| !s.is_null())
@@ -1080,14 +1073,14 @@ async fn migrate_prompt(api: Api, a: MigratePrompt) -> Result<Value, ApiError> {
                         .map(truthy)
                         != Some(r)
                 })
-                || meta.iter().any(|(k, v)| !same(&get(&cur_meta, k), v));
+                || meta.iter().any(|(k, v)| !same(&field(&cur_meta, k), v));
             if !changed {
                 return Ok(json!({
                     "action": "unchanged",
                     "dry_run": dry,
                     "message": format!("Prompt \"{}\" is already up to date; nothing sent.", a.name),
                     "prompt_id": id,
-                    "slug": get(row, "slug"),
+                    "slug": field(row, "slug"),
                 }));
             }
             (Some(format!("/prompts/{}", enc(&id))), "updated")
@@ -1148,14 +1141,14 @@ async fn migrate_prompt(api: Api, a: MigratePrompt) -> Result<Value, ApiError> {
                 "prompt_id",
                 existing
                     .as_ref()
-                    .map(|r| get(r, "id"))
+                    .map(|r| field(r, "id"))
                     .unwrap_or(Value::Null),
             ),
             (
                 "slug",
                 existing
                     .as_ref()
-                    .map(|r| get(r, "slug"))
+                    .map(|r| field(r, "slug"))
                     .unwrap_or(Value::Null),
             ),
             ("body", Value::Object(body)),
@@ -1177,9 +1170,9 @@ async fn migrate_prompt(api: Api, a: MigratePrompt) -> Result<Value, ApiError> {
         ("action", json!(action)),
         ("dry_run", json!(false)),
         ("message", json!(message)),
-        ("prompt_id", get(&v, "id")),
-        ("slug", get(&v, "slug")),
-        ("version_id", get(&v, version_key)),
+        ("prompt_id", field(&v, "id")),
+        ("slug", field(&v, "slug")),
+        ("version_id", field(&v, version_key)),
     ]))
 }
 
@@ -1215,7 +1208,7 @@ async fn promote_prompt(api: Api, a: PromotePrompt) -> Result<Value, ApiError> {
     meta.insert("promoted_at".into(), json!(shape::now_iso()));
     let virtual_key = match a.virtual_key.as_deref() {
         Some(k) if !k.is_empty() => json!(k),
-        _ => get(&src, "virtual_key"),
+        _ => field(&src, "virtual_key"),
     };
 
     let existing = find_by_name(&api, &target_name, &a.target_collection_id).await?;
@@ -1246,7 +1239,7 @@ async fn promote_prompt(api: Api, a: PromotePrompt) -> Result<Value, ApiError> {
     );
     shape::put(&mut body, "virtual_key", virtual_key);
     for k in ["model", "functions", "tools", "tool_choice"] {
-        shape::put(&mut body, k, get(&src, k));
+        shape::put(&mut body, k, field(&src, k));
     }
     if let Some(r) = src.get("is_raw_template") {
         body.insert("is_raw_template".into(), json!(u8::from(truthy(r))));
@@ -1281,11 +1274,11 @@ async fn promote_prompt(api: Api, a: PromotePrompt) -> Result<Value, ApiError> {
         "message": format!("Prompt promoted to {} as \"{target_name}\" ({action}).", a.target_env),
         "source": shape::obj(vec![
             ("prompt_id", json!(a.source_prompt_id)),
-            ("version_id", get(&src, "prompt_version_id")),
+            ("version_id", field(&src, "prompt_version_id")),
         ]),
         "target": shape::obj(vec![
-            ("prompt_id", get(&v, "id")),
-            ("version_id", get(&v, version_key)),
+            ("prompt_id", field(&v, "id")),
+            ("version_id", field(&v, version_key)),
             ("action", json!(action)),
         ]),
         "promoted_at": shape::now_iso(),

@@ -6,6 +6,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Number, Value, json};
 
+use super::common::{Paging, full_name};
 use crate::client::{Api, Req, enc};
 use crate::error::ApiError;
 use crate::registry::{ToolDef, bad, tool};
@@ -151,7 +152,7 @@ pub struct ListMappings {
     pub page: Option<u64>,
     /// Items per page
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
-    pub page_size: Option<i64>,
+    pub page_size: Option<u64>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -183,17 +184,13 @@ pub struct ListGroups {
     pub page: Option<u64>,
     /// Items per page
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
-    pub page_size: Option<i64>,
+    pub page_size: Option<u64>,
 }
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListWorkspaces {
-    /// Items per page
-    #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
-    pub page_size: Option<i64>,
-    /// Page index, from 0
-    #[schemars(range(min = 0))]
-    pub current_page: Option<u64>,
+    #[serde(flatten)]
+    pub page: Paging,
     /// Name contains (case-sensitive)
     pub name: Option<String>,
     /// Exact name match
@@ -267,12 +264,8 @@ pub struct ListMembers {
     /// Id from list_workspaces
     #[serde(skip_serializing)]
     pub workspace_id: String,
-    /// Page index, from 0
-    #[schemars(range(min = 0))]
-    pub current_page: Option<u64>,
-    /// Items per page
-    #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
-    pub page_size: Option<i64>,
+    #[serde(flatten)]
+    pub page: Paging,
     /// Role filter: admin, manager or member
     pub role: Option<MemberRole>,
     /// Filter by email
@@ -346,16 +339,6 @@ fn shape_mappings(v: &Value) -> Value {
 fn shape_groups(v: &Value) -> Value {
     let rows = rows_of(v, &["groups", "data", "Resources"]);
     list_of(v, "groups", rows, &["total", "total_count", "totalResults"])
-}
-
-fn full_name(v: &Value) -> Option<String> {
-    let parts: Vec<&str> = ["first_name", "last_name"]
-        .iter()
-        .filter_map(|k| v.get(*k).and_then(Value::as_str))
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect();
-    (!parts.is_empty()).then(|| parts.join(" "))
 }
 
 fn shape_member(v: &Value) -> Value {
