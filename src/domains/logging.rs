@@ -10,6 +10,7 @@ use serde_json::{Map, Value, json};
 
 use crate::client::{Api, Req, enc};
 use crate::error::ApiError;
+use crate::js;
 use crate::pin::Rule;
 use crate::registry::{ToolDef, bad, tool};
 use crate::shape;
@@ -174,14 +175,6 @@ pub struct UpdateLogExport {
     pub requested_fields: Option<Vec<Field>>,
 }
 
-/// A number as JavaScript writes it in JSON: whole values without a fraction.
-fn num(x: Option<f64>) -> Value {
-    match x {
-        Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => json!(f as i64),
-        other => json!(other),
-    }
-}
-
 async fn get_log(api: Api, a: GetLog) -> Result<Value, ApiError> {
     match &a.q.created_at {
         Some(t) if !shape::is_datetime(t) => {
@@ -227,10 +220,10 @@ fn insert_body(a: InsertLog) -> Value {
             ("body", json!(a.request_body)),
         ]),
         "response": shape::obj(vec![
-            ("status", num(Some(a.response_status))),
+            ("status", js::whole_value(Some(a.response_status))),
             ("headers", json!(a.response_headers)),
             ("body", json!(a.response_body)),
-            ("response_time", num(a.response_time)),
+            ("response_time", js::whole_value(a.response_time)),
             ("streamingMode", json!(a.streaming_mode)),
         ]),
         "metadata": metadata,
@@ -262,22 +255,22 @@ struct ExportFilters<'a> {
     time_of_generation_max: &'a str,
     #[serde(
         skip_serializing_if = "Option::is_none",
-        serialize_with = "shape::whole_opt"
+        serialize_with = "crate::js::whole_opt"
     )]
     cost_min: Option<f64>,
     #[serde(
         skip_serializing_if = "Option::is_none",
-        serialize_with = "shape::whole_opt"
+        serialize_with = "crate::js::whole_opt"
     )]
     cost_max: Option<f64>,
     #[serde(
         skip_serializing_if = "Option::is_none",
-        serialize_with = "shape::whole_opt"
+        serialize_with = "crate::js::whole_opt"
     )]
     total_units_min: Option<f64>,
     #[serde(
         skip_serializing_if = "Option::is_none",
-        serialize_with = "shape::whole_opt"
+        serialize_with = "crate::js::whole_opt"
     )]
     total_units_max: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]

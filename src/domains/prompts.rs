@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Number, Value, json};
 
 use super::common::{Paging, field};
-use crate::client::{Api, Req, enc, js_number};
+use crate::client::{Api, Req, enc};
 use crate::error::ApiError;
+use crate::js;
 use crate::registry::{ToolDef, bad, tool};
 use crate::shape;
 
@@ -386,7 +387,7 @@ fn template_text(t: &Template, required: bool) -> Result<Option<String>, ApiErro
             "give the template as `string` or as `messages`, not both",
         )),
         (Some(s), None) => Ok(Some(s.clone())),
-        (None, Some(m)) => Ok(Some(js_json(&shape::to_json(m)?))),
+        (None, Some(m)) => Ok(Some(js::stringify(&shape::to_json(m)?))),
         (None, None) if required => Err(bad(
             "a template is required: give `string` (text) or `messages` (chat blocks)",
         )),
@@ -432,80 +433,6 @@ fn version_body(
     Ok(())
 }
 
-/// JSON text as JavaScript's `JSON.stringify` writes it (integral numbers without `.0`).
-fn js_json(v: &Value) -> String {
-    let mut out = String::new();
-    write_js(v, &mut out);
-    out
-}
-
-fn write_js(v: &Value, out: &mut String) {
-    match v {
-        Value::Number(n) => out.push_str(&js_num_text(n)),
-        Value::Array(a) => {
-            out.push('[');
-            for (i, x) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_js(x, out);
-            }
-            out.push(']');
-        }
-        Value::Object(m) => {
-            out.push('{');
-            for (i, (k, x)) in m.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::String(k.clone()).to_string());
-                out.push(':');
-                write_js(x, out);
-            }
-            out.push('}');
-        }
-        other => out.push_str(&other.to_string()),
-    }
-}
-
-fn js_num_text(n: &Number) -> String {
-    match n.as_f64() {
-        Some(f) if n.is_f64() && f != 0.0 && (f.abs() >= 1e21 || f.abs() < 1e-6) => {
-            let s = format!("{f:e}");
-            match s.split_once('e') {
-                Some((m, e)) if !e.starts_with('-') => format!("{m}e+{e}"),
-                _ => s,
-            }
-        }
-        _ => js_number(n),
-    }
-}
-
-/// Deep equality with numbers compared by value (`1` equals `1.0`), like Node's isDeepStrictEqual on JSON.
-fn same(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(p, q))
-        }
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, p)| y.get(k).is_some_and(|q| same(p, q)))
-        }
-        _ => a == b,
-    }
-}
-
-/// JavaScript truthiness of a JSON value.
-fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        Value::String(s) => !s.is_empty(),
-        _ => true,
-    }
-}
-
 /// A stored template as text: a string as is, `{string: ..}` unwrapped, anything else as JSON.
 fn template_of(t: Option<&Value>) -> String {
     let inner = match t {
@@ -515,7 +442,7 @@ fn template_of(t: Option<&Value>) -> String {
     match inner {
         None | Some(Value::Null) => String::new(),
         Some(Value::String(s)) => s.clone(),
-        Some(other) => js_json(other),
+        Some(other) => js::stringify(other),
     }
 }
 
@@ -556,7 +483,7 @@ async fn find_by_name(api: &Api, name: &str, collection: &str) -> Result<Option<
 
 /// Fails unless the prompt answer names a live version.
 fn active_version(raw: &Value) -> Result<(), ApiError> {
-    if raw.get("prompt_version_id").is_some_and(truthy) {
+    if raw.get("prompt_version_id").is_some_and(js::truthy) {
         Ok(())
     } else {
         Err(ApiError::Other(
@@ -602,12 +529,12 @@ fn shape_list(v: &Value, a: &ListPrompts) -> Value {
 }
 
 fn shape_prompt(p: &Value, versions: &Value) -> Value {
-    let current = if p.get("prompt_version_id").is_some_and(truthy) {
+    let current = if p.get("prompt_version_id").is_some_and(js::truthy) {
         let template = template_of(p.get("string"));
         let chat = template.trim_start().starts_with('[')
             && serde_json::from_str::<Value>(template.trim())
                 .ok()
-                .and_then(|x| x.get(0).and_then(|m| m.get("role")).map(truthy))
+                .and_then(|x| x.get(0).and_then(|m| m.get("role")).map(js::truthy))
                 .unwrap_or(false);
         let count = |k: &str| {
             p.get(k)
@@ -640,7 +567,7 @@ fn shape_prompt(p: &Value, versions: &Value) -> Value {
             ("has_functions", json!(count("functions"))),
         ]);
         if let (Value::Object(m), Some(raw)) = (&mut c, p.get("is_raw_template")) {
-            m.insert("is_raw_template".into(), json!(truthy(raw)));
+            m.insert("is_raw_template".into(), json!(js::truthy(raw)));
         }
         c
     } else {
@@ -674,7 +601,7 @@ fn version_row(v: &Value) -> Value {
         ("created_at", field(v, "created_at")),
     ]);
     if let (Value::Object(m), Some(raw)) = (&mut row, v.get("is_raw_template")) {
-        m.insert("is_raw_template".into(), json!(truthy(raw)));
+        m.insert("is_raw_template".into(), json!(js::truthy(raw)));
     }
     row
 }
@@ -689,7 +616,7 @@ fn shape_versions(prompt_id: &str, v: &Value) -> Result<Value, ApiError> {
         let text = match tmpl {
             Value::String(s) => s.clone(),
             Value::Object(m) if m.contains_key("string") => template_of(Some(tmpl)),
-            other => js_json(other),
+            other => js::stringify(other),
         };
         let mut preview: String = text.chars().take(200).collect();
         if text.chars().count() > 200 {
@@ -965,7 +892,7 @@ async fn publish_prompt(api: Api, a: PublishPrompt) -> Result<Value, ApiError> {
     )
     .await?;
     Ok(json!({
-        "message": format!("Version {} of prompt \"{}\" is now live.", js_number(&a.version), a.prompt_id),
+        "message": format!("Version {} of prompt \"{}\" is now live.", js::number(&a.version), a.prompt_id),
         "prompt_id": a.prompt_id,
         "published_version": a.version,
         "success": true,
@@ -1037,20 +964,20 @@ async fn migrate_prompt(api: Api, a: MigratePrompt) -> Result<Value, ApiError> {
                 .unwrap_or_default()
                 .to_string();
             let cur = api.get(format!("/prompts/{}", enc(&id))).await?;
-            if !cur.get("prompt_version_id").is_some_and(truthy) {
+            if !cur.get("prompt_version_id").is_some_and(js::truthy) {
                 return Err(ApiError::Other(format!(
                     "Prompt \"{}\" exists but has no active version; publish one (publish_prompt) or fix it in Portkey, then retry. Nothing was changed.",
                     a.name
                 )));
             }
             let cur_meta = shape::json_field(cur.get("template_metadata"));
-            let differs = |key: &str, want: &Value| !same(&field(&cur, key), want);
-            let changed = !same(
+            let differs = |key: &str, want: &Value| !js::deep_equal(&field(&cur, key), want);
+            let changed = !js::deep_equal(
                 cur.get("string")
                     .filter(|s| !s.is_null())
                     .unwrap_or(&json!("")),
                 &json!(text),
-            ) || !same(
+            ) || !js::deep_equal(
                 cur.get("parameters")
                     .filter(|s| !s.is_null())
                     .unwrap_or(&json!({})),
@@ -1070,10 +997,12 @@ async fn migrate_prompt(api: Api, a: MigratePrompt) -> Result<Value, ApiError> {
                 || a.version.is_raw_template.is_some_and(|r| {
                     cur.get("is_raw_template")
                         .filter(|x| !x.is_null())
-                        .map(truthy)
+                        .map(js::truthy)
                         != Some(r)
                 })
-                || meta.iter().any(|(k, v)| !same(&field(&cur_meta, k), v));
+                || meta
+                    .iter()
+                    .any(|(k, v)| !js::deep_equal(&field(&cur_meta, k), v));
             if !changed {
                 return Ok(json!({
                     "action": "unchanged",
@@ -1194,7 +1123,7 @@ async fn promote_prompt(api: Api, a: PromotePrompt) -> Result<Value, ApiError> {
         }
     };
     let number = match src.get("prompt_version") {
-        Some(Value::Number(n)) => js_number(n),
+        Some(Value::Number(n)) => js::number(n),
         Some(Value::String(s)) => s.clone(),
         _ => "0".to_string(),
     };
@@ -1214,7 +1143,7 @@ async fn promote_prompt(api: Api, a: PromotePrompt) -> Result<Value, ApiError> {
     let existing = find_by_name(&api, &target_name, &a.target_collection_id).await?;
     let mut body = Map::new();
     if existing.is_none() {
-        if !truthy(&virtual_key) {
+        if !js::truthy(&virtual_key) {
             return Err(ApiError::Other(
                 "The source version has no virtual_key and none was given: pass virtual_key. Nothing was created."
                     .into(),
@@ -1242,7 +1171,7 @@ async fn promote_prompt(api: Api, a: PromotePrompt) -> Result<Value, ApiError> {
         shape::put(&mut body, k, field(&src, k));
     }
     if let Some(r) = src.get("is_raw_template") {
-        body.insert("is_raw_template".into(), json!(u8::from(truthy(r))));
+        body.insert("is_raw_template".into(), json!(u8::from(js::truthy(r))));
     }
     body.insert(
         "version_description".into(),

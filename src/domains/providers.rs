@@ -110,12 +110,12 @@ struct UsageLimitsBody {
     periodic_reset: Reset,
     #[serde(
         skip_serializing_if = "Option::is_none",
-        serialize_with = "shape::whole_opt"
+        serialize_with = "crate::js::whole_opt"
     )]
     credit_limit: Option<f64>,
     #[serde(
         skip_serializing_if = "Option::is_none",
-        serialize_with = "shape::whole_opt"
+        serialize_with = "crate::js::whole_opt"
     )]
     alert_threshold: Option<f64>,
 }
@@ -126,7 +126,7 @@ struct RateLimitBody {
     #[serde(rename = "type")]
     kind: &'static str,
     unit: RateUnit,
-    #[serde(serialize_with = "shape::whole")]
+    #[serde(serialize_with = "crate::js::whole")]
     value: f64,
 }
 
