@@ -81,6 +81,54 @@ pub fn check_mappings(
     Ok(())
 }
 
+/// A cost budget as Portkey takes it under `usage_limits` (keys, integrations), `T` the
+/// number type of the tool's input.
+#[derive(Debug, Serialize)]
+pub struct CostLimit<T> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    periodic_reset: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    credit_limit: Option<T>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    alert_threshold: Option<T>,
+}
+
+impl<T> CostLimit<T> {
+    /// The budget from a credit limit and an alert threshold; none when neither is given.
+    /// `monthly` resets it every month.
+    pub fn of(credit_limit: Option<T>, alert_threshold: Option<T>, monthly: bool) -> Option<Self> {
+        (credit_limit.is_some() || alert_threshold.is_some()).then_some(CostLimit {
+            kind: "cost",
+            periodic_reset: monthly.then_some("monthly"),
+            credit_limit,
+            alert_threshold,
+        })
+    }
+}
+
+/// A requests-per-minute limit as Portkey takes it under `rate_limits`, from a tool's
+/// `rate_limit_rpm`.
+#[derive(Debug, Serialize)]
+pub struct PerMinute<T> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    unit: &'static str,
+    value: T,
+}
+
+/// The one-limit `rate_limits` list for `rpm`; none when it is not given.
+pub fn per_minute<T>(rpm: Option<T>) -> Option<[PerMinute<T>; 1]> {
+    rpm.map(|value| {
+        [PerMinute {
+            kind: "requests",
+            unit: "rpm",
+            value,
+        }]
+    })
+}
+
 /// What an MCP capability is.
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -170,6 +218,23 @@ mod tests {
         assert!(check_mappings(Some(&vec![m("key")]), ok, "be key").is_ok());
         assert!(check_mappings(Some(&vec![m("x")]), ok, "be key").is_err());
         assert!(check_mappings(Some(&vec![m("key"), m("key")]), ok, "be key").is_err());
+    }
+
+    #[test]
+    fn limits_serialize_as_portkey_takes_them() {
+        assert_eq!(
+            serde_json::to_value(CostLimit::of(Some(10), None, true)).unwrap(),
+            json!({"type": "cost", "periodic_reset": "monthly", "credit_limit": 10})
+        );
+        assert_eq!(
+            serde_json::to_value(CostLimit::of(None, Some(80.5), false)).unwrap(),
+            json!({"type": "cost", "alert_threshold": 80.5})
+        );
+        assert!(CostLimit::<u8>::of(None, None, true).is_none());
+        assert_eq!(
+            serde_json::to_value(per_minute(Some(5))).unwrap(),
+            json!([{"type": "requests", "unit": "rpm", "value": 5}])
+        );
     }
 
     #[test]

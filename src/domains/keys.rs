@@ -8,7 +8,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Number, Value, json};
 
-use super::common::{Paging, SecretMapping, check_mappings, done_with};
+use super::common::{
+    CostLimit, Paging, PerMinute, SecretMapping, check_mappings, done_with, per_minute,
+};
 use crate::client::{Api, Req, enc};
 use crate::error::ApiError;
 use crate::pin::{Rule, Widens};
@@ -296,47 +298,14 @@ fn check_rotation(p: Option<&Option<RotationPolicy>>) -> Result<(), ApiError> {
 
 // ---------------------------------------------------------------- bodies
 
-/// A monthly cost budget, as both key kinds take it.
-#[derive(Debug, Serialize)]
-struct UsageLimits<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    periodic_reset: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    credit_limit: Option<&'a Number>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    alert_threshold: Option<&'a Number>,
+/// The monthly cost budget from the flat limits.
+fn usage_limits(l: &Limits) -> Option<CostLimit<&Number>> {
+    CostLimit::of(l.credit_limit.as_ref(), l.alert_threshold.as_ref(), true)
 }
 
-impl<'a> UsageLimits<'a> {
-    /// The budget from the flat limits; none when neither limit is given.
-    fn of(l: &'a Limits) -> Option<Self> {
-        (l.credit_limit.is_some() || l.alert_threshold.is_some()).then_some(UsageLimits {
-            kind: "cost",
-            periodic_reset: "monthly",
-            credit_limit: l.credit_limit.as_ref(),
-            alert_threshold: l.alert_threshold.as_ref(),
-        })
-    }
-}
-
-/// One requests-per-minute limit, from `rate_limit_rpm`.
-#[derive(Debug, Serialize)]
-struct Rpm<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    unit: &'static str,
-    value: &'a Number,
-}
-
-fn rpm(l: &Limits) -> Option<[Rpm<'_>; 1]> {
-    l.rate_limit_rpm.as_ref().map(|value| {
-        [Rpm {
-            kind: "requests",
-            unit: "rpm",
-            value,
-        }]
-    })
+/// The requests-per-minute limit from the flat limits.
+fn rpm(l: &Limits) -> Option<[PerMinute<&Number>; 1]> {
+    per_minute(l.rate_limit_rpm.as_ref())
 }
 
 /// The body of create_virtual_key and update_virtual_key; the Azure fields are camelCase.
@@ -361,9 +330,9 @@ struct VirtualKeyBody<'a> {
     #[serde(rename = "deploymentConfig", skip_serializing_if = "Option::is_none")]
     deployment_config: Option<&'a Vec<Deployment>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    usage_limits: Option<UsageLimits<'a>>,
+    usage_limits: Option<CostLimit<&'a Number>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    rate_limits: Option<[Rpm<'a>; 1]>,
+    rate_limits: Option<[PerMinute<&'a Number>; 1]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     expires_at: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -388,7 +357,7 @@ fn mappings_without_nulls(m: &Option<Vec<SecretMapping>>) -> Option<Vec<SecretMa
 #[serde(untagged)]
 enum Rates<'a> {
     Given(&'a Option<Vec<RateLimit>>),
-    PerMinute([Rpm<'a>; 1]),
+    PerMinute([PerMinute<&'a Number>; 1]),
 }
 
 /// The `defaults` object from the three default_* fields.
@@ -431,7 +400,7 @@ struct ApiKeyBody<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     scopes: Option<&'a Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    usage_limits: Option<UsageLimits<'a>>,
+    usage_limits: Option<CostLimit<&'a Number>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     rate_limits: Option<Rates<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -457,7 +426,7 @@ impl<'a> ApiKeyBody<'a> {
             workspace_id: None,
             user_id: None,
             scopes: None,
-            usage_limits: UsageLimits::of(&s.limits),
+            usage_limits: usage_limits(&s.limits),
             rate_limits: match &s.rate_limits {
                 Some(given) => Some(Rates::Given(given)),
                 None => rpm(&s.limits).map(Rates::PerMinute),
@@ -651,7 +620,7 @@ async fn create_virtual_key(api: Api, a: CreateVirtualKey) -> Result<Value, ApiE
         resource_name: a.resource_name.as_deref(),
         deployment_name: a.deployment_name.as_deref(),
         deployment_config: a.deployment_configurations.as_ref(),
-        usage_limits: UsageLimits::of(&a.limits),
+        usage_limits: usage_limits(&a.limits),
         rate_limits: rpm(&a.limits),
         expires_at: a.expires_at.as_deref(),
         secret_mappings: mappings_without_nulls(&a.secret_mappings),
@@ -679,7 +648,7 @@ async fn update_virtual_key(api: Api, a: UpdateVirtualKey) -> Result<Value, ApiE
         name: a.name.as_deref(),
         key: a.key.as_deref(),
         note: a.note.as_deref(),
-        usage_limits: UsageLimits::of(&a.limits),
+        usage_limits: usage_limits(&a.limits),
         rate_limits: rpm(&a.limits),
         deployment_config: a.deployment_configurations.as_ref(),
         secret_mappings: mappings_without_nulls(&a.secret_mappings),
@@ -916,14 +885,14 @@ mod tests {
     fn usage_limits_are_a_monthly_cost_budget() {
         let l = limits(json!({"credit_limit": 10, "rate_limit_rpm": 5}));
         assert_eq!(
-            serde_json::to_value(UsageLimits::of(&l)).unwrap(),
+            serde_json::to_value(usage_limits(&l)).unwrap(),
             json!({"type": "cost", "periodic_reset": "monthly", "credit_limit": 10})
         );
         assert_eq!(
             serde_json::to_value(rpm(&l)).unwrap(),
             json!([{"type": "requests", "unit": "rpm", "value": 5}])
         );
-        assert!(UsageLimits::of(&limits(json!({}))).is_none());
+        assert!(usage_limits(&limits(json!({}))).is_none());
     }
 
     #[test]
