@@ -90,8 +90,10 @@ pub struct CreateMcpIntegration {
     pub description: Option<String>,
     /// Header name -> value, sent as configurations.custom_headers
     #[schemars(with = "Option<BTreeMap<String, String>>")]
+    #[serde(skip_serializing)]
     pub custom_headers: Option<Map<String, Value>>,
     /// Other configuration fields
+    #[serde(skip_serializing)]
     pub configurations: Option<Map<String, Value>>,
     /// Id from list_workspaces (org admin keys)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -104,6 +106,7 @@ pub struct CreateMcpIntegration {
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct UpdateMcpIntegration {
     /// Id/slug from list_mcp_integrations
+    #[serde(skip_serializing)]
     pub id: String,
     /// New display name
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -122,17 +125,21 @@ pub struct UpdateMcpIntegration {
     pub transport: Option<Transport>,
     /// New header map, sent as configurations.custom_headers
     #[schemars(with = "Option<BTreeMap<String, String>>")]
+    #[serde(skip_serializing)]
     pub custom_headers: Option<Map<String, Value>>,
     /// Replacement configuration fields
+    #[serde(skip_serializing)]
     pub configurations: Option<Map<String, Value>>,
     /// Replacement Secret Reference mappings
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret_mappings: Option<Vec<SecretMapping>>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+/// Also the body of the update (the id goes in the path).
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct UpdateCapabilities {
     /// Id/slug from list_mcp_integrations
+    #[serde(skip_serializing)]
     pub id: String,
     /// Changes; unnamed capabilities keep their state
     #[schemars(length(min = 1))]
@@ -148,9 +155,11 @@ pub struct WorkspaceAccess {
     pub enabled: bool,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+/// Also the body of the update (the id goes in the path).
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct UpdateWorkspaces {
     /// Id/slug from list_mcp_integrations
+    #[serde(skip_serializing)]
     pub id: String,
     /// Changes; unnamed workspaces keep their access
     #[schemars(length(min = 1))]
@@ -180,7 +189,7 @@ fn header_map<'a>(
 fn configurations(
     custom_headers: &Option<Map<String, Value>>,
     configurations: &Option<Map<String, Value>>,
-) -> Option<Value> {
+) -> Option<Map<String, Value>> {
     if custom_headers.is_none() && configurations.is_none() {
         return None;
     }
@@ -188,23 +197,17 @@ fn configurations(
     if let Some(h) = custom_headers {
         c.insert("custom_headers".into(), Value::Object(h.clone()));
     }
-    Some(Value::Object(c))
+    Some(c)
 }
 
-/// The request body: the serialised fields (but `id` and the two header routes) plus the
-/// merged `configurations`.
-fn body_with_configurations<T: Serialize>(a: &T, config: Option<Value>) -> Result<Value, ApiError> {
-    let mut body = match shape::to_json(a)? {
-        Value::Object(m) => m,
-        _ => Map::new(),
-    };
-    for k in ["id", "custom_headers", "configurations"] {
-        body.remove(k);
-    }
-    if let Some(c) = config {
-        body.insert("configurations".into(), c);
-    }
-    Ok(Value::Object(body))
+/// A create or update body: the input's own fields (its id and the two header routes are not
+/// serialized) and the merged `configurations`.
+#[derive(Debug, Serialize)]
+struct WithConfigurations<'a, T> {
+    #[serde(flatten)]
+    fields: &'a T,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    configurations: Option<Map<String, Value>>,
 }
 
 /// An integration as returned: configuration keys and header names, never their values.
@@ -356,8 +359,13 @@ async fn create_mcp_integration(api: Api, a: CreateMcpIntegration) -> Result<Val
             "auth_type \"headers\" needs the headers: give custom_headers, configurations.custom_headers, or a secret_mappings entry with target_field \"{HEADERS_TARGET}\""
         )));
     }
-    let body = body_with_configurations(&a, configurations(&a.custom_headers, &a.configurations))?;
-    let v = api.post("/mcp-integrations", body).await?;
+    let body = WithConfigurations {
+        fields: &a,
+        configurations: configurations(&a.custom_headers, &a.configurations),
+    };
+    let v = api
+        .post("/mcp-integrations", shape::to_json(&body)?)
+        .await?;
     Ok(shape::obj(vec![
         (
             "message",
@@ -380,7 +388,10 @@ async fn update_mcp_integration(api: Api, a: UpdateMcpIntegration) -> Result<Val
         |t| t.starts_with("configurations."),
         &format!("start with \"configurations.\" (e.g. \"{HEADERS_TARGET}\")"),
     )?;
-    let body = body_with_configurations(&a, configurations(&a.custom_headers, &a.configurations))?;
+    let body = shape::to_json(&WithConfigurations {
+        fields: &a,
+        configurations: configurations(&a.custom_headers, &a.configurations),
+    })?;
     if body.as_object().is_none_or(Map::is_empty) {
         return Err(bad(
             "give at least one field to change: name, description, url, auth_type, transport, custom_headers, configurations or secret_mappings",
@@ -415,10 +426,9 @@ async fn update_mcp_integration_capabilities(
     api: Api,
     a: UpdateCapabilities,
 ) -> Result<Value, ApiError> {
-    let body = json!({ "capabilities": shape::to_json(&a.capabilities)? });
     api.put(
         format!("/mcp-integrations/{}/capabilities", enc(&a.id)),
-        body,
+        shape::to_json(&a)?,
     )
     .await?;
     Ok(done(format!(
@@ -438,9 +448,11 @@ async fn update_mcp_integration_workspaces(
     api: Api,
     a: UpdateWorkspaces,
 ) -> Result<Value, ApiError> {
-    let body = json!({ "workspaces": shape::to_json(&a.workspaces)? });
-    api.put(format!("/mcp-integrations/{}/workspaces", enc(&a.id)), body)
-        .await?;
+    api.put(
+        format!("/mcp-integrations/{}/workspaces", enc(&a.id)),
+        shape::to_json(&a)?,
+    )
+    .await?;
     Ok(done(format!(
         "Workspace access of MCP integration \"{}\" updated.",
         a.id
@@ -521,4 +533,53 @@ pub fn tools() -> Vec<ToolDef> {
         .revokes_access()
         .workspace_param("workspaces[].id", Rule::Match),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_create_body_merges_the_header_routes_into_configurations() {
+        let a: CreateMcpIntegration =
+            serde_json::from_value(json!({"name": "n", "url": "https://mcp.example",
+            "auth_type": "headers", "transport": "http", "custom_headers": {"X-A": "1"},
+            "configurations": {"timeout": 5}}))
+            .unwrap();
+        let body = WithConfigurations {
+            fields: &a,
+            configurations: configurations(&a.custom_headers, &a.configurations),
+        };
+        assert_eq!(
+            serde_json::to_value(&body).unwrap(),
+            json!({"name": "n", "url": "https://mcp.example", "auth_type": "headers", "transport": "http",
+                   "configurations": {"timeout": 5, "custom_headers": {"X-A": "1"}}})
+        );
+    }
+
+    #[test]
+    fn update_bodies_leave_the_id_to_the_path() {
+        let a: UpdateMcpIntegration = serde_json::from_value(json!({"id": "m"})).unwrap();
+        let body = WithConfigurations {
+            fields: &a,
+            configurations: None,
+        };
+        assert_eq!(serde_json::to_value(&body).unwrap(), json!({}));
+        let c: UpdateCapabilities = serde_json::from_value(
+            json!({"id": "m", "capabilities": [{"name": "t", "type": "tool", "enabled": false}]}),
+        )
+        .unwrap();
+        assert_eq!(
+            serde_json::to_value(&c).unwrap(),
+            json!({"capabilities": [{"name": "t", "type": "tool", "enabled": false}]})
+        );
+        let w: UpdateWorkspaces = serde_json::from_value(
+            json!({"id": "m", "workspaces": [{"id": "ws", "enabled": true}]}),
+        )
+        .unwrap();
+        assert_eq!(
+            serde_json::to_value(&w).unwrap(),
+            json!({"workspaces": [{"id": "ws", "enabled": true}]})
+        );
+    }
 }
