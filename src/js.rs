@@ -3,7 +3,7 @@
 //! messages, integer fields), this server writes numbers the way JavaScript does, not the way
 //! serde_json does (`1`, not `1.0`; `1e+21`, not `1e21`).
 
-use serde_json::{Number, Value, json};
+use serde_json::{Number, Value};
 
 /// The largest magnitude below which every whole f64 is exactly an i64 (2^53).
 const EXACT: f64 = 9_007_199_254_740_992.0;
@@ -109,16 +109,6 @@ pub fn truthy(v: &Value) -> bool {
     }
 }
 
-/// A number as a JSON value the way JavaScript writes it: a whole value as an integer; null
-/// stays null.
-pub fn whole_value(x: Option<f64>) -> Value {
-    match x.map(|f| (f, whole_part(f))) {
-        Some((_, Some(i))) => json!(i),
-        Some((f, None)) => json!(f),
-        None => Value::Null,
-    }
-}
-
 /// Serializes a number as JavaScript does in JSON: a whole value without a fraction, as fields
 /// the spec types `integer` need. Use with `#[serde(serialize_with = "crate::js::whole")]`.
 pub fn whole<S: serde::Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
@@ -139,6 +129,7 @@ pub fn whole_opt<S: serde::Serializer>(x: &Option<f64>, s: S) -> Result<S::Ok, S
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn f(x: f64) -> Number {
         Number::from_f64(x).unwrap()
@@ -158,15 +149,16 @@ mod tests {
 
     #[test]
     fn whole_values_lose_their_fraction() {
-        assert_eq!(whole_value(Some(200.0)), json!(200));
-        assert_eq!(whole_value(Some(0.5)), json!(0.5));
-        assert_eq!(whole_value(None), Value::Null);
         #[derive(serde::Serialize)]
         struct W {
             #[serde(serialize_with = "whole")]
             a: f64,
         }
         assert_eq!(serde_json::to_value(W { a: 3.0 }).unwrap(), json!({"a": 3}));
+        assert_eq!(
+            serde_json::to_value(W { a: 0.5 }).unwrap(),
+            json!({"a": 0.5})
+        );
     }
 
     #[test]

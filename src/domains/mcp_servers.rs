@@ -89,9 +89,11 @@ pub struct Paged {
     pub page: Paging,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+/// Also the body of the update (the id goes in the path).
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct UpdateCapabilities {
     /// Id/slug from list_mcp_servers
+    #[serde(skip_serializing)]
     pub id: String,
     /// Changes; unnamed capabilities keep their state
     #[schemars(length(min = 1))]
@@ -107,12 +109,15 @@ pub struct UserAccess {
     pub enabled: bool,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+/// Also the body of the update: the list goes as `user_access`, the id in the path.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct UpdateUserAccess {
     /// Id/slug from list_mcp_servers
+    #[serde(skip_serializing)]
     pub id: String,
     /// Changes; unnamed users keep their access
     #[schemars(length(min = 1))]
+    #[serde(rename(serialize = "user_access"))]
     pub users: Vec<UserAccess>,
 }
 
@@ -298,8 +303,8 @@ async fn update_mcp_server_capabilities(
     api: Api,
     a: UpdateCapabilities,
 ) -> Result<Value, ApiError> {
-    let body = json!({ "capabilities": shape::to_json(&a.capabilities)? });
-    api.put(path(&a.id, "/capabilities"), body).await?;
+    api.put(path(&a.id, "/capabilities"), shape::to_json(&a)?)
+        .await?;
     Ok(done(format!(
         "Capabilities of MCP server \"{}\" updated.",
         a.id
@@ -314,8 +319,8 @@ async fn list_mcp_server_user_access(api: Api, a: Paged) -> Result<Value, ApiErr
 }
 
 async fn update_mcp_server_user_access(api: Api, a: UpdateUserAccess) -> Result<Value, ApiError> {
-    let body = json!({ "user_access": shape::to_json(&a.users)? });
-    api.put(path(&a.id, "/user-access"), body).await?;
+    api.put(path(&a.id, "/user-access"), shape::to_json(&a)?)
+        .await?;
     Ok(done(format!(
         "User access of MCP server \"{}\" updated.",
         a.id
@@ -403,4 +408,29 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("PUT /mcp-servers/{id}/user-access")
         .revokes_access(),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn update_bodies_leave_the_id_to_the_path() {
+        let u: UpdateUserAccess = serde_json::from_value(
+            json!({"id": "s", "users": [{"user_id": "u", "enabled": true}]}),
+        )
+        .unwrap();
+        assert_eq!(
+            serde_json::to_value(&u).unwrap(),
+            json!({"user_access": [{"user_id": "u", "enabled": true}]})
+        );
+        let c: UpdateCapabilities = serde_json::from_value(
+            json!({"id": "s", "capabilities": [{"name": "p", "type": "prompt", "enabled": true}]}),
+        )
+        .unwrap();
+        assert_eq!(
+            serde_json::to_value(&c).unwrap(),
+            json!({"capabilities": [{"name": "p", "type": "prompt", "enabled": true}]})
+        );
+    }
 }
