@@ -316,7 +316,8 @@ pub struct Mapping {
     pub mcp_integration_capability_ids: Option<Vec<Uuid>>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+/// Also the body of the replacement (the guardrail id goes in the path).
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ReplaceMcpServers {
     /// Id/slug from list_guardrails
     #[schemars(length(min = 1))]
@@ -531,10 +532,9 @@ async fn replace_guardrail_mcp_servers(api: Api, a: ReplaceMcpServers) -> Result
         }
         check_mapping(&format!("mcp_servers.{server}."), m)?;
     }
-    let body = json!({ "mcp_servers": shape::to_json(&a.mcp_servers)? });
     api.put(
         format!("/guardrails/{}/mcp-servers", enc(&a.guardrail_id)),
-        body,
+        shape::body_without(&a, "guardrail_id")?,
     )
     .await
 }
@@ -692,4 +692,20 @@ pub fn tools() -> Vec<ToolDef> {
         )
         .endpoint("DELETE /guardrails/{guardrail_id}"),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_replacement_body_keeps_the_mappings_and_leaves_the_id_to_the_path() {
+        let a: ReplaceMcpServers = serde_json::from_value(json!({"guardrail_id": "g",
+            "mcp_servers": {"0190a8c4-8a5b-7cc1-9d3e-2f4b6a8c0d1e": {}}}))
+        .unwrap();
+        assert_eq!(
+            shape::body_without(&a, "guardrail_id").unwrap(),
+            json!({"mcp_servers": {"0190a8c4-8a5b-7cc1-9d3e-2f4b6a8c0d1e": {"run_on": ["input", "output"]}}})
+        );
+    }
 }

@@ -137,15 +137,20 @@ pub struct UserId {
     pub user_id: String,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+/// Also the body of the update (the id goes in the path).
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct UpdateUser {
     /// Id from list_all_users
+    #[serde(skip_serializing)]
     pub user_id: String,
     /// New first name
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// New last name
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// New org role: admin (manages the org) or member (own workspaces only)
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<InviteRole>,
 }
 
@@ -278,13 +283,11 @@ async fn get_user(api: Api, a: UserId) -> Result<Value, ApiError> {
 }
 
 async fn update_user(api: Api, a: UpdateUser) -> Result<Value, ApiError> {
-    let body = shape::obj(vec![
-        ("first_name", json!(a.first_name)),
-        ("last_name", json!(a.last_name)),
-        ("role", json!(a.role)),
-    ]);
     let v = api
-        .put(format!("/admin/users/{}", enc(&a.user_id)), body)
+        .put(
+            format!("/admin/users/{}", enc(&a.user_id)),
+            shape::to_json(&a)?,
+        )
         .await?;
     Ok(json!({"message": format!("User {} updated.", a.user_id), "user": shape_user(&v)}))
 }
@@ -419,4 +422,16 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("POST /admin/users/invites/{invite_id}/resend")
         .org_wide(),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_update_body_leaves_the_id_to_the_path_and_out_what_is_not_given() {
+        let a: UpdateUser =
+            serde_json::from_value(json!({"user_id": "u", "role": "admin"})).unwrap();
+        assert_eq!(serde_json::to_value(&a).unwrap(), json!({"role": "admin"}));
+    }
 }
