@@ -109,6 +109,14 @@ pub fn truthy(v: &Value) -> bool {
     }
 }
 
+/// A number as a JSON value the way JavaScript writes it: a whole value as an integer.
+pub fn whole_number(f: f64) -> Value {
+    match whole_part(f) {
+        Some(i) => Value::from(i),
+        None => Value::from(f),
+    }
+}
+
 /// Serializes a number as JavaScript does in JSON: a whole value without a fraction, as fields
 /// the spec types `integer` need. Use with `#[serde(serialize_with = "crate::js::whole")]`.
 pub fn whole<S: serde::Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
@@ -159,6 +167,8 @@ mod tests {
             serde_json::to_value(W { a: 0.5 }).unwrap(),
             json!({"a": 0.5})
         );
+        assert_eq!(whole_number(200.0), json!(200));
+        assert_eq!(whole_number(0.5), json!(0.5));
     }
 
     #[test]

@@ -2,11 +2,12 @@
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::common::field;
 use crate::client::{Api, Req, enc};
 use crate::error::ApiError;
+use crate::js;
 use crate::registry::{ToolDef, tool};
 use crate::shape;
 
@@ -72,12 +73,15 @@ pub struct PartialChanges {
     pub status: Option<PartialStatus>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+/// Also the body of the publish (the id goes in the path).
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct PublishPartial {
     /// Id/slug from list_prompt_partials
+    #[serde(skip_serializing)]
     pub prompt_partial_id: String,
     /// Version number from list_partial_versions
     #[schemars(extend("exclusiveMinimum" = 0))]
+    #[serde(serialize_with = "crate::js::whole")]
     pub version: f64,
 }
 
@@ -115,15 +119,6 @@ fn rows(v: &Value) -> Result<&Vec<Value>, ApiError> {
     match v {
         Value::Array(a) => Ok(a),
         _ => shape::need_array(v, "data"),
-    }
-}
-
-/// A whole number as an integer (`1`, not `1.0`), as Portkey and the messages expect.
-fn number(n: f64) -> Value {
-    if n.fract() == 0.0 && n.abs() < 9.0e15 {
-        json!(n as i64)
-    } else {
-        json!(n)
     }
 }
 
@@ -233,15 +228,13 @@ async fn list_partial_versions(api: Api, a: PartialId) -> Result<Value, ApiError
 }
 
 async fn publish_partial(api: Api, a: PublishPartial) -> Result<Value, ApiError> {
-    let version = number(a.version);
-    let mut body = Map::new();
-    body.insert("version".into(), version.clone());
+    let version = js::whole_number(a.version);
     api.put(
         format!(
             "/prompts/partials/{}/makeDefault",
             enc(&a.prompt_partial_id)
         ),
-        Value::Object(body),
+        shape::to_json(&a)?,
     )
     .await?;
     Ok(json!({
@@ -300,4 +293,16 @@ pub fn tools() -> Vec<ToolDef> {
         )
         .endpoint("PUT /prompts/partials/{prompt_partial_id}/makeDefault"),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_publish_body_carries_a_whole_version_as_an_integer() {
+        let a: PublishPartial =
+            serde_json::from_value(json!({"prompt_partial_id": "p", "version": 2.0})).unwrap();
+        assert_eq!(serde_json::to_value(&a).unwrap(), json!({"version": 2}));
+    }
 }
