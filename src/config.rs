@@ -38,6 +38,13 @@ pub enum Command {
         #[arg(long)]
         port: Option<u16>,
     },
+    /// Check that a running HTTP server answers (for container health checks): exits 0 when
+    /// GET <url> answers 200, 1 otherwise.
+    Health {
+        /// What to ask [default: http://127.0.0.1:<MCP_PORT or 3000>/health].
+        #[arg(long)]
+        url: Option<String>,
+    },
     /// Print the tool catalog grouped by domain (no API key needed).
     Tools {
         /// Only this domain (repeatable).

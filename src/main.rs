@@ -56,6 +56,7 @@ fn main() -> ExitCode {
     match cli.command {
         Some(Command::Tools { domain, json }) => print_catalog(&config, &domain, json),
         Some(Command::Doctor { json }) => doctor(&config, json),
+        Some(Command::Health { url }) => health(url),
         Some(Command::Http { host, port }) => serve_http(config, host.as_deref(), port),
         None => match portkey_admin_mcp::http::transport_is_http(&env_var) {
             Ok(true) => serve_http(config, None, None),
@@ -97,6 +98,67 @@ fn serve_http(config: Config, host: Option<&str>, port: Option<u16>) -> ExitCode
     });
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     code
+}
+
+/// `health`: one GET with a 5 s limit; says what it got on stderr.
+fn health(url: Option<String>) -> ExitCode {
+    if url.is_none()
+        && !matches!(
+            portkey_admin_mcp::http::transport_is_http(&env_var),
+            Ok(true)
+        )
+    {
+        // The same image serves stdio, where there is no server to ask.
+        eprintln!(
+            "portkey-admin-mcp health: MCP_TRANSPORT is not http, so there is no HTTP server to check; pass --url to check one"
+        );
+        return ExitCode::SUCCESS;
+    }
+    let url = url.unwrap_or_else(|| {
+        let port = env_var("MCP_PORT")
+            .or_else(|| env_var("PORT"))
+            .unwrap_or_else(|| "3000".into());
+        format!("http://127.0.0.1:{}/health", port.trim())
+    });
+    let runtime = match start_runtime(&mut tokio::runtime::Builder::new_current_thread()) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    runtime.block_on(async move {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = match reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(5))
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .build()
+        {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("portkey-admin-mcp health: cannot build an HTTP client: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        match client.get(&url).send().await {
+            Ok(r) if r.status() == reqwest::StatusCode::OK => ExitCode::SUCCESS,
+            Ok(r) => {
+                eprintln!("portkey-admin-mcp health: {url} answered {}", r.status());
+                ExitCode::from(1)
+            }
+            Err(e) => {
+                eprintln!(
+                    "portkey-admin-mcp health: {url} did not answer: {}",
+                    if e.is_timeout() {
+                        "timed out".to_string()
+                    } else if e.is_connect() {
+                        "connection refused or unreachable".to_string()
+                    } else {
+                        e.to_string()
+                    }
+                );
+                ExitCode::from(1)
+            }
+        }
+    })
 }
 
 fn print_catalog(config: &Config, only: &[String], json: bool) -> ExitCode {

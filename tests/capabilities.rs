@@ -476,20 +476,22 @@ async fn a_queued_call_times_out_or_is_cancelled_without_being_sent() {
         "1000",
     );
     let mcp = Arc::new(Mcp::start(&env).await);
-    // Two calls at once: the first holds the only slot until its 1 s budget runs out in flight;
-    // the second, queued behind it, is left with too little time to start and is not sent.
-    let mut tasks = Vec::new();
-    for i in 0..2 {
-        let mcp = mcp.clone();
-        tasks.push(tokio::spawn(async move {
-            mcp.call("get_config", json!({"slug": format!("q-{i}")}))
-                .await
-        }));
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    // Two calls in one write, so they arrive together however loaded the machine is: the first
+    // holds the only slot until its 1 s budget runs out in flight; the second, queued behind it, is
+    // left with too little time to start and is not sent.
+    let pair: String = (0..2)
+        .map(|i| {
+            json!({"jsonrpc": "2.0", "id": 9100 + i, "method": "tools/call",
+                "params": {"name": "get_config", "arguments": {"slug": format!("q-{i}")}}})
+            .to_string()
+                + "\n"
+        })
+        .collect();
+    mcp.write_bytes(pair.as_bytes()).await;
     let mut kinds = Vec::new();
-    for t in tasks {
-        let env = t.await.unwrap();
+    for _ in 0..2 {
+        let answer = mcp.next_unmatched().await;
+        let env = &answer["result"]["structuredContent"];
         kinds.push(
             env["error"]["details"]["kind"]
                 .as_str()

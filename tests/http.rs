@@ -13,297 +13,11 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{Reply, StandIn, TEST_KEY, bin, env_for, tool_count};
+use common::http::{
+    RO_TOKEN, Server, TOKEN, bearer_env, error_message, http_client, start_fails, with,
+};
+use common::{Reply, StandIn, TEST_KEY, env_for, tool_count};
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
-
-const TOKEN: &str = "writer-token-0123456789abcdef";
-const RO_TOKEN: &str = "reader-token-0123456789abcdef";
-const PROTOCOL: &str = "2025-06-18";
-
-/// The binary serving HTTP.
-struct Server {
-    child: Child,
-    base: String,
-    stderr: Arc<Mutex<String>>,
-}
-
-impl Server {
-    /// Starts `portkey-admin-mcp http` with exactly `env` (plus MCP_PORT=0) and waits for its
-    /// "listening on" line.
-    async fn start(env: &[(String, String)]) -> Server {
-        let mut cmd = Command::new(bin());
-        cmd.env_clear()
-            .arg("http")
-            .env("MCP_PORT", "0")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let mut child = cmd.spawn().expect("spawn binary");
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let (tx, rx) = tokio::sync::oneshot::channel::<String>();
-        {
-            let stderr = stderr.clone();
-            let pipe = child.stderr.take().unwrap();
-            tokio::spawn(async move {
-                let mut tx = Some(tx);
-                let mut lines = BufReader::new(pipe).lines();
-                while let Ok(Some(l)) = lines.next_line().await {
-                    if let Some(rest) = l.split("listening on ").nth(1)
-                        && let Some(tx) = tx.take()
-                    {
-                        let addr = rest.split(';').next().unwrap_or("").to_string();
-                        let _ = tx.send(addr);
-                    }
-                    let mut s = stderr.lock().unwrap();
-                    s.push_str(&l);
-                    s.push('\n');
-                }
-            });
-        }
-        let addr = match tokio::time::timeout(Duration::from_secs(30), rx).await {
-            Ok(Ok(a)) => a,
-            _ => panic!(
-                "the server did not start: {}",
-                stderr.lock().unwrap().clone()
-            ),
-        };
-        Server {
-            child,
-            base: format!("http://{addr}"),
-            stderr,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    fn stderr(&self) -> String {
-        self.stderr.lock().unwrap().clone()
-    }
-
-    fn client(&self, token: Option<&str>) -> Client {
-        Client {
-            http: http_client(),
-            url: self.url("/mcp"),
-            token: token.map(str::to_string),
-            session: None,
-            extra: Vec::new(),
-            next_id: 1,
-        }
-    }
-}
-
-/// Runs the binary with `env` and returns its exit code and stderr (for start-up refusals).
-async fn start_fails(env: &[(String, String)]) -> (i32, String) {
-    let mut cmd = Command::new(bin());
-    cmd.env_clear()
-        .arg("http")
-        .env("MCP_PORT", "0")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = tokio::time::timeout(Duration::from_secs(30), cmd.output())
-        .await
-        .expect("the server should refuse to start")
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn http_client() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .build()
-        .unwrap()
-}
-
-/// The answer to one POST: status, headers, and the JSON-RPC messages in its body (plain JSON
-/// or server-sent events).
-struct Answer {
-    status: u16,
-    headers: reqwest::header::HeaderMap,
-    messages: Vec<Value>,
-    text: String,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-    /// The message that answers a request (has `result` or `error`).
-    fn response(&self) -> Value {
-        self.messages
-            .iter()
-            .find(|m| m.get("result").is_some() || m.get("error").is_some())
-            .cloned()
-            .unwrap_or_else(|| panic!("no JSON-RPC answer in {:?}", self.text))
-    }
-}
-
-async fn read_answer(resp: reqwest::Response) -> Answer {
-    let status = resp.status().as_u16();
-    let headers = resp.headers().clone();
-    let text = resp.text().await.unwrap_or_default();
-    let mut messages = Vec::new();
-    if let Ok(v) = serde_json::from_str::<Value>(&text) {
-        messages.push(v);
-    } else {
-        for line in text.lines() {
-            if let Some(data) = line.strip_prefix("data:")
-                && let Ok(v) = serde_json::from_str::<Value>(data.trim())
-            {
-                messages.push(v);
-            }
-        }
-    }
-    Answer {
-        status,
-        headers,
-        messages,
-        text,
-    }
-}
-
-/// A minimal Streamable HTTP client.
-struct Client {
-    http: reqwest::Client,
-    url: String,
-    token: Option<String>,
-    session: Option<String>,
-    extra: Vec<(String, String)>,
-    next_id: i64,
-}
-
-impl Client {
-    fn with(mut self, k: &str, v: &str) -> Client {
-        self.extra.push((k.into(), v.into()));
-        self
-    }
-
-    fn request(&self, method: reqwest::Method) -> reqwest::RequestBuilder {
-        let mut rb = self
-            .http
-            .request(method, &self.url)
-            .header("accept", "application/json, text/event-stream")
-            .header("content-type", "application/json");
-        if let Some(t) = &self.token {
-            rb = rb.bearer_auth(t);
-        }
-        if let Some(s) = &self.session {
-            rb = rb
-                .header("mcp-session-id", s)
-                .header("mcp-protocol-version", PROTOCOL);
-        }
-        for (k, v) in &self.extra {
-            rb = rb.header(k, v);
-        }
-        rb
-    }
-
-    async fn post(&self, body: &Value) -> Answer {
-        let resp = self
-            .request(reqwest::Method::POST)
-            .body(body.to_string())
-            .send()
-            .await
-            .unwrap();
-        read_answer(resp).await
-    }
-
-    async fn initialize_answer(&mut self) -> Answer {
-        let body = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
-            "protocolVersion": PROTOCOL, "capabilities": {}, "clientInfo": {"name": "http-test", "version": "1"}}});
-        self.post(&body).await
-    }
-
-    /// initialize + notifications/initialized; returns the initialize result.
-    async fn initialize(&mut self) -> Value {
-        let a = self.initialize_answer().await;
-        assert_eq!(a.status, 200, "initialize: {}", a.text);
-        self.session = a.header("mcp-session-id").map(str::to_string);
-        let result = a.response()["result"].clone();
-        assert!(result.is_object(), "initialize: {}", a.text);
-        let n = self
-            .post(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
-            .await;
-        assert_eq!(n.status, 202, "initialized: {}", n.text);
-        result
-    }
-
-    async fn rpc(&mut self, method: &str, params: Value) -> Answer {
-        self.next_id += 1;
-        let body =
-            json!({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params});
-        self.post(&body).await
-    }
-
-    async fn tools(&mut self) -> Vec<String> {
-        let a = self.rpc("tools/list", json!({})).await;
-        assert_eq!(a.status, 200, "tools/list: {}", a.text);
-        a.response()["result"]["tools"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| t["name"].as_str().unwrap().to_string())
-            .collect()
-    }
-
-    /// Calls a tool; returns the envelope (structuredContent).
-    async fn call(&mut self, name: &str, args: Value) -> Value {
-        let a = self
-            .rpc("tools/call", json!({"name": name, "arguments": args}))
-            .await;
-        assert_eq!(a.status, 200, "tools/call {name}: {}", a.text);
-        a.response()["result"]["structuredContent"].clone()
-    }
-
-    async fn delete(&self) -> u16 {
-        self.request(reqwest::Method::DELETE)
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16()
-    }
-}
-
-fn with(mut env: Vec<(String, String)>, pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    for (k, v) in pairs {
-        env.retain(|(key, _)| key != k);
-        env.push((k.to_string(), v.to_string()));
-    }
-    env
-}
-
-/// The stand-in's environment plus a writer and a reader token.
-fn bearer_env(api: &StandIn) -> Vec<(String, String)> {
-    with(
-        env_for(api),
-        &[
-            ("MCP_AUTH_TOKEN", TOKEN),
-            ("MCP_READ_ONLY_AUTH_TOKEN", RO_TOKEN),
-        ],
-    )
-}
-
-fn error_message(a: &Answer) -> String {
-    let v: Value = serde_json::from_str(&a.text).unwrap_or(Value::Null);
-    v["error"]["message"].as_str().unwrap_or("").to_string()
-}
 
 #[tokio::test]
 async fn a_session_lists_and_calls_tools_then_ends() {
@@ -1045,4 +759,53 @@ async fn behind_a_trusted_proxy_each_caller_has_its_own_budget_too() {
         .client(Some(RO_TOKEN))
         .with("x-forwarded-for", "203.0.113.4");
     reader.initialize().await;
+}
+
+/// `portkey-admin-mcp health`, the container's HEALTHCHECK: 0 when the server's /health answers.
+#[tokio::test]
+async fn the_health_subcommand_asks_the_running_server() {
+    let api = StandIn::start().await;
+    let server = Server::start(&bearer_env(&api)).await;
+    let port = server.base.rsplit(':').next().unwrap().to_string();
+    let run = |args: Vec<String>, env: Vec<(&'static str, String)>| async move {
+        let mut cmd = tokio::process::Command::new(common::bin());
+        cmd.env_clear().arg("health").args(args);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().await.unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+            out.stdout,
+        )
+    };
+    let (code, _, stdout) = run(vec!["--url".into(), server.url("/health")], vec![]).await;
+    assert_eq!(code, 0);
+    assert!(stdout.is_empty(), "nothing on stdout");
+    let (code, _, _) = run(
+        vec![],
+        vec![("MCP_TRANSPORT", "http".into()), ("MCP_PORT", port.clone())],
+    )
+    .await;
+    assert_eq!(code, 0, "the default URL is /health on MCP_PORT");
+    let (code, stderr, _) = run(vec!["--url".into(), server.url("/nowhere")], vec![]).await;
+    assert_eq!(code, 1);
+    assert!(stderr.contains("answered 404"), "{stderr}");
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let (code, stderr, _) = run(
+        vec![],
+        vec![
+            ("MCP_TRANSPORT", "http".into()),
+            ("MCP_PORT", closed_port.to_string()),
+        ],
+    )
+    .await;
+    assert_eq!(code, 1);
+    assert!(stderr.contains("did not answer"), "{stderr}");
+    let (code, stderr, _) = run(vec![], vec![]).await;
+    assert_eq!(code, 0, "stdio mode has no server to check");
+    assert!(stderr.contains("MCP_TRANSPORT"), "{stderr}");
 }

@@ -302,3 +302,134 @@ fn readme_install_lines_use_the_published_names() {
         .to_string();
     assert!(readme.contains(&oci), "README names the image {oci}");
 }
+
+/// The Dockerfile's final stage is the image dist.sh assembles: the same binary path, user,
+/// passwd and group lines, working directory, environment and entrypoint, built with the same
+/// static-linking flags.
+#[test]
+fn the_dockerfile_and_dist_sh_build_the_same_image() {
+    let docker = read("Dockerfile");
+    let dist = read("scripts/dist.sh");
+    let name = "portkey-admin-mcp";
+    let final_stage = docker.rsplit("\nFROM ").next().unwrap();
+    assert!(
+        final_stage.starts_with("scratch"),
+        "the final stage is empty: {final_stage}"
+    );
+
+    // Binary path and entrypoint.
+    let bin = format!("/usr/local/bin/{name}");
+    assert!(dist.contains("cp \"$bin\" \"$rootfs/usr/local/bin/$name\""));
+    assert!(dist.contains("--config.entrypoint \"/usr/local/bin/$name\""));
+    assert!(docker.contains(&format!("/rootfs{bin}")));
+    assert!(final_stage.contains(&format!("ENTRYPOINT [\"{bin}\"]")));
+    assert!(final_stage.contains(&format!("CMD [\"{bin}\", \"health\"]")));
+
+    // User, passwd and group, working directory.
+    assert!(dist.contains("--config.user 65532:65532"));
+    assert!(final_stage.contains("\nUSER 65532:65532\n"));
+    let passwd = "printf 'root:x:0:0:root:/root:/sbin/nologin\\nmcp:x:65532:65532:portkey-admin-mcp:/tmp:/sbin/nologin\\n'";
+    let group = "printf 'root:x:0:\\nmcp:x:65532:\\n'";
+    for (what, line) in [("passwd", passwd), ("group", group)] {
+        assert!(dist.contains(line), "dist.sh {what}");
+        assert!(docker.contains(line), "Dockerfile {what}");
+    }
+    assert!(
+        dist.contains("chmod 1777 \"$rootfs/tmp\"") && docker.contains("chmod 1777 /rootfs/tmp")
+    );
+    assert!(dist.contains("--config.workingdir /tmp") && final_stage.contains("\nWORKDIR /tmp\n"));
+
+    // Environment.
+    let env_line = final_stage.lines().find(|l| l.starts_with("ENV ")).unwrap();
+    for kv in ["PATH=/usr/local/bin", "MCP_TRANSPORT=stdio", "HOME=/tmp"] {
+        assert!(dist.contains(&format!("--config.env {kv}")), "dist.sh {kv}");
+        assert!(
+            env_line.split_whitespace().any(|w| w == kv),
+            "Dockerfile {kv}"
+        );
+    }
+
+    // Static linking.
+    for flag in ["+crt-static", "getrandom_backend=\\\"linux_getrandom\\\""] {
+        assert!(dist.contains(flag), "dist.sh {flag}");
+        assert!(docker.contains(flag), "Dockerfile {flag}");
+    }
+    assert!(read(".dockerignore").lines().any(|l| l == "target/"));
+}
+
+/// compose.yaml: two instances sharing Redis for sessions, events and rate limits, Redis, and
+/// nginx in front (its configuration in the repository, naming both instances).
+#[test]
+fn compose_runs_two_instances_redis_and_a_proxy() {
+    use yaml_rust2::{Yaml, YamlLoader};
+    let docs = YamlLoader::load_from_str(&read("compose.yaml")).expect("compose.yaml parses");
+    let doc = &docs[0];
+    let services = doc["services"].as_hash().unwrap();
+    let names: Vec<&str> = services.keys().filter_map(|k| k.as_str()).collect();
+    assert_eq!(names, ["mcp-1", "mcp-2", "redis", "proxy"]);
+
+    // `<<: *mcp` merges the shared definition.
+    let resolve = |svc: &Yaml| -> Yaml {
+        let mut out = svc["<<"].as_hash().cloned().unwrap_or_default();
+        for (k, v) in svc.as_hash().unwrap() {
+            if k.as_str() != Some("<<") {
+                out.insert(k.clone(), v.clone());
+            }
+        }
+        Yaml::Hash(out)
+    };
+    let documented = read("README.md");
+    for name in ["mcp-1", "mcp-2"] {
+        let svc = resolve(&doc["services"][name]);
+        assert_eq!(
+            svc["build"].as_str(),
+            Some("."),
+            "{name} builds the Dockerfile"
+        );
+        let env = svc["environment"].as_hash().unwrap();
+        let get = |k: &str| env.get(&Yaml::String(k.into())).and_then(|v| v.as_str());
+        assert_eq!(get("MCP_TRANSPORT"), Some("http"));
+        assert_eq!(get("MCP_HOST"), Some("0.0.0.0"));
+        assert_eq!(get("MCP_PORT"), Some("3000"));
+        assert_eq!(get("MCP_REDIS_URL"), Some("redis://redis:6379/0"));
+        for store in ["MCP_SESSION_STORE", "MCP_EVENT_STORE", "RATE_LIMIT_STORE"] {
+            assert_eq!(get(store), Some("redis"), "{name} {store}");
+        }
+        assert!(
+            get("MCP_EVENT_ENCRYPTION_KEY").unwrap().contains(":?"),
+            "required"
+        );
+        assert!(get("MCP_AUTH_TOKEN").unwrap().contains(":?"), "required");
+        // Every variable set is one the server documents.
+        for k in env.keys().filter_map(|k| k.as_str()) {
+            assert!(
+                documented.contains(&format!("`{k}`")) || documented.contains(k),
+                "README lacks {k}"
+            );
+        }
+        assert_eq!(
+            svc["depends_on"]["redis"]["condition"].as_str(),
+            Some("service_healthy")
+        );
+    }
+    let redis = &doc["services"]["redis"];
+    assert!(redis["image"].as_str().unwrap().starts_with("redis:"));
+    let proxy = &doc["services"]["proxy"];
+    let mount = proxy["volumes"][0].as_str().unwrap();
+    let conf_path = mount.split(':').next().unwrap().trim_start_matches("./");
+    let conf = read(conf_path);
+    for name in ["mcp-1", "mcp-2"] {
+        assert!(
+            conf.contains(&format!("server {name}:3000")),
+            "nginx names {name}"
+        );
+    }
+    assert!(
+        conf.contains("proxy_buffering off"),
+        "events stream through unbuffered"
+    );
+    assert!(
+        conf.contains("proxy_next_upstream"),
+        "a request finding an instance down goes to the other"
+    );
+}

@@ -19,6 +19,113 @@ pub const DEFAULT_RATE_LIMIT_MAX: u32 = 60;
 pub const DEFAULT_RATE_LIMIT_WINDOW_MS: u64 = 60_000;
 pub const DEFAULT_RATE_LIMIT_MAX_BUCKETS: usize = 10_000;
 pub const DEFAULT_SHUTDOWN_TIMEOUT_MS: u64 = 10_000;
+pub const DEFAULT_REDIS_TIMEOUT_MS: u64 = 5_000;
+pub const DEFAULT_EVENT_TTL_SECONDS: u64 = 300;
+pub const DEFAULT_EVENT_MAX_EVENTS: usize = 1_000;
+pub const DEFAULT_EVENT_MAX_BYTES: usize = 4 * 1024 * 1024;
+
+/// The variables of the shared stores (sessions, streams, rate limits), for the documentation
+/// check.
+pub const STORE_VARIABLES: &[&str] = &[
+    "MCP_REDIS_URL",
+    "REDIS_URL",
+    "MCP_REDIS_TLS_CA_PATH",
+    "MCP_REQUIRE_TLS_REDIS",
+    "MCP_REDIS_COMMAND_TIMEOUT_MS",
+    "MCP_SESSION_STORE",
+    "MCP_EVENT_STORE",
+    "MCP_EVENT_TTL_SECONDS",
+    "MCP_EVENT_STORE_MAX_EVENTS",
+    "MCP_EVENT_STORE_MAX_BYTES",
+    "MCP_EVENT_ENCRYPTION_KEY",
+    "RATE_LIMIT_STORE",
+];
+
+/// Where a piece of shared state lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// In this process: lost with it, not seen by other instances.
+    Memory,
+    /// In Redis: shared by every instance pointed at it.
+    Redis,
+}
+
+impl Backend {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Memory => "memory",
+            Backend::Redis => "redis",
+        }
+    }
+}
+
+/// The AES-256-GCM key for events kept in Redis; never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct EventKey(pub [u8; 32]);
+
+impl std::fmt::Debug for EventKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EventKey(..)")
+    }
+}
+
+/// A Redis URL; it may carry a password, so it is never printed whole.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RedisUrl(pub String);
+
+impl RedisUrl {
+    pub fn is_tls(&self) -> bool {
+        self.0.to_ascii_lowercase().starts_with("rediss://")
+    }
+}
+
+impl std::fmt::Debug for RedisUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.is_tls() {
+            "RedisUrl(rediss://..)"
+        } else {
+            "RedisUrl(redis://..)"
+        })
+    }
+}
+
+/// Resumable streams: where events are kept, how long and how many.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventSettings {
+    pub backend: Backend,
+    pub ttl: Duration,
+    /// Events kept per stream; older ones are dropped first.
+    pub max_events: usize,
+    /// Bytes kept per stream (as stored); older events are dropped first.
+    pub max_bytes: usize,
+    /// Required with the Redis backend.
+    pub key: Option<EventKey>,
+}
+
+/// The shared stores: where sessions, stream events and rate-limit buckets live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreSettings {
+    pub redis_url: Option<RedisUrl>,
+    /// Extra CA certificates (PEM) trusted for `rediss://`, besides the bundled roots.
+    pub redis_ca: Option<PathBuf>,
+    pub redis_timeout: Duration,
+    pub sessions: Backend,
+    /// `None`: streams resume only on the instance holding the session, from its own cache.
+    pub events: Option<EventSettings>,
+    pub rate_limits: Backend,
+}
+
+impl StoreSettings {
+    /// Whether anything needs Redis.
+    pub fn uses_redis(&self) -> bool {
+        self.sessions == Backend::Redis
+            || self.rate_limits == Backend::Redis
+            || self
+                .events
+                .as_ref()
+                .is_some_and(|e| e.backend == Backend::Redis)
+    }
+}
 
 /// How callers prove who they are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -185,6 +292,7 @@ pub struct HttpSettings {
     pub ready_check_portkey: bool,
     pub shutdown_timeout: Duration,
     pub oidc: Option<OidcSettings>,
+    pub stores: StoreSettings,
 }
 
 /// Reads one variable, trimmed; blank counts as unset.
@@ -442,6 +550,146 @@ fn oidc_settings(get: Lookup, clerk: bool) -> Result<OidcSettings, String> {
     Ok(settings)
 }
 
+fn backend(get: Lookup, name: &str, off: bool) -> Result<Option<Backend>, String> {
+    match var(get, name).map(|v| v.to_ascii_lowercase()) {
+        None => Ok(None),
+        Some(v) if v == "memory" => Ok(Some(Backend::Memory)),
+        Some(v) if v == "redis" => Ok(Some(Backend::Redis)),
+        Some(v) if off && (v == "none" || v == "off") => Ok(None),
+        Some(v) => Err(format!(
+            "{name} must be {}memory or redis, not \"{}\"",
+            if off { "none, " } else { "" },
+            quoted(&v)
+        )),
+    }
+}
+
+/// Decodes MCP_EVENT_ENCRYPTION_KEY: base64 (standard or URL-safe, padded or not) of 32 bytes.
+pub fn parse_event_key(raw: &str) -> Option<EventKey> {
+    use base64::Engine;
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    let raw = raw.trim();
+    [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD]
+        .iter()
+        .find_map(|e| e.decode(raw).ok())
+        .and_then(|bytes| <[u8; 32]>::try_from(bytes.as_slice()).ok())
+        .map(EventKey)
+}
+
+/// The shared stores (MCP_SESSION_STORE, MCP_EVENT_STORE, RATE_LIMIT_STORE) and the Redis they
+/// may use. Every combination that cannot work is refused here, naming what to set.
+fn store_settings(
+    get: Lookup,
+    session_mode: SessionMode,
+    rate_enabled: bool,
+) -> Result<StoreSettings, String> {
+    let sessions = backend(get, "MCP_SESSION_STORE", false)?.unwrap_or(Backend::Memory);
+    let rate_limits = backend(get, "RATE_LIMIT_STORE", false)?.unwrap_or(Backend::Memory);
+    let event_backend = backend(get, "MCP_EVENT_STORE", true)?;
+    let redis_timeout = Duration::from_millis(number(
+        get,
+        "MCP_REDIS_COMMAND_TIMEOUT_MS",
+        DEFAULT_REDIS_TIMEOUT_MS,
+        "a whole number of milliseconds",
+    )?);
+    if redis_timeout.is_zero() {
+        return Err("MCP_REDIS_COMMAND_TIMEOUT_MS must be above 0".into());
+    }
+    let events = match event_backend {
+        None => None,
+        Some(backend) => {
+            let ttl_secs = number(
+                get,
+                "MCP_EVENT_TTL_SECONDS",
+                DEFAULT_EVENT_TTL_SECONDS,
+                "a whole number of seconds",
+            )?;
+            let max_events = number(
+                get,
+                "MCP_EVENT_STORE_MAX_EVENTS",
+                DEFAULT_EVENT_MAX_EVENTS,
+                "a whole number of events",
+            )?;
+            let max_bytes = match var(get, "MCP_EVENT_STORE_MAX_BYTES") {
+                None => DEFAULT_EVENT_MAX_BYTES,
+                Some(v) => parse_size(&v).ok_or_else(|| {
+                    format!(
+                        "MCP_EVENT_STORE_MAX_BYTES takes a size such as 4mb, 512kb or 65536, not \"{}\"",
+                        quoted(&v)
+                    )
+                })?,
+            };
+            if ttl_secs == 0 || max_events == 0 {
+                return Err("MCP_EVENT_TTL_SECONDS and MCP_EVENT_STORE_MAX_EVENTS must be above 0 (or leave MCP_EVENT_STORE unset)".into());
+            }
+            let key = match var(get, "MCP_EVENT_ENCRYPTION_KEY") {
+                None => None,
+                Some(v) => Some(parse_event_key(&v).ok_or(
+                    "MCP_EVENT_ENCRYPTION_KEY must be the base64 of exactly 32 random bytes (e.g. `openssl rand -base64 32`)",
+                )?),
+            };
+            if backend == Backend::Redis && key.is_none() {
+                return Err("MCP_EVENT_STORE=redis needs MCP_EVENT_ENCRYPTION_KEY (the base64 of 32 random bytes, e.g. `openssl rand -base64 32`, the same on every instance): events carry tool results and are kept in Redis only encrypted".into());
+            }
+            if session_mode == SessionMode::Stateless {
+                return Err("MCP_EVENT_STORE keeps the events of sessions; with MCP_SESSION_MODE=stateless there are none. Unset MCP_EVENT_STORE or use MCP_SESSION_MODE=stateful".into());
+            }
+            Some(EventSettings {
+                backend,
+                ttl: Duration::from_secs(ttl_secs),
+                max_events,
+                max_bytes,
+                key,
+            })
+        }
+    };
+    if backend_is_redis(&events) && sessions != Backend::Redis {
+        return Err("MCP_EVENT_STORE=redis needs MCP_SESSION_STORE=redis: a stream resumes on another instance only if that instance can take over the session".into());
+    }
+    if sessions == Backend::Redis && session_mode == SessionMode::Stateless {
+        return Err("MCP_SESSION_STORE=redis keeps sessions; with MCP_SESSION_MODE=stateless there are none. Unset MCP_SESSION_STORE or use MCP_SESSION_MODE=stateful".into());
+    }
+    if rate_limits == Backend::Redis && !rate_enabled {
+        return Err("RATE_LIMIT_STORE=redis is set but RATE_LIMIT_ENABLED=false; enable the rate limit or unset RATE_LIMIT_STORE".into());
+    }
+    let redis_url = var(get, "MCP_REDIS_URL")
+        .or_else(|| var(get, "REDIS_URL"))
+        .map(RedisUrl);
+    let redis_ca = var(get, "MCP_REDIS_TLS_CA_PATH").map(PathBuf::from);
+    let settings = StoreSettings {
+        redis_url,
+        redis_ca,
+        redis_timeout,
+        sessions,
+        events,
+        rate_limits,
+    };
+    let require_tls = switch(get, "MCP_REQUIRE_TLS_REDIS", false)?;
+    match &settings.redis_url {
+        None if settings.uses_redis() => {
+            return Err("a store is set to redis (MCP_SESSION_STORE, MCP_EVENT_STORE or RATE_LIMIT_STORE) but no Redis is named: set MCP_REDIS_URL (or REDIS_URL), e.g. redis://redis:6379/0 or rediss://user:password@host:6380".into());
+        }
+        Some(url) => {
+            let lower = url.0.to_ascii_lowercase();
+            if !lower.starts_with("redis://") && !lower.starts_with("rediss://") {
+                return Err("MCP_REDIS_URL must start with redis:// or rediss:// (TLS)".into());
+            }
+            if require_tls && !url.is_tls() {
+                return Err("MCP_REQUIRE_TLS_REDIS=true but MCP_REDIS_URL is redis://; use rediss:// so Redis traffic is encrypted".into());
+            }
+            if settings.redis_ca.is_some() && !url.is_tls() {
+                return Err("MCP_REDIS_TLS_CA_PATH is set but MCP_REDIS_URL is redis:// (no TLS); use rediss:// or unset MCP_REDIS_TLS_CA_PATH".into());
+            }
+        }
+        None => {}
+    }
+    Ok(settings)
+}
+
+fn backend_is_redis(events: &Option<EventSettings>) -> bool {
+    events.as_ref().is_some_and(|e| e.backend == Backend::Redis)
+}
+
 /// Whether the default command should serve HTTP instead of stdio (MCP_TRANSPORT).
 pub fn transport_is_http(get: Lookup) -> Result<bool, String> {
     match var(get, "MCP_TRANSPORT").map(|v| v.to_ascii_lowercase()) {
@@ -619,7 +867,9 @@ impl HttpSettings {
             AuthMode::Oidc => Some(oidc_settings(get, clerk)?),
             _ => None,
         };
+        let stores = store_settings(get, session_mode, rate.enabled)?;
         Ok(HttpSettings {
+            stores,
             host,
             port,
             public_base_url,
@@ -837,5 +1087,101 @@ mod tests {
         for h in ["example.com", "10.0.0.1", "[::2]", "localhost.example.com"] {
             assert!(!is_loopback_host(h), "{h}");
         }
+    }
+    #[test]
+    fn store_settings_and_their_refusals() {
+        const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+        let s = settings(&[("MCP_AUTH_TOKEN", TOKEN)]).unwrap();
+        assert!(!s.stores.uses_redis());
+        assert_eq!(s.stores.events, None);
+        assert_eq!(s.stores.redis_timeout, Duration::from_millis(5000));
+        let all = settings(&[
+            ("MCP_AUTH_TOKEN", TOKEN),
+            ("REDIS_URL", "redis://:secretpw@127.0.0.1:6379/0"),
+            ("MCP_SESSION_STORE", "redis"),
+            ("MCP_EVENT_STORE", "redis"),
+            ("MCP_EVENT_ENCRYPTION_KEY", KEY),
+            ("RATE_LIMIT_STORE", "redis"),
+            ("MCP_REDIS_COMMAND_TIMEOUT_MS", "250"),
+        ])
+        .unwrap();
+        assert!(all.stores.uses_redis());
+        let ev = all.stores.events.clone().unwrap();
+        assert_eq!(ev.ttl, Duration::from_secs(300));
+        assert_eq!(ev.key.as_ref().unwrap().0[31], 31);
+        assert_eq!(all.stores.redis_timeout, Duration::from_millis(250));
+        let shown = format!("{all:?}");
+        assert!(
+            !shown.contains("secretpw") && !shown.contains(KEY),
+            "{shown}"
+        );
+
+        let refused = |extra: &[(&str, &str)], needle: &str| {
+            let mut v = vec![("MCP_AUTH_TOKEN", TOKEN)];
+            v.extend_from_slice(extra);
+            let e = settings(&v).unwrap_err();
+            assert!(e.contains(needle), "{e}");
+        };
+        refused(&[("MCP_SESSION_STORE", "redis")], "MCP_REDIS_URL");
+        refused(&[("RATE_LIMIT_STORE", "redis")], "MCP_REDIS_URL");
+        refused(
+            &[("MCP_SESSION_STORE", "disk")],
+            "MCP_SESSION_STORE must be",
+        );
+        refused(
+            &[
+                ("MCP_REDIS_URL", "redis://h:6379"),
+                ("MCP_SESSION_STORE", "redis"),
+                ("MCP_EVENT_STORE", "redis"),
+            ],
+            "MCP_EVENT_ENCRYPTION_KEY",
+        );
+        refused(
+            &[
+                ("MCP_EVENT_STORE", "memory"),
+                ("MCP_EVENT_ENCRYPTION_KEY", "c2hvcnQ="),
+            ],
+            "32 random bytes",
+        );
+        refused(
+            &[
+                ("MCP_REDIS_URL", "redis://h:6379"),
+                ("MCP_EVENT_STORE", "redis"),
+                ("MCP_EVENT_ENCRYPTION_KEY", KEY),
+            ],
+            "MCP_SESSION_STORE=redis",
+        );
+        refused(
+            &[
+                ("MCP_REDIS_URL", "redis://h:6379"),
+                ("MCP_SESSION_STORE", "redis"),
+                ("MCP_REQUIRE_TLS_REDIS", "true"),
+            ],
+            "rediss://",
+        );
+        refused(
+            &[
+                ("MCP_REDIS_URL", "http://h:6379"),
+                ("MCP_SESSION_STORE", "redis"),
+            ],
+            "redis:// or rediss://",
+        );
+        refused(
+            &[
+                ("MCP_REDIS_URL", "redis://h:6379"),
+                ("MCP_SESSION_STORE", "redis"),
+                ("MCP_SESSION_MODE", "stateless"),
+            ],
+            "stateless",
+        );
+        assert!(
+            settings(&[
+                ("MCP_AUTH_TOKEN", TOKEN),
+                ("MCP_REDIS_URL", "rediss://h:6380"),
+                ("MCP_SESSION_STORE", "redis"),
+                ("MCP_REQUIRE_TLS_REDIS", "true"),
+            ])
+            .is_ok()
+        );
     }
 }

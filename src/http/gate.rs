@@ -21,6 +21,7 @@ use super::handler::CallerKey;
 use super::limits::{client_ip, retry_after_secs};
 use super::origin::{host_allowed, origin_allowed};
 use super::sessions::{Binding, Lookup};
+use super::store::rate::Refused;
 use super::{AppState, Peer};
 use crate::client::RequestKey;
 
@@ -50,12 +51,30 @@ pub fn refuse(status: StatusCode, message: &str, headers: &[(HeaderName, String)
     resp
 }
 
-fn too_many(wait: std::time::Duration, whom: &str) -> Response {
+fn too_many(refused: Refused, whom: &str) -> Response {
+    let wait = match refused {
+        Refused::Wait(wait) => wait,
+        Refused::Unavailable(e) => {
+            tracing::warn!("rate limit store: {e}");
+            return store_unavailable(&format!("the shared rate limit cannot be checked: {e}"));
+        }
+    };
     let secs = retry_after_secs(wait);
     refuse(
         StatusCode::TOO_MANY_REQUESTS,
         &format!("Too many requests from this {whom}; retry after {secs} s"),
         &[(RETRY_AFTER, secs.to_string())],
+    )
+}
+
+/// 503 when the shared store (Redis) cannot be used: the request may succeed once it is back.
+fn store_unavailable(why: &str) -> Response {
+    refuse(
+        StatusCode::SERVICE_UNAVAILABLE,
+        &format!(
+            "Temporarily unavailable: {why}. Retry shortly; if it persists, check that Redis (MCP_REDIS_URL) is running"
+        ),
+        &[(RETRY_AFTER, "2".into())],
     )
 }
 
@@ -106,10 +125,10 @@ pub async fn gate(
     }
     let ip = client_ip(&st.settings.trust_proxy, peer, req.headers());
     if let Some(b) = &st.ip_limits
-        && let Err(wait) = b.take(&ip.to_string())
+        && let Err(refused) = b.take(&ip.to_string()).await
     {
         tracing::info!(%ip, "rate limited by address");
-        return too_many(wait, "address");
+        return too_many(refused, "address");
     }
     if !origin_allowed(header(&req, ORIGIN), &st.settings.origins) {
         return refuse(
@@ -145,10 +164,10 @@ pub async fn gate(
     };
     if st.settings.auth != AuthMode::None
         && let Some(b) = &st.principal_limits
-        && let Err(wait) = b.take(&principal.id)
+        && let Err(refused) = b.take(&principal.id).await
     {
         tracing::info!(principal = %principal.id, "rate limited by principal");
-        return too_many(wait, "caller");
+        return too_many(refused, "caller");
     }
     // The caller's key never goes further than this request's extensions.
     let sent_key = req.headers_mut().remove(KEY_HEADER);
@@ -181,6 +200,7 @@ pub async fn gate(
     };
     let session = header(&req, SESSION_HEADER).map(str::to_string);
     let method = req.method().clone();
+    let read_only = principal.read_only;
     req.extensions_mut().insert(principal);
     if let Some(k) = key {
         req.extensions_mut().insert(CallerKey(k));
@@ -214,6 +234,19 @@ pub async fn gate(
                     &[],
                 );
             }
+            Lookup::Unavailable(why) => {
+                tracing::warn!("session store: {why}");
+                return store_unavailable(&format!("the session store cannot be reached ({why})"));
+            }
+        }
+        if let Some(last) = header(&req, "last-event-id")
+            && !st.sessions.event_id_fits(last)
+        {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                "Last-Event-ID is not an event id this server sent; reconnect without it to open a new stream",
+                &[],
+            );
         }
         let mut resp = next.run(req).await;
         if method == Method::DELETE && resp.status().is_success() {
@@ -243,7 +276,12 @@ pub async fn gate(
         .and_then(|v| v.to_str().ok())
     {
         tracing::info!(principal = %binding.principal, "session opened");
-        place.bind(id, binding);
+        let id = id.to_string();
+        if let Err(why) = place.bind(&id, binding, read_only).await {
+            tracing::warn!("session store: {why}");
+            st.sessions.abandon(&id).await;
+            return store_unavailable(&format!("the new session cannot be recorded ({why})"));
+        }
     }
     resp
 }

@@ -12,6 +12,7 @@ pub mod oidc;
 pub mod origin;
 pub mod pages;
 pub mod sessions;
+pub mod store;
 pub mod tls;
 
 use std::net::SocketAddr;
@@ -32,10 +33,16 @@ use crate::client::PortkeyClient;
 use crate::config::Config;
 use crate::server::PortkeyServer;
 use auth::Authenticator;
+use config::Backend;
 use config::{AuthMode, SessionMode, is_loopback_host};
 use handler::{HttpHandler, Inflight};
 use limits::Buckets;
 use sessions::Sessions;
+use store::Redis;
+use store::events::{Events, MemoryEvents, RedisEvents};
+use store::manager::Manager;
+use store::rate::{Limiter, RedisBuckets};
+use store::sessions::RedisSessions;
 
 /// The address of the connection's peer, for plain and TLS listeners alike.
 #[derive(Debug, Clone, Copy)]
@@ -89,8 +96,10 @@ pub struct Shared {
     pub settings: HttpSettings,
     pub auth: Authenticator,
     pub sessions: Sessions,
-    pub ip_limits: Option<Buckets>,
-    pub principal_limits: Option<Buckets>,
+    pub ip_limits: Option<Limiter>,
+    pub principal_limits: Option<Limiter>,
+    /// The Redis the shared stores use, when any does (checked by `/ready`).
+    pub redis: Option<Redis>,
     /// The server has no PORTKEY_API_KEY: every caller sends its own.
     pub byok: bool,
     pub client: Arc<PortkeyClient>,
@@ -196,6 +205,12 @@ pub async fn serve(config: Config, settings: HttpSettings) -> Result<(), String>
         Some((cert, key)) => Some(tls::load(cert, key)?),
         None => None,
     };
+    // Redis first: when a store needs it and it cannot be reached, nothing is served.
+    let redis = if settings.stores.uses_redis() {
+        Some(Redis::connect(&settings.stores).await?)
+    } else {
+        None
+    };
     let listener = bind(&settings).await?;
     let bound = listener
         .local_addr()
@@ -210,10 +225,27 @@ pub async fn serve(config: Config, settings: HttpSettings) -> Result<(), String>
     // MCP_SESSION_TIMEOUT=0 keeps idle sessions open (as the reference does).
     manager.session_config.keep_alive =
         (!settings.session_timeout.is_zero()).then_some(settings.session_timeout);
-    let manager = Arc::new(manager);
+    let session_ttl = manager.session_config.keep_alive;
+    let events = match (&settings.stores.events, &redis) {
+        (None, _) => None,
+        (Some(e), Some(r)) if e.backend == Backend::Redis => match &e.key {
+            Some(key) => Some(Arc::new(Events::Redis(Box::new(RedisEvents::new(
+                r.clone(),
+                key,
+                e,
+            ))))),
+            None => return Err("MCP_EVENT_STORE=redis needs MCP_EVENT_ENCRYPTION_KEY".into()),
+        },
+        (Some(e), _) => Some(Arc::new(Events::Memory(MemoryEvents::new(e)))),
+    };
+    let shared_sessions = match (&redis, settings.stores.sessions) {
+        (Some(r), Backend::Redis) => Some(RedisSessions::new(r.clone(), session_ttl)),
+        _ => None,
+    };
+    let manager = Arc::new(Manager::new(Arc::new(manager), events));
     let mcp_cancel = CancellationToken::new();
     let stateful = settings.session_mode == SessionMode::Stateful;
-    let rmcp_config = StreamableHttpServerConfig::default()
+    let mut rmcp_config = StreamableHttpServerConfig::default()
         .with_cancellation_token(mcp_cancel.child_token())
         .with_legacy_session_mode(stateful)
         .with_json_response(!stateful)
@@ -222,6 +254,9 @@ pub async fn serve(config: Config, settings: HttpSettings) -> Result<(), String>
         // The Host and Origin checks run in gate.rs, with this server's own rules and answers.
         .disable_allowed_hosts()
         .disable_allowed_origins();
+    if let Some(shared) = &shared_sessions {
+        rmcp_config.session_store = Some(Arc::new(shared.clone()));
+    }
     let inflight = Inflight::default();
     let handler = HttpHandler::new(full, read_only, inflight.clone());
     let service =
@@ -241,10 +276,17 @@ pub async fn serve(config: Config, settings: HttpSettings) -> Result<(), String>
         allowed_hosts.push(bound.ip().to_string());
     }
     let rate_on = settings.rate.enabled;
+    let limiter = |kind: &'static str| match (&redis, settings.stores.rate_limits) {
+        (Some(r), Backend::Redis) => {
+            Limiter::Redis(RedisBuckets::new(r.clone(), kind, &settings.rate))
+        }
+        _ => Limiter::Memory(Buckets::new(&settings.rate)),
+    };
     let state: AppState = Arc::new(Shared {
-        ip_limits: rate_on.then(|| Buckets::new(&settings.rate)),
-        principal_limits: rate_on.then(|| Buckets::new(&settings.rate)),
-        sessions: Sessions::new(manager, settings.max_sessions),
+        ip_limits: rate_on.then(|| limiter("ip")),
+        principal_limits: rate_on.then(|| limiter("principal")),
+        sessions: Sessions::new(manager, settings.max_sessions, shared_sessions),
+        redis,
         auth,
         byok,
         client,

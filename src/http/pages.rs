@@ -40,6 +40,15 @@ pub async fn ready(State(st): State<AppState>) -> Response {
             &json!({"status": "stopping"}),
         );
     }
+    if let Some(redis) = &st.redis
+        && let Err(why) = redis.ping().await
+    {
+        tracing::warn!("readiness check: {why}");
+        return json_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &json!({"status": "not_ready", "redis": "unreachable"}),
+        );
+    }
     if !st.settings.ready_check_portkey {
         return json_response(StatusCode::OK, &json!({"status": "ready"}));
     }

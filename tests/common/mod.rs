@@ -8,6 +8,8 @@
     clippy::indexing_slicing
 )]
 
+pub mod http;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::process::Stdio;
