@@ -162,3 +162,21 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("DELETE /collections/{collection_id}"),
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_and_update_bodies_are_the_inputs_less_the_path_id() {
+        let a: CreateCollection = serde_json::from_value(json!({"name": "c"})).unwrap();
+        assert_eq!(serde_json::to_value(&a).unwrap(), json!({"name": "c"}));
+        let u: UpdateCollection =
+            serde_json::from_value(json!({"collection_id": "c1", "name": "n", "description": "d"}))
+                .unwrap();
+        assert_eq!(
+            serde_json::to_value(&u.changes).unwrap(),
+            json!({"name": "n", "description": "d"})
+        );
+    }
+}

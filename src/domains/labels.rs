@@ -222,3 +222,24 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("DELETE /labels/{label_id}"),
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_and_update_bodies_are_the_inputs_less_the_path_id() {
+        let a: CreateLabel =
+            serde_json::from_value(json!({"name": "prod", "color_code": "#00ff00"})).unwrap();
+        assert_eq!(
+            serde_json::to_value(&a).unwrap(),
+            json!({"name": "prod", "color_code": "#00ff00"})
+        );
+        let u: UpdateLabel =
+            serde_json::from_value(json!({"label_id": "l", "description": "d"})).unwrap();
+        assert_eq!(
+            serde_json::to_value(&u.changes).unwrap(),
+            json!({"description": "d"})
+        );
+    }
+}

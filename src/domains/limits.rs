@@ -550,3 +550,25 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("PUT /policies/usage-limits/{limit_id}/entities/{entity_id}/reset"),
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn update_bodies_leave_the_id_to_the_path_and_send_a_clearing_null() {
+        let r: UpdateRateLimit =
+            serde_json::from_value(json!({"id": "r", "unit": "rpm", "value": 10})).unwrap();
+        assert_eq!(
+            shape::body_without(&r, "id").unwrap(),
+            json!({"unit": "rpm", "value": 10})
+        );
+        let u: UpdateUsageLimit =
+            serde_json::from_value(json!({"id": "u", "description": null, "credit_limit": 5}))
+                .unwrap();
+        assert_eq!(
+            shape::body_without(&u, "id").unwrap(),
+            json!({"description": null, "credit_limit": 5})
+        );
+    }
+}

@@ -415,6 +415,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn create_and_update_bodies_are_the_inputs_less_the_path_id() {
+        let a: CreateMcpServer =
+            serde_json::from_value(json!({"name": "s", "mcp_integration_id": "m"})).unwrap();
+        assert_eq!(
+            serde_json::to_value(&a).unwrap(),
+            json!({"name": "s", "mcp_integration_id": "m"})
+        );
+        let u: UpdateMcpServer =
+            serde_json::from_value(json!({"id": "s", "description": "d"})).unwrap();
+        assert_eq!(
+            shape::body_without(&u, "id").unwrap(),
+            json!({"description": "d"})
+        );
+    }
+
+    #[test]
     fn update_bodies_leave_the_id_to_the_path() {
         let u: UpdateUserAccess = serde_json::from_value(
             json!({"id": "s", "users": [{"user_id": "u", "enabled": true}]}),

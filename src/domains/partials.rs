@@ -300,6 +300,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn create_and_update_bodies_use_the_api_names() {
+        let a: CreatePartial = serde_json::from_value(json!({"name": "p", "string": "s"})).unwrap();
+        assert_eq!(
+            serde_json::to_value(&a).unwrap(),
+            json!({"name": "p", "string": "s"})
+        );
+        let u: UpdatePartial = serde_json::from_value(
+            json!({"prompt_partial_id": "p", "description": "d", "status": "archived"}),
+        )
+        .unwrap();
+        assert_eq!(
+            serde_json::to_value(&u.changes).unwrap(),
+            json!({"version_description": "d", "status": "archived"})
+        );
+    }
+
+    #[test]
     fn a_publish_body_carries_a_whole_version_as_an_integer() {
         let a: PublishPartial =
             serde_json::from_value(json!({"prompt_partial_id": "p", "version": 2.0})).unwrap();
