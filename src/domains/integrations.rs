@@ -222,7 +222,7 @@ pub struct ModelEntry {
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct UpdateIntegrationModels {
     /// Slug from list_integrations
-    #[serde(skip_serializing)]
+    #[serde(skip_serializing_if = "crate::shape::not_sent")]
     pub slug: String,
     /// Enable newly available models by default
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -90,10 +90,10 @@ pub struct CreateMcpIntegration {
     pub description: Option<String>,
     /// Header name -> value, sent as configurations.custom_headers
     #[schemars(with = "Option<BTreeMap<String, String>>")]
-    #[serde(skip_serializing)]
+    #[serde(skip_serializing_if = "crate::shape::not_sent")]
     pub custom_headers: Option<Map<String, Value>>,
     /// Other configuration fields
-    #[serde(skip_serializing)]
+    #[serde(skip_serializing_if = "crate::shape::not_sent")]
     pub configurations: Option<Map<String, Value>>,
     /// Id from list_workspaces (org admin keys)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -106,7 +106,7 @@ pub struct CreateMcpIntegration {
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct UpdateMcpIntegration {
     /// Id/slug from list_mcp_integrations
-    #[serde(skip_serializing)]
+    #[serde(skip_serializing_if = "crate::shape::not_sent")]
     pub id: String,
     /// New display name
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -125,10 +125,10 @@ pub struct UpdateMcpIntegration {
     pub transport: Option<Transport>,
     /// New header map, sent as configurations.custom_headers
     #[schemars(with = "Option<BTreeMap<String, String>>")]
-    #[serde(skip_serializing)]
+    #[serde(skip_serializing_if = "crate::shape::not_sent")]
     pub custom_headers: Option<Map<String, Value>>,
     /// Replacement configuration fields
-    #[serde(skip_serializing)]
+    #[serde(skip_serializing_if = "crate::shape::not_sent")]
     pub configurations: Option<Map<String, Value>>,
     /// Replacement Secret Reference mappings
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -139,7 +139,7 @@ pub struct UpdateMcpIntegration {
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct UpdateCapabilities {
     /// Id/slug from list_mcp_integrations
-    #[serde(skip_serializing)]
+    #[serde(skip_serializing_if = "crate::shape::not_sent")]
     pub id: String,
     /// Changes; unnamed capabilities keep their state
     #[schemars(length(min = 1))]
@@ -159,7 +159,7 @@ pub struct WorkspaceAccess {
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct UpdateWorkspaces {
     /// Id/slug from list_mcp_integrations
-    #[serde(skip_serializing)]
+    #[serde(skip_serializing_if = "crate::shape::not_sent")]
     pub id: String,
     /// Changes; unnamed workspaces keep their access
     #[schemars(length(min = 1))]

@@ -93,7 +93,7 @@ pub struct Paged {
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct UpdateCapabilities {
     /// Id/slug from list_mcp_servers
-    #[serde(skip_serializing)]
+    #[serde(skip_serializing_if = "crate::shape::not_sent")]
     pub id: String,
     /// Changes; unnamed capabilities keep their state
     #[schemars(length(min = 1))]
@@ -113,7 +113,7 @@ pub struct UserAccess {
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct UpdateUserAccess {
     /// Id/slug from list_mcp_servers
-    #[serde(skip_serializing)]
+    #[serde(skip_serializing_if = "crate::shape::not_sent")]
     pub id: String,
     /// Changes; unnamed users keep their access
     #[schemars(length(min = 1))]

@@ -77,7 +77,7 @@ pub struct PartialChanges {
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct PublishPartial {
     /// Id/slug from list_prompt_partials
-    #[serde(skip_serializing)]
+    #[serde(skip_serializing_if = "crate::shape::not_sent")]
     pub prompt_partial_id: String,
     /// Version number from list_partial_versions
     #[schemars(extend("exclusiveMinimum" = 0))]

@@ -141,7 +141,7 @@ pub struct UserId {
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct UpdateUser {
     /// Id from list_all_users
-    #[serde(skip_serializing)]
+    #[serde(skip_serializing_if = "crate::shape::not_sent")]
     pub user_id: String,
     /// New first name
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -288,11 +288,11 @@ pub struct MemberId {
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct UpdateMember {
     /// Id from list_workspaces
-    #[serde(skip_serializing)]
+    #[serde(skip_serializing_if = "crate::shape::not_sent")]
     pub workspace_id: String,
     /// Id from list_workspace_members
     #[schemars(extend("format" = "uuid"))]
-    #[serde(skip_serializing)]
+    #[serde(skip_serializing_if = "crate::shape::not_sent")]
     pub user_id: String,
     /// New role: admin (all rights), manager (members and resources) or member (use only)
     pub role: Role,

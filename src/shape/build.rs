@@ -35,3 +35,10 @@ pub fn body_without<T: serde::Serialize>(a: &T, key: &str) -> Result<Value, ApiE
     }
     Ok(v)
 }
+
+/// For `#[serde(skip_serializing_if = "crate::shape::not_sent")]` on an input member that never
+/// goes in the body (it fills the path, or is merged into another member). Unlike
+/// `skip_serializing`, it leaves the tool's schema as it is (no `writeOnly`).
+pub fn not_sent<T>(_: &T) -> bool {
+    true
+}
