@@ -533,6 +533,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_export_body_groups_the_filters_and_joins_the_models() {
+        let a: CreateLogExport =
+            serde_json::from_value(json!({"time_min": "2027-01-01", "time_max": "2027-01-02",
+            "cost_min": 5.0, "ai_model": ["a", "b"], "requested_fields": ["id", "trace_id"]}))
+            .unwrap();
+        assert_eq!(
+            serde_json::to_value(export_body(&a)).unwrap(),
+            json!({"filters": {"time_of_generation_min": "2027-01-01", "time_of_generation_max": "2027-01-02",
+                               "cost_min": 5, "ai_model": "a,b"},
+                   "requested_data": ["id", "trace_id"]})
+        );
+    }
+
+    #[test]
     fn an_inserted_log_nests_request_response_and_metadata() {
         let a: InsertLog = serde_json::from_value(json!({"request_url": "https://api.example/v1",
             "request_body": {"a": 1}, "response_body": {}, "response_time": 12.0,

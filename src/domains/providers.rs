@@ -350,3 +350,41 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("DELETE /providers/{slug}"),
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_provider_body_flattens_its_limits_with_whole_numbers() {
+        let l: Limits = serde_json::from_value(
+            json!({"credit_limit": 100.0, "rate_limit_value": 60.0, "rate_limit_unit": "rpm"}),
+        )
+        .unwrap();
+        let body = NewProvider {
+            name: "p",
+            integration_id: "i",
+            workspace_id: None,
+            slug: None,
+            note: None,
+            limits: limits_body(&l).unwrap(),
+        };
+        assert_eq!(
+            serde_json::to_value(&body).unwrap(),
+            json!({"name": "p", "integration_id": "i",
+                   "usage_limits": {"type": "cost", "periodic_reset": "monthly", "credit_limit": 100},
+                   "rate_limits": {"type": "requests", "unit": "rpm", "value": 60}})
+        );
+        let none: Limits = serde_json::from_value(json!({})).unwrap();
+        let changes = ProviderChanges {
+            name: None,
+            note: Some("n"),
+            limits: limits_body(&none).unwrap(),
+            reset_usage: Some(true),
+        };
+        assert_eq!(
+            serde_json::to_value(&changes).unwrap(),
+            json!({"note": "n", "reset_usage": true})
+        );
+    }
+}

@@ -594,3 +594,16 @@ pub fn tools() -> Vec<ToolDef> {
         .idempotent(true),
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_create_body_is_the_input_with_given_nulls_kept() {
+        let args = json!({"name": "s", "manager_type": "aws_sm", "auth_config": {"aws_auth_type": "assumedRole"},
+            "secret_path": "p", "description": null, "allowed_workspaces": ["ws"]});
+        let a: CreateSecretReference = serde_json::from_value(args.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&a).unwrap(), args);
+    }
+}
