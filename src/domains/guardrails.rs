@@ -699,6 +699,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn create_update_and_exclusion_bodies_are_the_inputs_less_the_path_id() {
+        let args = json!({"name": "g", "checks": [{"id": "default.jwt", "parameters": {"jwksUri": "https://x.example"}}],
+            "actions": {"deny": true, "async": false}});
+        let a: CreateGuardrail = serde_json::from_value(args.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&a).unwrap(), args);
+        let u: UpdateGuardrail =
+            serde_json::from_value(json!({"guardrail_id": "g1", "name": "n"})).unwrap();
+        assert_eq!(
+            shape::body_without(&u, "guardrail_id").unwrap(),
+            json!({"name": "n"})
+        );
+        let x = json!({"organisation_id": "o", "workspaces": [{"workspace_id": "w", "excluded": true}]});
+        let e: UpdateExclusions = serde_json::from_value(x.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&e).unwrap(), x);
+    }
+
+    #[test]
     fn a_replacement_body_keeps_the_mappings_and_leaves_the_id_to_the_path() {
         let a: ReplaceMcpServers = serde_json::from_value(json!({"guardrail_id": "g",
             "mcp_servers": {"0190a8c4-8a5b-7cc1-9d3e-2f4b6a8c0d1e": {}}}))
