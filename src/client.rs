@@ -153,27 +153,12 @@ pub fn enc(segment: &str) -> String {
     out
 }
 
-/// Renders a number the way JavaScript's `String(n)` does for the values tools take.
-pub fn js_number(n: &serde_json::Number) -> String {
-    if let Some(i) = n.as_i64() {
-        return i.to_string();
-    }
-    if let Some(u) = n.as_u64() {
-        return u.to_string();
-    }
-    match n.as_f64() {
-        Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
-        Some(f) => format!("{f}"),
-        None => n.to_string(),
-    }
-}
-
 /// Renders a scalar for a query string; `None` for null.
 pub fn query_scalar(v: &Value) -> Option<String> {
     match v {
         Value::Null => None,
         Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(js_number(n)),
+        Value::Number(n) => Some(crate::js::number(n)),
         Value::Bool(b) => Some(b.to_string()),
         other => Some(other.to_string()),
     }
@@ -982,16 +967,6 @@ mod tests {
         assert_eq!(bad_segment("/a/..x/b"), None);
         assert_eq!(bad_segment("/a/%2E%2E%2Fx"), None);
         assert_eq!(bad_segment("/admin/users/u-1"), None);
-    }
-
-    #[test]
-    fn js_numbers() {
-        assert_eq!(js_number(&serde_json::Number::from_f64(1.0).unwrap()), "1");
-        assert_eq!(
-            js_number(&serde_json::Number::from_f64(1.5).unwrap()),
-            "1.5"
-        );
-        assert_eq!(js_number(&serde_json::Number::from(-3)), "-3");
     }
 
     #[test]

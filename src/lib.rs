@@ -10,6 +10,7 @@ pub mod envelope;
 pub mod error;
 pub mod http;
 pub mod journal;
+pub mod js;
 pub mod memory;
 pub mod netguard;
 pub mod pin;

@@ -16,7 +16,7 @@ use std::time::Duration;
 use common::http::{
     RO_TOKEN, Server, TOKEN, bearer_env, error_message, http_client, start_fails, with,
 };
-use common::{Reply, StandIn, TEST_KEY, env_for};
+use common::{Reply, StandIn, TEST_KEY, env_for, tool_count};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -28,7 +28,7 @@ async fn a_session_lists_and_calls_tools_then_ends() {
     assert_eq!(init["serverInfo"]["name"], "portkey-admin-mcp");
     assert!(c.session.is_some(), "a stateful server names the session");
     let tools = c.tools().await;
-    assert_eq!(tools.len(), 181);
+    assert_eq!(tools.len(), tool_count());
     api.reply_json(
         200,
         json!({"object": "list", "total": 1, "data": [{"id": "ws-1", "slug": "ws-a", "name": "A"}]}),
@@ -76,7 +76,10 @@ async fn health_ready_auth_info_and_status_page() {
     assert_eq!(v["endpoint"], server.url("/mcp"));
     assert!(!info.contains(TOKEN) && !info.contains(TEST_KEY));
     let page = get("/").await.unwrap().text().await.unwrap();
-    assert!(page.contains("/mcp") && page.contains("181"), "{page}");
+    assert!(
+        page.contains("/mcp") && page.contains(&tool_count().to_string()),
+        "{page}"
+    );
     assert_eq!(get("/nope").await.unwrap().status(), 404);
 }
 
@@ -137,7 +140,7 @@ async fn sessions_are_private_to_their_principal() {
         "{}",
         a.text
     );
-    assert_eq!(owner.tools().await.len(), 181);
+    assert_eq!(owner.tools().await.len(), tool_count());
 }
 
 #[tokio::test]
@@ -151,7 +154,7 @@ async fn read_only_tokens_get_the_read_only_surface() {
         "{init}"
     );
     let tools = reader.tools().await;
-    assert!(tools.len() < 181 && !tools.is_empty());
+    assert!(tools.len() < tool_count() && !tools.is_empty());
     assert!(
         tools
             .iter()
@@ -205,7 +208,7 @@ async fn past_max_sessions_new_ones_get_503_until_one_closes() {
     assert_eq!(a.delete().await, 200);
     let mut c = server.client(Some(TOKEN));
     c.initialize().await;
-    assert_eq!(c.tools().await.len(), 181);
+    assert_eq!(c.tools().await.len(), tool_count());
 }
 
 #[tokio::test]
@@ -309,7 +312,7 @@ async fn stateless_mode_needs_no_session() {
     let a = c.initialize_answer().await;
     assert_eq!(a.status, 200, "{}", a.text);
     assert!(a.header("mcp-session-id").is_none());
-    assert_eq!(c.tools().await.len(), 181);
+    assert_eq!(c.tools().await.len(), tool_count());
     let env = c.call("list_workspaces", json!({})).await;
     assert_eq!(env["ok"], true, "{env}");
     assert_eq!(api.only().header("x-portkey-api-key"), Some(TEST_KEY));
@@ -352,7 +355,7 @@ async fn without_auth_only_local_host_names_are_served() {
     .await;
     let mut c = server.client(None);
     c.initialize().await;
-    assert_eq!(c.tools().await.len(), 181);
+    assert_eq!(c.tools().await.len(), tool_count());
     let a = server
         .client(None)
         .with("host", "rebound.evil.example")
@@ -518,12 +521,12 @@ async fn oidc_tokens_are_verified_against_the_issuers_keys() {
     let admin = k1.token(claims("user_admin", json!({"org_role": "org:admin"})));
     let mut c = server.client(Some(&admin));
     c.initialize().await;
-    assert_eq!(c.tools().await.len(), 181);
+    assert_eq!(c.tools().await.len(), tool_count());
     let viewer = k1.token(claims("user_viewer", json!({"org_role": "org:member"})));
     let mut v = server.client(Some(&viewer));
     v.initialize().await;
     let n = v.tools().await.len();
-    assert!(n < 181 && n > 0, "{n}");
+    assert!(n < tool_count() && n > 0, "{n}");
 
     // Refusals: expired, another issuer, another audience, a forged signature.
     let refused = |token: String| {
@@ -561,7 +564,7 @@ async fn oidc_tokens_are_verified_against_the_issuers_keys() {
     let rotated = k2.token(claims("user_admin", json!({"org_role": "org:admin"})));
     let mut r = server.client(Some(&rotated));
     r.initialize().await;
-    assert_eq!(r.tools().await.len(), 181);
+    assert_eq!(r.tools().await.len(), tool_count());
     let unknown = SigningKey::new("k3").token(claims("u", json!({})));
     assert!(refused(unknown).await.contains("does not publish"));
 }
@@ -676,7 +679,7 @@ async fn tls_serves_https_with_hsts() {
     c.http = client;
     c.url = format!("{https}/mcp");
     c.initialize().await;
-    assert_eq!(c.tools().await.len(), 181);
+    assert_eq!(c.tools().await.len(), tool_count());
     // Plain HTTP to the TLS port gets no answer it could use.
     assert!(
         http_client()

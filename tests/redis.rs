@@ -16,7 +16,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use common::http::{Client, RO_TOKEN, Server, TOKEN, bearer_env, error_message, start_fails, with};
-use common::{Reply, StandIn, TEST_KEY};
+use common::{Reply, StandIn, TEST_KEY, tool_count};
 use serde_json::{Value, json};
 use tokio::process::{Child, Command};
 
@@ -297,7 +297,7 @@ async fn a_session_moves_between_instances_and_outlives_one() {
     // The session opened on A is served by B: B rebuilds it from Redis.
     let mut on_b = moved(&on_a, &b);
     let tools = on_b.tools().await;
-    assert_eq!(tools.len(), 181, "the writer's surface on B too");
+    assert_eq!(tools.len(), tool_count(), "the writer's surface on B too");
     let env_b = on_b.call("list_workspaces", json!({"page_size": 3})).await;
     assert_eq!(env_b["ok"], true, "{env_b}");
     let sent = api.only();
@@ -319,7 +319,7 @@ async fn a_session_moves_between_instances_and_outlives_one() {
     // A new instance takes it over as well.
     let c = Server::start(&env).await;
     let mut on_c = moved(&on_b, &c);
-    assert_eq!(on_c.tools().await.len(), 181);
+    assert_eq!(on_c.tools().await.len(), tool_count());
 
     // Ending it on C ends it everywhere.
     assert_eq!(on_c.delete().await, 200);
@@ -350,7 +350,7 @@ async fn a_read_only_session_stays_read_only_on_the_other_instance() {
     let mut on_b = moved(&ro, &b);
     let tools = on_b.tools().await;
     assert_eq!(tools.len(), on_a);
-    assert!(tools.len() < 181 && !tools.iter().any(|t| t.starts_with("delete_")));
+    assert!(tools.len() < tool_count() && !tools.iter().any(|t| t.starts_with("delete_")));
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value, json};
 
+use super::common::Paging;
 use crate::client::{Api, Req, enc, query_of};
 use crate::error::ApiError;
 use crate::registry::{ToolDef, bad, tool};
@@ -134,16 +135,6 @@ pub type Base = Filters<Option<String>>;
 /// Filters for one workspace.
 pub type InWorkspace = Filters<Slug>;
 
-#[derive(Debug, Deserialize, Serialize, JsonSchema)]
-pub struct Page {
-    /// Page index, from 0
-    #[schemars(range(min = 0))]
-    pub current_page: Option<u64>,
-    /// Rows per page
-    #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
-    pub page_size: Option<u64>,
-}
-
 /// A grouped breakdown: the spec's `WorkspaceSlug` parameter is required on every
 /// `/analytics/groups/*` path, so the slug must be given (or filled by the workspace pin).
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
@@ -151,7 +142,7 @@ pub struct Paged {
     #[serde(flatten)]
     pub f: InWorkspace,
     #[serde(flatten)]
-    pub page: Page,
+    pub page: Paging,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -186,7 +177,7 @@ pub struct ByProvider {
     #[serde(flatten)]
     pub f: InWorkspace,
     #[serde(flatten)]
-    pub page: Page,
+    pub page: Paging,
     /// Metric to sort by, from columns
     pub order_by: Option<String>,
     /// Sort direction: asc or desc

@@ -4,6 +4,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::common::Paging;
 use crate::client::{Api, Req};
 use crate::error::ApiError;
 use crate::registry::{ToolDef, tool};
@@ -32,12 +33,8 @@ pub struct ListAuditLogs {
     /// To, ISO 8601
     #[schemars(length(min = 1))]
     pub end_time: String,
-    /// Page index, from 0
-    #[schemars(range(min = 0))]
-    pub current_page: Option<u64>,
-    /// Items per page
-    #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
-    pub page_size: Option<i64>,
+    #[serde(flatten)]
+    pub page: Paging,
 }
 
 /// The members of an event worth showing; request bodies and headers are left out (they can

@@ -4,6 +4,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::common::{Paging, field};
 use crate::client::{Api, Req, enc};
 use crate::error::ApiError;
 use crate::registry::{ToolDef, tool};
@@ -18,14 +19,8 @@ pub struct ListCollections {
     /// Name search text
     #[serde(skip_serializing_if = "Option::is_none")]
     pub search: Option<String>,
-    /// Page index, from 0
-    #[schemars(range(min = 0))]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub current_page: Option<u64>,
-    /// Items per page
-    #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub page_size: Option<u64>,
+    #[serde(flatten)]
+    pub page: Paging,
 }
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
@@ -86,11 +81,6 @@ const COLLECTION_DETAIL: &[&str] = &[
     "child_collections",
 ];
 
-/// A member of Portkey's answer, or null (left out by `shape::obj`).
-fn member(v: &Value, key: &str) -> Value {
-    v.get(key).cloned().unwrap_or(Value::Null)
-}
-
 async fn list_collections(api: Api, a: ListCollections) -> Result<Value, ApiError> {
     let v = api.send(Req::get("/collections").query_from(&a)).await?;
     Ok(shape::list(&v, "collections", COLLECTION_FIELDS))
@@ -103,8 +93,8 @@ async fn create_collection(api: Api, a: CreateCollection) -> Result<Value, ApiEr
             "message",
             json!(format!("Collection \"{}\" created.", a.name)),
         ),
-        ("id", member(&v, "id")),
-        ("slug", member(&v, "slug")),
+        ("id", field(&v, "id")),
+        ("slug", field(&v, "slug")),
     ]))
 }
 
@@ -171,4 +161,22 @@ pub fn tools() -> Vec<ToolDef> {
         )
         .endpoint("DELETE /collections/{collection_id}"),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_and_update_bodies_are_the_inputs_less_the_path_id() {
+        let a: CreateCollection = serde_json::from_value(json!({"name": "c"})).unwrap();
+        assert_eq!(serde_json::to_value(&a).unwrap(), json!({"name": "c"}));
+        let u: UpdateCollection =
+            serde_json::from_value(json!({"collection_id": "c1", "name": "n", "description": "d"}))
+                .unwrap();
+        assert_eq!(
+            serde_json::to_value(&u.changes).unwrap(),
+            json!({"name": "n", "description": "d"})
+        );
+    }
 }

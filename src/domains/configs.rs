@@ -4,21 +4,11 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Number, Value, json};
 
+use super::common::Paging;
 use crate::client::{Api, Req, enc};
 use crate::error::ApiError;
 use crate::registry::{ToolDef, bad, tool};
 use crate::shape;
-
-/// Page through results.
-#[derive(Debug, Deserialize, Serialize, JsonSchema)]
-pub struct ListConfigs {
-    /// Page index, from 0
-    #[schemars(range(min = 0))]
-    pub current_page: Option<u64>,
-    /// Items per page
-    #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
-    pub page_size: Option<u64>,
-}
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct Slug {
@@ -99,34 +89,79 @@ pub struct UpdateConfig {
     pub settings: Settings,
 }
 
-/// The `config` object Portkey stores, built from the flat settings; empty when none is given.
-fn config_body(s: &Settings) -> Result<Map<String, Value>, ApiError> {
-    let mut c = Map::new();
-    if s.cache_mode.is_some() || s.cache_max_age.is_some() {
-        c.insert(
-            "cache".into(),
-            shape::obj(vec![
-                ("max_age", json!(s.cache_max_age)),
-                ("mode", json!(s.cache_mode)),
-            ]),
-        );
+/// `config.cache`.
+#[derive(Debug, Serialize)]
+struct Cache<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_age: Option<&'a Number>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mode: Option<CacheMode>,
+}
+
+/// `config.retry`.
+#[derive(Debug, Serialize)]
+struct Retry<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    attempts: Option<&'a Number>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    on_status_codes: Option<&'a Vec<Number>>,
+}
+
+/// `config.strategy`.
+#[derive(Debug, Serialize)]
+struct Strategy {
+    mode: StrategyMode,
+}
+
+/// The `config` object Portkey stores, built from the flat settings.
+#[derive(Debug, Serialize)]
+struct ConfigDoc<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cache: Option<Cache<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retry: Option<Retry<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    strategy: Option<Strategy>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    targets: Option<&'a Vec<Target>>,
+}
+
+impl<'a> ConfigDoc<'a> {
+    /// The config from the flat settings; `None` when no setting is given.
+    fn of(s: &'a Settings) -> Option<Self> {
+        let doc = ConfigDoc {
+            cache: (s.cache_mode.is_some() || s.cache_max_age.is_some()).then_some(Cache {
+                max_age: s.cache_max_age.as_ref(),
+                mode: s.cache_mode,
+            }),
+            retry: (s.retry_attempts.is_some() || s.retry_on_status_codes.is_some()).then_some(
+                Retry {
+                    attempts: s.retry_attempts.as_ref(),
+                    on_status_codes: s.retry_on_status_codes.as_ref(),
+                },
+            ),
+            strategy: s.strategy_mode.map(|mode| Strategy { mode }),
+            targets: s.targets.as_ref(),
+        };
+        let empty = doc.cache.is_none()
+            && doc.retry.is_none()
+            && doc.strategy.is_none()
+            && doc.targets.is_none();
+        (!empty).then_some(doc)
     }
-    if s.retry_attempts.is_some() || s.retry_on_status_codes.is_some() {
-        c.insert(
-            "retry".into(),
-            shape::obj(vec![
-                ("attempts", json!(s.retry_attempts)),
-                ("on_status_codes", json!(s.retry_on_status_codes)),
-            ]),
-        );
-    }
-    if let Some(mode) = s.strategy_mode {
-        c.insert("strategy".into(), json!({ "mode": mode }));
-    }
-    if let Some(t) = &s.targets {
-        c.insert("targets".into(), shape::to_json(t)?);
-    }
-    Ok(c)
+}
+
+/// The body of create_config and update_config.
+#[derive(Debug, Serialize)]
+struct ConfigBody<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<ConfigStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    config: Option<ConfigDoc<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    workspace_id: Option<&'a str>,
 }
 
 /// Summary row of a config in a list.
@@ -206,7 +241,7 @@ fn shape_versions(v: &Value) -> Value {
     json!({"total": shape::total(v), "versions": rows})
 }
 
-async fn list_configs(api: Api, a: ListConfigs) -> Result<Value, ApiError> {
+async fn list_configs(api: Api, a: Paging) -> Result<Value, ApiError> {
     let v = api.send(Req::get("/configs").query_from(&a)).await?;
     Ok(shape::list(&v, "configurations", CONFIG_FIELDS))
 }
@@ -217,18 +252,18 @@ async fn get_config(api: Api, a: Slug) -> Result<Value, ApiError> {
 }
 
 async fn create_config(api: Api, a: CreateConfig) -> Result<Value, ApiError> {
-    let config = config_body(&a.settings)?;
-    if config.is_empty() {
+    let Some(config) = ConfigDoc::of(&a.settings) else {
         return Err(bad(
             "give at least one setting: cache_mode, cache_max_age, retry_attempts, retry_on_status_codes, strategy_mode or targets",
         ));
-    }
-    let body = shape::obj(vec![
-        ("name", json!(a.name)),
-        ("config", Value::Object(config)),
-        ("workspace_id", json!(a.workspace_id)),
-    ]);
-    let v = api.post("/configs", body).await?;
+    };
+    let body = ConfigBody {
+        name: Some(&a.name),
+        status: None,
+        config: Some(config),
+        workspace_id: a.workspace_id.as_deref(),
+    };
+    let v = api.post("/configs", shape::to_json(&body)?).await?;
     Ok(Value::Object(shape_saved(
         format!("Config \"{}\" created.", a.name),
         &v,
@@ -237,15 +272,14 @@ async fn create_config(api: Api, a: CreateConfig) -> Result<Value, ApiError> {
 }
 
 async fn update_config(api: Api, a: UpdateConfig) -> Result<Value, ApiError> {
-    let config = config_body(&a.settings)?;
-    let mut body = Map::new();
-    shape::put(&mut body, "name", json!(a.name));
-    shape::put(&mut body, "status", json!(a.status));
-    if !config.is_empty() {
-        body.insert("config".into(), Value::Object(config));
-    }
+    let body = ConfigBody {
+        name: a.name.as_deref(),
+        status: a.status,
+        config: ConfigDoc::of(&a.settings),
+        workspace_id: None,
+    };
     let v = api
-        .put(format!("/configs/{}", enc(&a.slug)), Value::Object(body))
+        .put(format!("/configs/{}", enc(&a.slug)), shape::to_json(&body)?)
         .await?;
     let mut out = shape_saved(
         format!("Config \"{}\" updated; a new version was saved.", a.slug),
@@ -316,4 +350,31 @@ pub fn tools() -> Vec<ToolDef> {
         )
         .endpoint("GET /configs/{slug}/versions"),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_config_body_groups_the_flat_settings() {
+        let s: Settings =
+            serde_json::from_value(json!({"cache_mode": "semantic", "retry_attempts": 3,
+            "strategy_mode": "fallback", "targets": [{"virtual_key": "vk"}]}))
+            .unwrap();
+        let body = ConfigBody {
+            name: Some("c"),
+            status: None,
+            config: ConfigDoc::of(&s),
+            workspace_id: Some("ws"),
+        };
+        assert_eq!(
+            serde_json::to_value(&body).unwrap(),
+            json!({"name": "c", "config": {"cache": {"mode": "semantic"}, "retry": {"attempts": 3},
+                   "strategy": {"mode": "fallback"}, "targets": [{"virtual_key": "vk"}]},
+                   "workspace_id": "ws"})
+        );
+        let none: Settings = serde_json::from_value(json!({})).unwrap();
+        assert!(ConfigDoc::of(&none).is_none());
+    }
 }

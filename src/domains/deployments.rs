@@ -187,20 +187,63 @@ fn check_map(field: &str, map: Option<&Map<String, Value>>) -> Result<(), ApiErr
     Ok(())
 }
 
-/// The `auth_settings` object, or null when no auth field is given.
-fn auth_settings(auth: &Auth, extra: Vec<(&str, Value)>) -> Result<Value, ApiError> {
-    let mut m = match shape::to_json(auth)? {
-        Value::Object(m) => m,
-        _ => Map::new(),
-    };
-    for (k, v) in extra {
-        shape::put(&mut m, k, v);
+/// `auth_settings` of a register or update: the auth fields, and what only an update says.
+#[derive(Debug, Serialize)]
+struct AuthSettings<'a> {
+    #[serde(flatten)]
+    auth: &'a Auth,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    allow_all_workspaces: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    remove_workspaces_allowed: Option<&'a Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    remove_subs_allowed: Option<&'a Vec<String>>,
+}
+
+impl<'a> AuthSettings<'a> {
+    /// Just the auth fields.
+    fn of(auth: &'a Auth) -> Self {
+        AuthSettings {
+            auth,
+            allow_all_workspaces: None,
+            remove_workspaces_allowed: None,
+            remove_subs_allowed: None,
+        }
     }
-    Ok(if m.is_empty() {
-        Value::Null
-    } else {
-        Value::Object(m)
-    })
+
+    /// `None` when no member would be sent: the body then leaves `auth_settings` out.
+    fn given(self) -> Result<Option<Self>, ApiError> {
+        let empty = matches!(shape::to_json(&self)?, Value::Object(m) if m.is_empty());
+        Ok((!empty).then_some(self))
+    }
+}
+
+/// The body of register_deployment and update_deployment; a `Some(None)` member is sent as
+/// null (it clears the value).
+#[derive(Debug, Default, Serialize)]
+struct DeploymentBody<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    organisation_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    slug: Option<&'a str>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    kind: Option<Kind>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<Status>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deployment_config: Option<Option<&'a Map<String, Value>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_default: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rotate_auth: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    override_existing: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tags: Option<Option<&'a Map<String, Value>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    auth_settings: Option<AuthSettings<'a>>,
 }
 
 /// The answer of a write; one-time credentials get a handling note so they are saved at once.
@@ -253,19 +296,19 @@ async fn register_deployment(api: Api, a: RegisterDeployment) -> Result<Value, A
         "jwt_sub_workspace_mapping",
         a.auth.jwt_sub_workspace_mapping.as_ref(),
     )?;
-    let mut body = Map::new();
-    body.insert("name".into(), json!(a.name));
-    shape::put(&mut body, "organisation_id", json!(a.organisation_id));
-    shape::put(&mut body, "slug", json!(a.slug));
-    shape::put(&mut body, "type", json!(a.kind));
-    shape::put(&mut body, "deployment_config", json!(a.deployment_config));
-    shape::put(&mut body, "is_default", json!(a.is_default));
-    if let Some(tags) = a.tags {
-        body.insert("tags".into(), json!(tags));
-    }
-    shape::put(&mut body, "auth_settings", auth_settings(&a.auth, vec![])?);
+    let body = DeploymentBody {
+        name: Some(&a.name),
+        organisation_id: a.organisation_id.as_deref(),
+        slug: a.slug.as_deref(),
+        kind: a.kind,
+        deployment_config: a.deployment_config.as_ref().map(Some),
+        is_default: a.is_default,
+        tags: a.tags.as_ref().map(Option::as_ref),
+        auth_settings: AuthSettings::of(&a.auth).given()?,
+        ..DeploymentBody::default()
+    };
     let v = api
-        .send(Req::post("/deployments", Value::Object(body)).v2())
+        .send(Req::post("/deployments", shape::to_json(&body)?).v2())
         .await?;
     Ok(shape_mutation(v))
 }
@@ -291,33 +334,32 @@ async fn update_deployment(api: Api, a: UpdateDeployment) -> Result<Value, ApiEr
         "jwt_sub_workspace_mapping",
         a.auth.jwt_sub_workspace_mapping.as_ref(),
     )?;
-    let mut body = Map::new();
-    shape::put(&mut body, "name", json!(a.name));
-    shape::put(&mut body, "type", json!(a.kind));
-    shape::put(&mut body, "status", json!(a.status));
-    if let Some(c) = a.deployment_config {
-        body.insert("deployment_config".into(), json!(c));
-    }
-    shape::put(&mut body, "is_default", json!(a.is_default));
-    shape::put(&mut body, "rotate_auth", json!(a.rotate_auth));
-    shape::put(&mut body, "override_existing", json!(a.override_existing));
-    if let Some(tags) = a.tags {
-        body.insert("tags".into(), json!(tags));
-    }
-    let auth = auth_settings(
-        &a.auth,
-        vec![
-            ("allow_all_workspaces", json!(a.allow_all_workspaces)),
-            (
-                "remove_workspaces_allowed",
-                json!(a.remove_workspaces_allowed),
-            ),
-            ("remove_subs_allowed", json!(a.remove_subs_allowed)),
-        ],
-    )?;
-    shape::put(&mut body, "auth_settings", auth);
+    let auth = AuthSettings {
+        allow_all_workspaces: a.allow_all_workspaces,
+        remove_workspaces_allowed: a.remove_workspaces_allowed.as_ref(),
+        remove_subs_allowed: a.remove_subs_allowed.as_ref(),
+        ..AuthSettings::of(&a.auth)
+    };
+    let body = DeploymentBody {
+        name: a.name.as_deref(),
+        kind: a.kind,
+        status: a.status,
+        deployment_config: a.deployment_config.as_ref().map(Option::as_ref),
+        is_default: a.is_default,
+        rotate_auth: a.rotate_auth,
+        override_existing: a.override_existing,
+        tags: a.tags.as_ref().map(Option::as_ref),
+        auth_settings: auth.given()?,
+        ..DeploymentBody::default()
+    };
     let v = api
-        .send(Req::put(format!("/deployments/{}", enc(&a.id)), Value::Object(body)).v2())
+        .send(
+            Req::put(
+                format!("/deployments/{}", enc(&a.id)),
+                shape::to_json(&body)?,
+            )
+            .v2(),
+        )
         .await?;
     Ok(shape_mutation(v))
 }
@@ -373,4 +415,58 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("{v2} DELETE /deployments/{id}")
         .org_wide(),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn auth(v: Value) -> Auth {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn a_register_body_nests_auth_and_leaves_it_out_when_empty() {
+        let with =
+            auth(json!({"gateway_base_url": "https://gw.example", "is_dataservice_hosted": 1}));
+        let body = DeploymentBody {
+            name: Some("gw"),
+            kind: Some(Kind::NonProduction),
+            auth_settings: AuthSettings::of(&with).given().unwrap(),
+            ..DeploymentBody::default()
+        };
+        assert_eq!(
+            serde_json::to_value(&body).unwrap(),
+            json!({"name": "gw", "type": "non_production",
+                   "auth_settings": {"gateway_base_url": "https://gw.example", "is_dataservice_hosted": 1}})
+        );
+        assert!(
+            AuthSettings::of(&auth(json!({})))
+                .given()
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn an_update_body_sends_clearing_nulls_and_the_update_only_auth_members() {
+        let none = auth(json!({}));
+        let removed = vec!["ws-1".to_string()];
+        let body = DeploymentBody {
+            deployment_config: Some(None),
+            tags: Some(None),
+            auth_settings: AuthSettings {
+                remove_workspaces_allowed: Some(&removed),
+                ..AuthSettings::of(&none)
+            }
+            .given()
+            .unwrap(),
+            ..DeploymentBody::default()
+        };
+        assert_eq!(
+            serde_json::to_value(&body).unwrap(),
+            json!({"deployment_config": null, "tags": null,
+                   "auth_settings": {"remove_workspaces_allowed": ["ws-1"]}})
+        );
+    }
 }

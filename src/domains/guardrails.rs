@@ -8,6 +8,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Number, Value, json};
 
+use super::common::Paging;
 use crate::client::{Api, Req, enc};
 use crate::error::ApiError;
 use crate::pin::{Rule, Widens};
@@ -59,12 +60,8 @@ pub struct ListGuardrails {
     pub workspace_id: Option<String>,
     /// Org id from list_api_keys
     pub organisation_id: Option<String>,
-    /// Items per page
-    #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
-    pub page_size: Option<i64>,
-    /// Page index, from 0
-    #[schemars(range(min = 0))]
-    pub current_page: Option<u64>,
+    #[serde(flatten)]
+    pub page: Paging,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -319,7 +316,8 @@ pub struct Mapping {
     pub mcp_integration_capability_ids: Option<Vec<Uuid>>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+/// Also the body of the replacement (the guardrail id goes in the path).
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ReplaceMcpServers {
     /// Id/slug from list_guardrails
     #[schemars(length(min = 1))]
@@ -534,10 +532,9 @@ async fn replace_guardrail_mcp_servers(api: Api, a: ReplaceMcpServers) -> Result
         }
         check_mapping(&format!("mcp_servers.{server}."), m)?;
     }
-    let body = json!({ "mcp_servers": shape::to_json(&a.mcp_servers)? });
     api.put(
         format!("/guardrails/{}/mcp-servers", enc(&a.guardrail_id)),
-        body,
+        shape::body_without(&a, "guardrail_id")?,
     )
     .await
 }
@@ -695,4 +692,37 @@ pub fn tools() -> Vec<ToolDef> {
         )
         .endpoint("DELETE /guardrails/{guardrail_id}"),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_update_and_exclusion_bodies_are_the_inputs_less_the_path_id() {
+        let args = json!({"name": "g", "checks": [{"id": "default.jwt", "parameters": {"jwksUri": "https://x.example"}}],
+            "actions": {"deny": true, "async": false}});
+        let a: CreateGuardrail = serde_json::from_value(args.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&a).unwrap(), args);
+        let u: UpdateGuardrail =
+            serde_json::from_value(json!({"guardrail_id": "g1", "name": "n"})).unwrap();
+        assert_eq!(
+            shape::body_without(&u, "guardrail_id").unwrap(),
+            json!({"name": "n"})
+        );
+        let x = json!({"organisation_id": "o", "workspaces": [{"workspace_id": "w", "excluded": true}]});
+        let e: UpdateExclusions = serde_json::from_value(x.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&e).unwrap(), x);
+    }
+
+    #[test]
+    fn a_replacement_body_keeps_the_mappings_and_leaves_the_id_to_the_path() {
+        let a: ReplaceMcpServers = serde_json::from_value(json!({"guardrail_id": "g",
+            "mcp_servers": {"0190a8c4-8a5b-7cc1-9d3e-2f4b6a8c0d1e": {}}}))
+        .unwrap();
+        assert_eq!(
+            shape::body_without(&a, "guardrail_id").unwrap(),
+            json!({"mcp_servers": {"0190a8c4-8a5b-7cc1-9d3e-2f4b6a8c0d1e": {"run_on": ["input", "output"]}}})
+        );
+    }
 }

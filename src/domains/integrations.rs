@@ -7,6 +7,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use super::common::{CostLimit, Paging, PerMinute, SecretMapping, check_mappings, per_minute};
 use crate::client::{Api, Req, enc};
 use crate::error::ApiError;
 use crate::pin::{Rule, Widens};
@@ -36,12 +37,8 @@ pub enum Scope {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListIntegrations {
-    /// Page index, from 0
-    #[schemars(range(min = 0))]
-    pub current_page: Option<u64>,
-    /// Items per page
-    #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
-    pub page_size: Option<u64>,
+    #[serde(flatten)]
+    pub page: Paging,
     /// Workspace id from list_workspaces
     pub workspace_id: Option<String>,
     /// workspace (one workspace), organisation (org-wide) or all (default)
@@ -60,12 +57,8 @@ pub struct Page {
     /// Slug from list_integrations
     #[serde(skip_serializing)]
     pub slug: String,
-    /// Page index, from 0
-    #[schemars(range(min = 0))]
-    pub current_page: Option<u64>,
-    /// Items per page
-    #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
-    pub page_size: Option<u64>,
+    #[serde(flatten)]
+    pub page: Paging,
 }
 
 /// Provider-specific settings, sent nested under `configurations`.
@@ -98,36 +91,6 @@ pub struct ProviderFields {
     /// Custom provider base URL
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_host: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum ValueFormat {
-    String,
-    Json,
-}
-
-/// One field filled at runtime from a Secret Reference.
-#[derive(Debug, Deserialize, Serialize, JsonSchema)]
-pub struct SecretMapping {
-    /// key, or configurations.<field>
-    pub target_field: String,
-    /// Id/slug from list_secret_references
-    pub secret_reference_id: String,
-    /// Key inside a multi-value secret
-    #[serde(
-        default,
-        deserialize_with = "crate::shape::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub secret_key: Option<Option<String>>,
-    /// Read the value as string or json
-    #[serde(
-        default,
-        deserialize_with = "crate::shape::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub value_format: Option<Option<ValueFormat>>,
 }
 
 /// Negotiated price multipliers.
@@ -255,11 +218,14 @@ pub struct ModelEntry {
     pub pricing_config: Option<PricingConfig>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+/// Also the body of the update (the slug goes in the path).
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct UpdateIntegrationModels {
     /// Slug from list_integrations
+    #[serde(skip_serializing_if = "crate::shape::not_sent")]
     pub slug: String,
     /// Enable newly available models by default
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_all_models: Option<bool>,
     /// Models to set
     pub models: Vec<ModelEntry>,
@@ -383,20 +349,11 @@ fn check_multiplier(m: &Map<String, Value>) -> Result<(), ApiError> {
 }
 
 fn check_common(c: &Common) -> Result<(), ApiError> {
-    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
-    for (i, m) in c.secret_mappings.iter().flatten().enumerate() {
-        let t = m.target_field.as_str();
-        if t != "key" && !t.starts_with("configurations.") {
-            return Err(bad(format!(
-                "`secret_mappings[{i}].target_field` must be \"key\" or start with \"configurations.\" (e.g. configurations.aws_secret_access_key), got \"{t}\""
-            )));
-        }
-        if let Some(first) = seen.insert(t, i) {
-            return Err(bad(format!(
-                "`secret_mappings[{i}].target_field` \"{t}\" repeats entry {first}; map each field once"
-            )));
-        }
-    }
+    check_mappings(
+        c.secret_mappings.as_ref(),
+        |t| t == "key" || t.starts_with("configurations."),
+        "be \"key\" or start with \"configurations.\" (e.g. configurations.aws_secret_access_key)",
+    )?;
     if let Some(Some(PricingAdjustments {
         multiplier: Some(m),
     })) = &c.pricing_adjustments
@@ -421,22 +378,103 @@ fn mask_headers(conf: &Value) -> Value {
 
 // ---- bodies and shaping ------------------------------------------------------------------
 
-/// Adds key, description, configurations, secret_mappings and pricing_adjustments.
-fn put_common(body: &mut Map<String, Value>, c: &Common) -> Result<(), ApiError> {
-    shape::put(body, "key", json!(c.key));
-    shape::put(body, "description", json!(c.description));
-    if let Value::Object(conf) = shape::to_json(&c.provider)?
-        && !conf.is_empty()
-    {
-        body.insert("configurations".into(), Value::Object(conf));
+/// The body of create_integration and update_integration.
+#[derive(Debug, Default, Serialize)]
+struct IntegrationBody<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ai_provider_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    slug: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    workspace_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    /// The provider fields, left out when none is given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    configurations: Option<&'a ProviderFields>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret_mappings: Option<&'a Vec<SecretMapping>>,
+    /// `Some(None)` sends null (removes the adjustments).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pricing_adjustments: Option<&'a Option<PricingAdjustments>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    create_default_provider: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    default_provider_slug: Option<&'a str>,
+}
+
+impl<'a> IntegrationBody<'a> {
+    /// The members create and update fill alike from the shared fields.
+    fn with_common(c: &'a Common) -> Result<Self, ApiError> {
+        let no_config = matches!(shape::to_json(&c.provider)?, Value::Object(m) if m.is_empty());
+        Ok(IntegrationBody {
+            key: c.key.as_deref(),
+            description: c.description.as_deref(),
+            configurations: (!no_config).then_some(&c.provider),
+            secret_mappings: c.secret_mappings.as_ref(),
+            pricing_adjustments: c.pricing_adjustments.as_ref(),
+            ..IntegrationBody::default()
+        })
     }
-    if let Some(m) = &c.secret_mappings {
-        body.insert("secret_mappings".into(), shape::to_json(m)?);
+}
+
+/// One workspace's access in update_integration_workspaces.
+#[derive(Debug, Serialize)]
+struct AccessBody<'a> {
+    id: &'a str,
+    enabled: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    usage_limits: Option<[CostLimit<f64>; 1]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rate_limits: Option<[PerMinute<f64>; 1]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reset_usage: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    create_default_provider: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    default_provider_slug: Option<&'a str>,
+}
+
+impl<'a> From<&'a WorkspaceAccess> for AccessBody<'a> {
+    fn from(w: &'a WorkspaceAccess) -> Self {
+        AccessBody {
+            id: &w.id,
+            enabled: w.enabled,
+            usage_limits: CostLimit::of(w.credit_limit, w.alert_threshold, true).map(|c| [c]),
+            rate_limits: per_minute(w.rate_limit_rpm),
+            reset_usage: w.reset_usage,
+            create_default_provider: w.create_default_provider,
+            default_provider_slug: w.default_provider_slug.as_deref(),
+        }
     }
-    if let Some(p) = &c.pricing_adjustments {
-        body.insert("pricing_adjustments".into(), shape::to_json(p)?);
-    }
-    Ok(())
+}
+
+/// Access for every workspace, current and future.
+#[derive(Debug, Serialize)]
+struct GlobalAccess {
+    enabled: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    usage_limits: Option<[CostLimit<f64>; 1]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rate_limits: Option<[PerMinute<f64>; 1]>,
+}
+
+/// The body of update_integration_workspaces.
+#[derive(Debug, Serialize)]
+struct WorkspacesBody<'a> {
+    workspaces: Vec<AccessBody<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    global_workspace_access: Option<GlobalAccess>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    override_existing_workspace_access: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    create_default_provider: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    default_provider_slug: Option<&'a str>,
 }
 
 const INTEGRATION_FIELDS: &[&str] = &[
@@ -533,35 +571,6 @@ fn shape_workspace(w: &Value) -> Value {
     ])
 }
 
-fn rpm(value: Option<f64>) -> Value {
-    match value {
-        Some(v) => json!([{"type": "requests", "unit": "rpm", "value": v}]),
-        None => Value::Null,
-    }
-}
-
-fn workspace_body(w: &WorkspaceAccess) -> Value {
-    let usage = if w.credit_limit.is_some() || w.alert_threshold.is_some() {
-        json!([shape::obj(vec![
-            ("type", json!("cost")),
-            ("periodic_reset", json!("monthly")),
-            ("credit_limit", json!(w.credit_limit)),
-            ("alert_threshold", json!(w.alert_threshold)),
-        ])])
-    } else {
-        Value::Null
-    };
-    shape::obj(vec![
-        ("id", json!(w.id)),
-        ("enabled", json!(w.enabled)),
-        ("usage_limits", usage),
-        ("rate_limits", rpm(w.rate_limit_rpm)),
-        ("reset_usage", json!(w.reset_usage)),
-        ("create_default_provider", json!(w.create_default_provider)),
-        ("default_provider_slug", json!(w.default_provider_slug)),
-    ])
-}
-
 // ---- handlers ------------------------------------------------------------------------------
 
 async fn get_model_pricing(api: Api, a: GetModelPricing) -> Result<Value, ApiError> {
@@ -590,23 +599,16 @@ async fn create_integration(api: Api, a: CreateIntegration) -> Result<Value, Api
             "`default_provider_slug` may only contain letters, digits, _ and -",
         ));
     }
-    let mut body = Map::new();
-    body.insert("name".into(), json!(a.name));
-    body.insert("ai_provider_id".into(), json!(a.ai_provider_id));
-    shape::put(&mut body, "slug", json!(a.slug));
-    shape::put(&mut body, "workspace_id", json!(a.workspace_id));
-    put_common(&mut body, &a.common)?;
-    shape::put(
-        &mut body,
-        "create_default_provider",
-        json!(a.create_default_provider),
-    );
-    shape::put(
-        &mut body,
-        "default_provider_slug",
-        json!(a.default_provider_slug),
-    );
-    let v = api.post("/integrations", Value::Object(body)).await?;
+    let body = IntegrationBody {
+        name: Some(&a.name),
+        ai_provider_id: Some(&a.ai_provider_id),
+        slug: a.slug.as_deref(),
+        workspace_id: a.workspace_id.as_deref(),
+        create_default_provider: a.create_default_provider,
+        default_provider_slug: a.default_provider_slug.as_deref(),
+        ..IntegrationBody::with_common(&a.common)?
+    };
+    let v = api.post("/integrations", shape::to_json(&body)?).await?;
     Ok(shape::obj(vec![
         (
             "message",
@@ -624,12 +626,13 @@ async fn get_integration(api: Api, a: Slug) -> Result<Value, ApiError> {
 
 async fn update_integration(api: Api, a: UpdateIntegration) -> Result<Value, ApiError> {
     check_common(&a.common)?;
-    let mut body = Map::new();
-    shape::put(&mut body, "name", json!(a.name));
-    put_common(&mut body, &a.common)?;
+    let body = IntegrationBody {
+        name: a.name.as_deref(),
+        ..IntegrationBody::with_common(&a.common)?
+    };
     api.put(
         format!("/integrations/{}", enc(&a.slug)),
-        Value::Object(body),
+        shape::to_json(&body)?,
     )
     .await?;
     Ok(json!({
@@ -659,12 +662,9 @@ async fn update_integration_models(
     api: Api,
     a: UpdateIntegrationModels,
 ) -> Result<Value, ApiError> {
-    let mut body = Map::new();
-    body.insert("models".into(), shape::to_json(&a.models)?);
-    shape::put(&mut body, "allow_all_models", json!(a.allow_all_models));
     api.put(
         format!("/integrations/{}/models", enc(&a.slug)),
-        Value::Object(body),
+        shape::to_json(&a)?,
     )
     .await?;
     Ok(json!({
@@ -704,37 +704,25 @@ async fn update_integration_workspaces(
             "global_credit_limit, global_alert_threshold and global_rate_limit_rpm need global_workspace_access_enabled (true or false) too",
         ));
     }
-    let global = a.global_workspace_access_enabled.map(|enabled| {
-        let usage = if a.global_credit_limit.is_some() || a.global_alert_threshold.is_some() {
-            json!([shape::obj(vec![
-                ("type", json!("cost")),
-                ("credit_limit", json!(a.global_credit_limit)),
-                ("alert_threshold", json!(a.global_alert_threshold)),
-            ])])
-        } else {
-            Value::Null
-        };
-        shape::obj(vec![
-            ("enabled", json!(enabled)),
-            ("usage_limits", usage),
-            ("rate_limits", rpm(a.global_rate_limit_rpm)),
-        ])
-    });
-    let body = shape::obj(vec![
-        (
-            "workspaces",
-            Value::Array(a.workspaces.iter().map(workspace_body).collect()),
-        ),
-        ("global_workspace_access", json!(global)),
-        (
-            "override_existing_workspace_access",
-            json!(a.override_existing_workspace_access),
-        ),
-        ("create_default_provider", json!(a.create_default_provider)),
-        ("default_provider_slug", json!(a.default_provider_slug)),
-    ]);
-    api.put(format!("/integrations/{}/workspaces", enc(&a.slug)), body)
-        .await?;
+    let body = WorkspacesBody {
+        workspaces: a.workspaces.iter().map(AccessBody::from).collect(),
+        global_workspace_access: a
+            .global_workspace_access_enabled
+            .map(|enabled| GlobalAccess {
+                enabled,
+                usage_limits: CostLimit::of(a.global_credit_limit, a.global_alert_threshold, false)
+                    .map(|c| [c]),
+                rate_limits: per_minute(a.global_rate_limit_rpm),
+            }),
+        override_existing_workspace_access: a.override_existing_workspace_access,
+        create_default_provider: a.create_default_provider,
+        default_provider_slug: a.default_provider_slug.as_deref(),
+    };
+    api.put(
+        format!("/integrations/{}/workspaces", enc(&a.slug)),
+        shape::to_json(&body)?,
+    )
+    .await?;
     Ok(json!({
         "message": format!("Workspace access of integration \"{}\" updated.", a.slug),
         "success": true,
@@ -831,4 +819,70 @@ pub fn tools() -> Vec<ToolDef> {
         .workspace_param("global_rate_limit_rpm", Rule::Refuse(Widens::WhenGiven))
         .workspace_param("override_existing_workspace_access", Rule::Refuse(Widens::WhenTrue)),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_integration_body_nests_provider_fields_and_sends_a_clearing_null() {
+        let c: Common = serde_json::from_value(
+            json!({"key": "k", "aws_region": "eu-west-1", "pricing_adjustments": null}),
+        )
+        .unwrap();
+        let body = IntegrationBody {
+            name: Some("n"),
+            ..IntegrationBody::with_common(&c).unwrap()
+        };
+        assert_eq!(
+            serde_json::to_value(&body).unwrap(),
+            json!({"name": "n", "key": "k", "configurations": {"aws_region": "eu-west-1"},
+                   "pricing_adjustments": null})
+        );
+        let none: Common = serde_json::from_value(json!({})).unwrap();
+        assert_eq!(
+            serde_json::to_value(IntegrationBody::with_common(&none).unwrap()).unwrap(),
+            json!({})
+        );
+    }
+
+    #[test]
+    fn a_workspaces_body_has_monthly_budgets_per_workspace_and_a_plain_global_one() {
+        let a: UpdateIntegrationWorkspaces = serde_json::from_value(json!({"slug": "s",
+            "workspaces": [{"id": "ws", "enabled": true, "credit_limit": 5.0, "rate_limit_rpm": 10.0}],
+            "global_workspace_access_enabled": false, "global_alert_threshold": 80.0}))
+        .unwrap();
+        let body = WorkspacesBody {
+            workspaces: a.workspaces.iter().map(AccessBody::from).collect(),
+            global_workspace_access: Some(GlobalAccess {
+                enabled: false,
+                usage_limits: CostLimit::of(None, a.global_alert_threshold, false).map(|c| [c]),
+                rate_limits: None,
+            }),
+            override_existing_workspace_access: None,
+            create_default_provider: None,
+            default_provider_slug: None,
+        };
+        assert_eq!(
+            serde_json::to_value(&body).unwrap(),
+            json!({"workspaces": [{"id": "ws", "enabled": true,
+                     "usage_limits": [{"type": "cost", "periodic_reset": "monthly", "credit_limit": 5.0}],
+                     "rate_limits": [{"type": "requests", "unit": "rpm", "value": 10.0}]}],
+                   "global_workspace_access": {"enabled": false,
+                     "usage_limits": [{"type": "cost", "alert_threshold": 80.0}]}})
+        );
+    }
+
+    #[test]
+    fn a_models_body_leaves_the_slug_to_the_path() {
+        let a: UpdateIntegrationModels = serde_json::from_value(
+            json!({"slug": "s", "models": [{"slug": "m", "enabled": true}]}),
+        )
+        .unwrap();
+        assert_eq!(
+            serde_json::to_value(&a).unwrap(),
+            json!({"models": [{"slug": "m", "enabled": true}]})
+        );
+    }
 }

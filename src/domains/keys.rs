@@ -8,6 +8,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Number, Value, json};
 
+use super::common::{
+    CostLimit, Paging, PerMinute, SecretMapping, check_mappings, done_with, per_minute,
+};
 use crate::client::{Api, Req, enc};
 use crate::error::ApiError;
 use crate::pin::{Rule, Widens};
@@ -15,18 +18,6 @@ use crate::registry::{ToolDef, bad, tool};
 use crate::shape;
 
 // ---------------------------------------------------------------- inputs
-
-#[derive(Debug, Deserialize, Serialize, JsonSchema)]
-pub struct Page {
-    /// Page index, from 0
-    #[schemars(range(min = 0))]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub current_page: Option<u64>,
-    /// Items per page
-    #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub page_size: Option<i64>,
-}
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct Slug {
@@ -39,28 +30,6 @@ pub struct KeyId {
     /// Id from list_api_keys
     #[schemars(extend("format" = "uuid"))]
     pub id: String,
-}
-
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum ValueFormat {
-    Json,
-    String,
-}
-
-/// One field of the virtual key filled from a secret reference.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-pub struct SecretMapping {
-    /// Field to fill: `key` or `model_config.<field>`
-    pub target_field: String,
-    /// Id from list_secret_references
-    pub secret_reference_id: String,
-    /// Field of a JSON secret; null = all
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub secret_key: Option<String>,
-    /// string: used as is; json: parsed as JSON
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value_format: Option<ValueFormat>,
 }
 
 /// One Azure OpenAI deployment; Portkey takes it in camelCase.
@@ -258,7 +227,7 @@ pub struct CreateApiKey {
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListApiKeys {
     #[serde(flatten)]
-    pub page: Page,
+    pub page: Paging,
     /// Id from list_workspaces
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workspace_id: Option<String>,
@@ -289,13 +258,14 @@ pub struct UpdateApiKey {
     pub rotation_policy: Option<Option<RotationPolicy>>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct RotateApiKey {
     /// Id from list_api_keys
     #[schemars(extend("format" = "uuid"))]
     pub id: String,
     /// Old key grace period, ms
     #[schemars(range(min = 1_800_000))]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub key_transition_period_ms: Option<u64>,
 }
 
@@ -308,25 +278,6 @@ fn check_datetime(field: &str, v: Option<&str>) -> Result<(), ApiError> {
         ))),
         _ => Ok(()),
     }
-}
-
-fn check_mappings(m: Option<&Vec<SecretMapping>>) -> Result<(), ApiError> {
-    let mut seen: Vec<&str> = Vec::new();
-    for (i, x) in m.into_iter().flatten().enumerate() {
-        let t = x.target_field.as_str();
-        if t != "key" && !t.starts_with("model_config.") {
-            return Err(bad(format!(
-                "secret_mappings[{i}].target_field must be `key` or start with `model_config.`"
-            )));
-        }
-        if seen.contains(&t) {
-            return Err(bad(format!(
-                "secret_mappings[{i}].target_field repeats an earlier mapping; each target_field may appear once"
-            )));
-        }
-        seen.push(t);
-    }
-    Ok(())
 }
 
 fn check_rotation(p: Option<&Option<RotationPolicy>>) -> Result<(), ApiError> {
@@ -347,58 +298,145 @@ fn check_rotation(p: Option<&Option<RotationPolicy>>) -> Result<(), ApiError> {
 
 // ---------------------------------------------------------------- bodies
 
-/// Inserts `v` under `k` when given; a given `null` (`Some(None)`) is sent as null.
-fn put_some<T: Serialize>(
-    m: &mut Map<String, Value>,
-    k: &str,
-    v: &Option<T>,
-) -> Result<(), ApiError> {
-    if let Some(x) = v {
-        m.insert(k.to_string(), shape::to_json(x)?);
+/// The monthly cost budget from the flat limits.
+fn usage_limits(l: &Limits) -> Option<CostLimit<&Number>> {
+    CostLimit::of(l.credit_limit.as_ref(), l.alert_threshold.as_ref(), true)
+}
+
+/// The requests-per-minute limit from the flat limits.
+fn rpm(l: &Limits) -> Option<[PerMinute<&Number>; 1]> {
+    per_minute(l.rate_limit_rpm.as_ref())
+}
+
+/// The body of create_virtual_key and update_virtual_key; the Azure fields are camelCase.
+#[derive(Debug, Default, Serialize)]
+struct VirtualKeyBody<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    provider: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    workspace_id: Option<&'a str>,
+    #[serde(rename = "apiVersion", skip_serializing_if = "Option::is_none")]
+    api_version: Option<&'a str>,
+    #[serde(rename = "resourceName", skip_serializing_if = "Option::is_none")]
+    resource_name: Option<&'a str>,
+    #[serde(rename = "deploymentName", skip_serializing_if = "Option::is_none")]
+    deployment_name: Option<&'a str>,
+    #[serde(rename = "deploymentConfig", skip_serializing_if = "Option::is_none")]
+    deployment_config: Option<&'a Vec<Deployment>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    usage_limits: Option<CostLimit<&'a Number>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rate_limits: Option<[PerMinute<&'a Number>; 1]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires_at: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret_mappings: Option<Vec<SecretMapping>>,
+}
+
+/// Virtual keys take a mapping's `null` secret_key or value_format as left out.
+fn mappings_without_nulls(m: &Option<Vec<SecretMapping>>) -> Option<Vec<SecretMapping>> {
+    m.as_ref().map(|all| {
+        all.iter()
+            .map(|x| SecretMapping {
+                secret_key: x.secret_key.clone().filter(Option::is_some),
+                value_format: x.value_format.filter(Option::is_some),
+                ..x.clone()
+            })
+            .collect()
+    })
+}
+
+/// `rate_limits` of an API key: the list given (null clears), else one from `rate_limit_rpm`.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+enum Rates<'a> {
+    Given(&'a Option<Vec<RateLimit>>),
+    PerMinute([PerMinute<&'a Number>; 1]),
+}
+
+/// The `defaults` object from the three default_* fields.
+#[derive(Debug, Serialize)]
+struct Defaults<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    config_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    metadata: Option<&'a Map<String, Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    allow_config_override: Option<bool>,
+}
+
+impl<'a> Defaults<'a> {
+    /// None when no default_* field is given.
+    fn of(s: &'a ApiKeySettings) -> Option<Self> {
+        let d = Defaults {
+            config_id: s.default_config_id.as_deref(),
+            metadata: s.default_metadata.as_ref(),
+            allow_config_override: s.default_allow_config_override,
+        };
+        (d.config_id.is_some() || d.metadata.is_some() || d.allow_config_override.is_some())
+            .then_some(d)
     }
-    Ok(())
 }
 
-fn usage_limits(l: &Limits) -> Option<Value> {
-    if l.credit_limit.is_none() && l.alert_threshold.is_none() {
-        return None;
-    }
-    Some(shape::obj(vec![
-        ("type", json!("cost")),
-        ("periodic_reset", json!("monthly")),
-        ("credit_limit", json!(l.credit_limit)),
-        ("alert_threshold", json!(l.alert_threshold)),
-    ]))
+/// The body of create_api_key and update_api_key.
+#[derive(Debug, Serialize)]
+struct ApiKeyBody<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    organisation_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    workspace_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scopes: Option<&'a Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    usage_limits: Option<CostLimit<&'a Number>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rate_limits: Option<Rates<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reset_usage: Option<&'a Number>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    defaults: Option<Defaults<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    alert_emails: Option<&'a Vec<String>>,
+    /// `Some(None)` sends null (removes the expiry).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires_at: Option<Option<&'a str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rotation_policy: Option<&'a Option<RotationPolicy>>,
 }
 
-fn rpm(l: &Limits) -> Option<Value> {
-    l.rate_limit_rpm
-        .as_ref()
-        .map(|v| json!([{"type": "requests", "unit": "rpm", "value": v}]))
-}
-
-fn api_key_settings(m: &mut Map<String, Value>, s: &ApiKeySettings) -> Result<(), ApiError> {
-    put_some(m, "usage_limits", &usage_limits(&s.limits))?;
-    match &s.rate_limits {
-        Some(r) => put_some(m, "rate_limits", &Some(r))?,
-        None => put_some(m, "rate_limits", &rpm(&s.limits))?,
-    }
-    Ok(())
-}
-
-/// The `defaults` object from the three default_* fields; none when none is given.
-fn defaults(s: &ApiKeySettings) -> Option<Value> {
-    let d = shape::obj(vec![
-        ("config_id", json!(s.default_config_id)),
-        ("metadata", json!(s.default_metadata)),
-        (
-            "allow_config_override",
-            json!(s.default_allow_config_override),
-        ),
-    ]);
-    match &d {
-        Value::Object(m) if m.is_empty() => None,
-        _ => Some(d),
+impl<'a> ApiKeyBody<'a> {
+    /// The members both tools fill the same way from the shared settings.
+    fn with_settings(s: &'a ApiKeySettings) -> Self {
+        ApiKeyBody {
+            name: None,
+            description: None,
+            organisation_id: None,
+            workspace_id: None,
+            user_id: None,
+            scopes: None,
+            usage_limits: usage_limits(&s.limits),
+            rate_limits: match &s.rate_limits {
+                Some(given) => Some(Rates::Given(given)),
+                None => rpm(&s.limits).map(Rates::PerMinute),
+            },
+            reset_usage: None,
+            defaults: Defaults::of(s),
+            alert_emails: s.alert_emails.as_ref(),
+            expires_at: None,
+            rotation_policy: None,
+        }
     }
 }
 
@@ -539,22 +577,15 @@ fn shape_list(v: &Value, key: &str, row: impl Fn(&Value) -> Value) -> Value {
     json!({"total": shape::total(v), key: rows})
 }
 
-fn done(message: String, v: &Value) -> Value {
-    json!({
-        "message": message,
-        "success": v.get("success").cloned().filter(Value::is_boolean).unwrap_or(json!(true)),
-    })
-}
-
 // ---------------------------------------------------------------- handlers
 
 /// The paging defaults the spec documents for GET /virtual-keys ("defaults to 0", "default to
 /// 50"), where both parameters are `required: true`: sent when the caller leaves them out.
-const VIRTUAL_KEY_PAGE: (u64, i64) = (0, 50);
+const VIRTUAL_KEY_PAGE: (u64, u64) = (0, 50);
 
-async fn list_virtual_keys(api: Api, a: Page) -> Result<Value, ApiError> {
+async fn list_virtual_keys(api: Api, a: Paging) -> Result<Value, ApiError> {
     let (page, size) = VIRTUAL_KEY_PAGE;
-    let a = Page {
+    let a = Paging {
         current_page: Some(a.current_page.unwrap_or(page)),
         page_size: Some(a.page_size.unwrap_or(size)),
     };
@@ -563,7 +594,11 @@ async fn list_virtual_keys(api: Api, a: Page) -> Result<Value, ApiError> {
 }
 
 async fn create_virtual_key(api: Api, a: CreateVirtualKey) -> Result<Value, ApiError> {
-    check_mappings(a.secret_mappings.as_ref())?;
+    check_mappings(
+        a.secret_mappings.as_ref(),
+        |t| t == "key" || t.starts_with("model_config."),
+        "be `key` or start with `model_config.`",
+    )?;
     let mapped_key = a
         .secret_mappings
         .iter()
@@ -575,21 +610,22 @@ async fn create_virtual_key(api: Api, a: CreateVirtualKey) -> Result<Value, ApiE
         ));
     }
     check_datetime("expires_at", a.expires_at.as_deref())?;
-    let mut b = Map::new();
-    b.insert("name".into(), json!(a.name));
-    b.insert("provider".into(), json!(a.provider));
-    put_some(&mut b, "key", &a.key)?;
-    put_some(&mut b, "note", &a.note)?;
-    put_some(&mut b, "workspace_id", &a.workspace_id)?;
-    put_some(&mut b, "apiVersion", &a.api_version)?;
-    put_some(&mut b, "resourceName", &a.resource_name)?;
-    put_some(&mut b, "deploymentName", &a.deployment_name)?;
-    put_some(&mut b, "deploymentConfig", &a.deployment_configurations)?;
-    put_some(&mut b, "usage_limits", &usage_limits(&a.limits))?;
-    put_some(&mut b, "rate_limits", &rpm(&a.limits))?;
-    put_some(&mut b, "expires_at", &a.expires_at)?;
-    put_some(&mut b, "secret_mappings", &a.secret_mappings)?;
-    let v = api.post("/virtual-keys", Value::Object(b)).await?;
+    let body = VirtualKeyBody {
+        name: Some(&a.name),
+        provider: Some(&a.provider),
+        key: a.key.as_deref(),
+        note: a.note.as_deref(),
+        workspace_id: a.workspace_id.as_deref(),
+        api_version: a.api_version.as_deref(),
+        resource_name: a.resource_name.as_deref(),
+        deployment_name: a.deployment_name.as_deref(),
+        deployment_config: a.deployment_configurations.as_ref(),
+        usage_limits: usage_limits(&a.limits),
+        rate_limits: rpm(&a.limits),
+        expires_at: a.expires_at.as_deref(),
+        secret_mappings: mappings_without_nulls(&a.secret_mappings),
+    };
+    let v = api.post("/virtual-keys", shape::to_json(&body)?).await?;
     Ok(json!({
         "message": format!("Created virtual key \"{}\"; use its slug in configs and prompts.", a.name),
         "success": v.get("success").cloned().unwrap_or(json!(true)),
@@ -603,26 +639,41 @@ async fn get_virtual_key(api: Api, a: Slug) -> Result<Value, ApiError> {
 }
 
 async fn update_virtual_key(api: Api, a: UpdateVirtualKey) -> Result<Value, ApiError> {
-    check_mappings(a.secret_mappings.as_ref())?;
-    let mut b = Map::new();
-    put_some(&mut b, "name", &a.name)?;
-    put_some(&mut b, "key", &a.key)?;
-    put_some(&mut b, "note", &a.note)?;
-    put_some(&mut b, "usage_limits", &usage_limits(&a.limits))?;
-    put_some(&mut b, "rate_limits", &rpm(&a.limits))?;
-    put_some(&mut b, "deploymentConfig", &a.deployment_configurations)?;
-    put_some(&mut b, "secret_mappings", &a.secret_mappings)?;
+    check_mappings(
+        a.secret_mappings.as_ref(),
+        |t| t == "key" || t.starts_with("model_config."),
+        "be `key` or start with `model_config.`",
+    )?;
+    let body = VirtualKeyBody {
+        name: a.name.as_deref(),
+        key: a.key.as_deref(),
+        note: a.note.as_deref(),
+        usage_limits: usage_limits(&a.limits),
+        rate_limits: rpm(&a.limits),
+        deployment_config: a.deployment_configurations.as_ref(),
+        secret_mappings: mappings_without_nulls(&a.secret_mappings),
+        ..VirtualKeyBody::default()
+    };
     let v = api
-        .put(format!("/virtual-keys/{}", enc(&a.slug)), Value::Object(b))
+        .put(
+            format!("/virtual-keys/{}", enc(&a.slug)),
+            shape::to_json(&body)?,
+        )
         .await?;
-    Ok(done(format!("Updated virtual key \"{}\".", a.slug), &v))
+    Ok(done_with(
+        format!("Updated virtual key \"{}\".", a.slug),
+        &v,
+    ))
 }
 
 async fn delete_virtual_key(api: Api, a: Slug) -> Result<Value, ApiError> {
     let v = api
         .delete(format!("/virtual-keys/{}", enc(&a.slug)))
         .await?;
-    Ok(done(format!("Deleted virtual key \"{}\".", a.slug), &v))
+    Ok(done_with(
+        format!("Deleted virtual key \"{}\".", a.slug),
+        &v,
+    ))
 }
 
 async fn create_api_key(api: Api, a: CreateApiKey) -> Result<Value, ApiError> {
@@ -636,24 +687,23 @@ async fn create_api_key(api: Api, a: CreateApiKey) -> Result<Value, ApiError> {
     }
     check_datetime("expires_at", a.expires_at.as_deref())?;
     check_rotation(a.rotation_policy.as_ref())?;
-    let mut b = Map::new();
-    b.insert("name".into(), json!(a.name));
-    put_some(&mut b, "description", &a.description)?;
-    put_some(&mut b, "organisation_id", &a.organisation_id)?;
-    put_some(&mut b, "workspace_id", &a.workspace_id)?;
-    put_some(&mut b, "user_id", &a.user_id)?;
-    b.insert("scopes".into(), json!(a.scopes));
-    api_key_settings(&mut b, &a.settings)?;
-    put_some(&mut b, "defaults", &defaults(&a.settings))?;
-    put_some(&mut b, "alert_emails", &a.settings.alert_emails)?;
-    put_some(&mut b, "expires_at", &a.expires_at)?;
-    put_some(&mut b, "rotation_policy", &a.rotation_policy)?;
+    let body = ApiKeyBody {
+        name: Some(&a.name),
+        description: a.description.as_deref(),
+        organisation_id: a.organisation_id.as_deref(),
+        workspace_id: a.workspace_id.as_deref(),
+        user_id: a.user_id.as_deref(),
+        scopes: Some(&a.scopes),
+        expires_at: a.expires_at.as_deref().map(Some),
+        rotation_policy: a.rotation_policy.as_ref(),
+        ..ApiKeyBody::with_settings(&a.settings)
+    };
     let path = format!(
         "/api-keys/{}/{}",
         enc(key_type(a.kind)),
         enc(sub_type(a.sub_type))
     );
-    let v = api.post(path, Value::Object(b)).await?;
+    let v = api.post(path, shape::to_json(&body)?).await?;
     Ok(shape::obj(vec![
         (
             "message",
@@ -696,37 +746,35 @@ async fn update_api_key(api: Api, a: UpdateApiKey) -> Result<Value, ApiError> {
         check_datetime("expires_at", Some(e))?;
     }
     check_rotation(a.rotation_policy.as_ref())?;
-    let mut b = Map::new();
-    put_some(&mut b, "name", &a.name)?;
-    put_some(&mut b, "description", &a.description)?;
-    put_some(&mut b, "scopes", &a.scopes)?;
-    api_key_settings(&mut b, &a.settings)?;
-    put_some(&mut b, "reset_usage", &a.reset_usage)?;
-    put_some(&mut b, "defaults", &defaults(&a.settings))?;
-    put_some(&mut b, "alert_emails", &a.settings.alert_emails)?;
-    put_some(&mut b, "expires_at", &a.expires_at)?;
-    put_some(&mut b, "rotation_policy", &a.rotation_policy)?;
+    let body = ApiKeyBody {
+        name: a.name.as_deref(),
+        description: a.description.as_deref(),
+        scopes: a.scopes.as_ref(),
+        reset_usage: a.reset_usage.as_ref(),
+        expires_at: a.expires_at.as_ref().map(Option::as_deref),
+        rotation_policy: a.rotation_policy.as_ref(),
+        ..ApiKeyBody::with_settings(&a.settings)
+    };
     let v = api
-        .put(format!("/api-keys/{}", enc(&a.id)), Value::Object(b))
+        .put(format!("/api-keys/{}", enc(&a.id)), shape::to_json(&body)?)
         .await?;
-    Ok(done(format!("Updated API key \"{}\".", a.id), &v))
+    Ok(done_with(format!("Updated API key \"{}\".", a.id), &v))
 }
 
 async fn delete_api_key(api: Api, a: KeyId) -> Result<Value, ApiError> {
     let v = api.delete(format!("/api-keys/{}", enc(&a.id))).await?;
-    Ok(done(
+    Ok(done_with(
         format!("Deleted API key \"{}\"; it no longer authenticates.", a.id),
         &v,
     ))
 }
 
 async fn rotate_api_key(api: Api, a: RotateApiKey) -> Result<Value, ApiError> {
-    let body = shape::obj(vec![(
-        "key_transition_period_ms",
-        json!(a.key_transition_period_ms),
-    )]);
     let v = api
-        .post(format!("/api-keys/{}/rotate", enc(&a.id)), body)
+        .post(
+            format!("/api-keys/{}/rotate", enc(&a.id)),
+            shape::body_without(&a, "id")?,
+        )
         .await?;
     let id = match shape::member(&v, "id") {
         Value::Null => json!(a.id),
@@ -823,4 +871,77 @@ pub fn tools() -> Vec<ToolDef> {
         .destructive(true)
         .returns_new_secret(),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(v: Value) -> Limits {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn usage_limits_are_a_monthly_cost_budget() {
+        let l = limits(json!({"credit_limit": 10, "rate_limit_rpm": 5}));
+        assert_eq!(
+            serde_json::to_value(usage_limits(&l)).unwrap(),
+            json!({"type": "cost", "periodic_reset": "monthly", "credit_limit": 10})
+        );
+        assert_eq!(
+            serde_json::to_value(rpm(&l)).unwrap(),
+            json!([{"type": "requests", "unit": "rpm", "value": 5}])
+        );
+        assert!(usage_limits(&limits(json!({}))).is_none());
+    }
+
+    #[test]
+    fn virtual_key_body_is_camel_case_for_azure_and_drops_mapping_nulls() {
+        let m: Vec<SecretMapping> = serde_json::from_value(
+            json!([{"target_field": "key", "secret_reference_id": "sr", "secret_key": null}]),
+        )
+        .unwrap();
+        let body = VirtualKeyBody {
+            name: Some("n"),
+            api_version: Some("v1"),
+            secret_mappings: mappings_without_nulls(&Some(m)),
+            ..VirtualKeyBody::default()
+        };
+        assert_eq!(
+            serde_json::to_value(&body).unwrap(),
+            json!({"name": "n", "apiVersion": "v1", "secret_mappings": [{"target_field": "key", "secret_reference_id": "sr"}]})
+        );
+    }
+
+    #[test]
+    fn api_key_body_sends_a_given_null_and_derives_rates_and_defaults() {
+        let s: ApiKeySettings = serde_json::from_value(
+            json!({"rate_limit_rpm": 9, "default_config_id": "pc-1", "alert_emails": ["a@b.c"]}),
+        )
+        .unwrap();
+        let body = ApiKeyBody {
+            scopes: None,
+            expires_at: Some(None),
+            ..ApiKeyBody::with_settings(&s)
+        };
+        assert_eq!(
+            serde_json::to_value(&body).unwrap(),
+            json!({"rate_limits": [{"type": "requests", "unit": "rpm", "value": 9}],
+                   "defaults": {"config_id": "pc-1"}, "alert_emails": ["a@b.c"], "expires_at": null})
+        );
+        let cleared: ApiKeySettings = serde_json::from_value(json!({"rate_limits": null})).unwrap();
+        assert_eq!(
+            serde_json::to_value(ApiKeyBody::with_settings(&cleared)).unwrap(),
+            json!({"rate_limits": null})
+        );
+    }
+
+    #[test]
+    fn rotate_body_leaves_the_id_to_the_path() {
+        let a = RotateApiKey {
+            id: "k".into(),
+            key_transition_period_ms: None,
+        };
+        assert_eq!(shape::body_without(&a, "id").unwrap(), json!({}));
+    }
 }

@@ -4,6 +4,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::common::Paging;
 use crate::client::{Api, Req, enc};
 use crate::error::ApiError;
 use crate::pin::{Rule, Widens};
@@ -40,14 +41,8 @@ pub struct ListLabels {
     /// Name search text
     #[serde(skip_serializing_if = "Option::is_none")]
     pub search: Option<String>,
-    /// Page index, from 0
-    #[schemars(range(min = 0))]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub current_page: Option<u64>,
-    /// Items per page
-    #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub page_size: Option<u64>,
+    #[serde(flatten)]
+    pub page: Paging,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -226,4 +221,25 @@ pub fn tools() -> Vec<ToolDef> {
         )
         .endpoint("DELETE /labels/{label_id}"),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_and_update_bodies_are_the_inputs_less_the_path_id() {
+        let a: CreateLabel =
+            serde_json::from_value(json!({"name": "prod", "color_code": "#00ff00"})).unwrap();
+        assert_eq!(
+            serde_json::to_value(&a).unwrap(),
+            json!({"name": "prod", "color_code": "#00ff00"})
+        );
+        let u: UpdateLabel =
+            serde_json::from_value(json!({"label_id": "l", "description": "d"})).unwrap();
+        assert_eq!(
+            serde_json::to_value(&u.changes).unwrap(),
+            json!({"description": "d"})
+        );
+    }
 }

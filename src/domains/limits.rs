@@ -6,6 +6,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Number, Value, json};
 
+use super::common::Paging;
 use crate::client::{Api, Req, enc, query_of};
 use crate::error::ApiError;
 use crate::pin::{Rule, Widens};
@@ -90,16 +91,6 @@ pub struct GroupBy {
 }
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
-pub struct Page {
-    /// Items per page
-    #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
-    pub page_size: Option<i64>,
-    /// Page, from 0
-    #[schemars(range(min = 0))]
-    pub current_page: Option<u64>,
-}
-
-#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListRateLimits {
     /// Id from list_workspaces
     pub workspace_id: Option<String>,
@@ -113,7 +104,7 @@ pub struct ListRateLimits {
     /// llm (model calls) or mcp_tools (MCP tool calls)
     pub target: Option<Target>,
     #[serde(flatten)]
-    pub page: Page,
+    pub page: Paging,
 }
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
@@ -193,7 +184,7 @@ pub struct ListUsageLimits {
     #[serde(rename = "type")]
     pub kind: Option<UsageType>,
     #[serde(flatten)]
-    pub page: Page,
+    pub page: Paging,
 }
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
@@ -318,7 +309,7 @@ pub struct ListEntities {
     /// Text to match in entities
     pub search: Option<String>,
     #[serde(flatten)]
-    pub page: Page,
+    pub page: Paging,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -558,4 +549,26 @@ pub fn tools() -> Vec<ToolDef> {
         )
         .endpoint("PUT /policies/usage-limits/{limit_id}/entities/{entity_id}/reset"),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn update_bodies_leave_the_id_to_the_path_and_send_a_clearing_null() {
+        let r: UpdateRateLimit =
+            serde_json::from_value(json!({"id": "r", "unit": "rpm", "value": 10})).unwrap();
+        assert_eq!(
+            shape::body_without(&r, "id").unwrap(),
+            json!({"unit": "rpm", "value": 10})
+        );
+        let u: UpdateUsageLimit =
+            serde_json::from_value(json!({"id": "u", "description": null, "credit_limit": 5}))
+                .unwrap();
+        assert_eq!(
+            shape::body_without(&u, "id").unwrap(),
+            json!({"description": null, "credit_limit": 5})
+        );
+    }
 }

@@ -174,14 +174,6 @@ pub struct UpdateLogExport {
     pub requested_fields: Option<Vec<Field>>,
 }
 
-/// A number as JavaScript writes it in JSON: whole values without a fraction.
-fn num(x: Option<f64>) -> Value {
-    match x {
-        Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => json!(f as i64),
-        other => json!(other),
-    }
-}
-
 async fn get_log(api: Api, a: GetLog) -> Result<Value, ApiError> {
     match &a.q.created_at {
         Some(t) if !shape::is_datetime(t) => {
@@ -205,40 +197,93 @@ async fn get_log_export_field_restrictions(api: Api, a: Workspace) -> Result<Val
         .await
 }
 
-fn insert_body(a: InsertLog) -> Value {
-    let mut metadata = Map::new();
-    for (k, v) in [
-        ("organization", a.metadata_organization),
-        ("user", a.metadata_user),
-        ("traceId", a.metadata_trace_id),
-        ("spanId", a.metadata_span_id),
-        ("spanName", a.metadata_span_name),
-        ("parentSpanId", a.metadata_parent_span_id),
-    ] {
-        shape::put(&mut metadata, k, json!(v));
+/// `request` of an inserted log.
+#[derive(Debug, Serialize)]
+struct LogRequest<'a> {
+    url: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    provider: Option<&'a str>,
+    method: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    headers: Option<&'a BTreeMap<String, String>>,
+    body: &'a Map<String, Value>,
+}
+
+/// `response` of an inserted log; whole numbers are written as JavaScript writes them.
+#[derive(Debug, Serialize)]
+struct LogResponse<'a> {
+    #[serde(serialize_with = "crate::js::whole")]
+    status: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    headers: Option<&'a BTreeMap<String, String>>,
+    body: &'a Map<String, Value>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::js::whole_opt"
+    )]
+    response_time: Option<f64>,
+    #[serde(rename = "streamingMode")]
+    streaming_mode: bool,
+}
+
+/// `metadata` of an inserted log: the named fields, then the custom ones (which win).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogMetadata<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    organization: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trace_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    span_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    span_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parent_span_id: Option<&'a str>,
+    #[serde(flatten)]
+    custom: Option<&'a Map<String, Value>>,
+}
+
+/// The body of POST /logs.
+#[derive(Debug, Serialize)]
+struct NewLog<'a> {
+    request: LogRequest<'a>,
+    response: LogResponse<'a>,
+    metadata: LogMetadata<'a>,
+}
+
+fn insert_body(a: &InsertLog) -> NewLog<'_> {
+    NewLog {
+        request: LogRequest {
+            url: &a.request_url,
+            provider: a.request_provider.as_deref(),
+            method: &a.request_method,
+            headers: a.request_headers.as_ref(),
+            body: &a.request_body,
+        },
+        response: LogResponse {
+            status: a.response_status,
+            headers: a.response_headers.as_ref(),
+            body: &a.response_body,
+            response_time: a.response_time,
+            streaming_mode: a.streaming_mode,
+        },
+        metadata: LogMetadata {
+            organization: a.metadata_organization.as_deref(),
+            user: a.metadata_user.as_deref(),
+            trace_id: a.metadata_trace_id.as_deref(),
+            span_id: a.metadata_span_id.as_deref(),
+            span_name: a.metadata_span_name.as_deref(),
+            parent_span_id: a.metadata_parent_span_id.as_deref(),
+            custom: a.metadata_custom.as_ref(),
+        },
     }
-    metadata.extend(a.metadata_custom.unwrap_or_default());
-    json!({
-        "request": shape::obj(vec![
-            ("url", json!(a.request_url)),
-            ("provider", json!(a.request_provider)),
-            ("method", json!(a.request_method)),
-            ("headers", json!(a.request_headers)),
-            ("body", json!(a.request_body)),
-        ]),
-        "response": shape::obj(vec![
-            ("status", num(Some(a.response_status))),
-            ("headers", json!(a.response_headers)),
-            ("body", json!(a.response_body)),
-            ("response_time", num(a.response_time)),
-            ("streamingMode", json!(a.streaming_mode)),
-        ]),
-        "metadata": metadata,
-    })
 }
 
 async fn insert_log(api: Api, a: InsertLog) -> Result<Value, ApiError> {
-    let v = api.post("/logs", insert_body(a)).await?;
+    let v = api.post("/logs", shape::to_json(&insert_body(&a))?).await?;
     Ok(json!({
         "message": "Log entry inserted.",
         "success": v.get("success").cloned().unwrap_or(json!(true)),
@@ -262,22 +307,22 @@ struct ExportFilters<'a> {
     time_of_generation_max: &'a str,
     #[serde(
         skip_serializing_if = "Option::is_none",
-        serialize_with = "shape::whole_opt"
+        serialize_with = "crate::js::whole_opt"
     )]
     cost_min: Option<f64>,
     #[serde(
         skip_serializing_if = "Option::is_none",
-        serialize_with = "shape::whole_opt"
+        serialize_with = "crate::js::whole_opt"
     )]
     cost_max: Option<f64>,
     #[serde(
         skip_serializing_if = "Option::is_none",
-        serialize_with = "shape::whole_opt"
+        serialize_with = "crate::js::whole_opt"
     )]
     total_units_min: Option<f64>,
     #[serde(
         skip_serializing_if = "Option::is_none",
-        serialize_with = "shape::whole_opt"
+        serialize_with = "crate::js::whole_opt"
     )]
     total_units_max: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -376,17 +421,32 @@ async fn download_log_export(api: Api, a: ExportId) -> Result<Value, ApiError> {
     ]))
 }
 
+/// The filters update_log_export sends: the end of the window.
+#[derive(Debug, Serialize)]
+struct EndOnly<'a> {
+    time_of_generation_max: &'a str,
+}
+
+/// The body of PUT /logs/exports/{id}.
+#[derive(Debug, Serialize)]
+struct ExportUpdate<'a> {
+    filters: EndOnly<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    workspace_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    requested_data: Option<&'a Vec<Field>>,
+}
+
 async fn update_log_export(api: Api, a: UpdateLogExport) -> Result<Value, ApiError> {
-    let given = |s: Option<String>| s.filter(|s| !s.is_empty());
-    let mut body = Map::new();
-    body.insert(
-        "filters".into(),
-        json!({ "time_of_generation_max": a.time_of_generation_max }),
-    );
-    shape::put(&mut body, "workspace_id", json!(given(a.workspace_id)));
-    shape::put(&mut body, "requested_data", json!(a.requested_fields));
+    let body = ExportUpdate {
+        filters: EndOnly {
+            time_of_generation_max: &a.time_of_generation_max,
+        },
+        workspace_id: a.workspace_id.as_deref().filter(|s| !s.is_empty()),
+        requested_data: a.requested_fields.as_ref(),
+    };
     let v = api
-        .put(export_path(&a.export_id, ""), Value::Object(body))
+        .put(export_path(&a.export_id, ""), shape::to_json(&body)?)
         .await?;
     Ok(saved(&v, "Log export updated."))
 }
@@ -466,4 +526,52 @@ pub fn tools() -> Vec<ToolDef> {
         .gated()
         .workspace_param("workspace_id", Rule::Match),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_export_body_groups_the_filters_and_joins_the_models() {
+        let a: CreateLogExport =
+            serde_json::from_value(json!({"time_min": "2027-01-01", "time_max": "2027-01-02",
+            "cost_min": 5.0, "ai_model": ["a", "b"], "requested_fields": ["id", "trace_id"]}))
+            .unwrap();
+        assert_eq!(
+            serde_json::to_value(export_body(&a)).unwrap(),
+            json!({"filters": {"time_of_generation_min": "2027-01-01", "time_of_generation_max": "2027-01-02",
+                               "cost_min": 5, "ai_model": "a,b"},
+                   "requested_data": ["id", "trace_id"]})
+        );
+    }
+
+    #[test]
+    fn an_inserted_log_nests_request_response_and_metadata() {
+        let a: InsertLog = serde_json::from_value(json!({"request_url": "https://api.example/v1",
+            "request_body": {"a": 1}, "response_body": {}, "response_time": 12.0,
+            "metadata_trace_id": "t", "metadata_custom": {"user": "custom", "k": "v"}}))
+        .unwrap();
+        assert_eq!(
+            serde_json::to_value(insert_body(&a)).unwrap(),
+            json!({"request": {"url": "https://api.example/v1", "method": "post", "body": {"a": 1}},
+                   "response": {"status": 200, "body": {}, "response_time": 12, "streamingMode": false},
+                   "metadata": {"traceId": "t", "user": "custom", "k": "v"}})
+        );
+    }
+
+    #[test]
+    fn an_export_update_sends_the_window_end_and_drops_an_empty_workspace() {
+        let body = ExportUpdate {
+            filters: EndOnly {
+                time_of_generation_max: "2027-01-01T00:00:00Z",
+            },
+            workspace_id: Some("").filter(|s| !s.is_empty()),
+            requested_data: None,
+        };
+        assert_eq!(
+            serde_json::to_value(&body).unwrap(),
+            json!({"filters": {"time_of_generation_max": "2027-01-01T00:00:00Z"}})
+        );
+    }
 }

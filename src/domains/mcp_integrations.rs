@@ -10,6 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use super::common::{Capability, SecretMapping, check_mappings, done};
 use crate::client::{Api, Req, enc};
 use crate::error::ApiError;
 use crate::pin::Rule;
@@ -29,6 +30,7 @@ pub enum Ownership {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListMcpIntegrations {
+    // Paged like the rest, with a larger page than common::Paging allows.
     /// Page index, from 0
     #[schemars(range(min = 0))]
     pub current_page: Option<u64>,
@@ -70,38 +72,6 @@ pub enum Transport {
     Sse,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum ValueFormat {
-    String,
-    Json,
-}
-
-/// One runtime Secret Reference mapping.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-pub struct SecretMapping {
-    /// `configurations.<field>` to fill
-    pub target_field: String,
-    /// Id/slug from list_secret_references
-    pub secret_reference_id: String,
-    /// Key inside a multi-value secret
-    #[serde(
-        default,
-        deserialize_with = "crate::shape::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
-    #[schemars(with = "Option<String>")]
-    pub secret_key: Option<Option<String>>,
-    /// string as is, or json parsed
-    #[serde(
-        default,
-        deserialize_with = "crate::shape::nullable",
-        skip_serializing_if = "Option::is_none"
-    )]
-    #[schemars(with = "Option<ValueFormat>")]
-    pub value_format: Option<Option<ValueFormat>>,
-}
-
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct CreateMcpIntegration {
     /// Display name of the integration
@@ -120,8 +90,10 @@ pub struct CreateMcpIntegration {
     pub description: Option<String>,
     /// Header name -> value, sent as configurations.custom_headers
     #[schemars(with = "Option<BTreeMap<String, String>>")]
+    #[serde(skip_serializing_if = "crate::shape::not_sent")]
     pub custom_headers: Option<Map<String, Value>>,
     /// Other configuration fields
+    #[serde(skip_serializing_if = "crate::shape::not_sent")]
     pub configurations: Option<Map<String, Value>>,
     /// Id from list_workspaces (org admin keys)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -134,6 +106,7 @@ pub struct CreateMcpIntegration {
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct UpdateMcpIntegration {
     /// Id/slug from list_mcp_integrations
+    #[serde(skip_serializing_if = "crate::shape::not_sent")]
     pub id: String,
     /// New display name
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -152,37 +125,21 @@ pub struct UpdateMcpIntegration {
     pub transport: Option<Transport>,
     /// New header map, sent as configurations.custom_headers
     #[schemars(with = "Option<BTreeMap<String, String>>")]
+    #[serde(skip_serializing_if = "crate::shape::not_sent")]
     pub custom_headers: Option<Map<String, Value>>,
     /// Replacement configuration fields
+    #[serde(skip_serializing_if = "crate::shape::not_sent")]
     pub configurations: Option<Map<String, Value>>,
     /// Replacement Secret Reference mappings
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret_mappings: Option<Vec<SecretMapping>>,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum CapabilityType {
-    Tool,
-    Prompt,
-    Resource,
-}
-
-/// One capability to switch on or off.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-pub struct Capability {
-    /// Name from list_mcp_integration_capabilities
-    pub name: String,
-    /// tool, prompt or resource
-    #[serde(rename = "type")]
-    pub kind: CapabilityType,
-    /// true enables, false disables
-    pub enabled: bool,
-}
-
-#[derive(Debug, Deserialize, JsonSchema)]
+/// Also the body of the update (the id goes in the path).
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct UpdateCapabilities {
     /// Id/slug from list_mcp_integrations
+    #[serde(skip_serializing_if = "crate::shape::not_sent")]
     pub id: String,
     /// Changes; unnamed capabilities keep their state
     #[schemars(length(min = 1))]
@@ -198,9 +155,11 @@ pub struct WorkspaceAccess {
     pub enabled: bool,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+/// Also the body of the update (the id goes in the path).
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct UpdateWorkspaces {
     /// Id/slug from list_mcp_integrations
+    #[serde(skip_serializing_if = "crate::shape::not_sent")]
     pub id: String,
     /// Changes; unnamed workspaces keep their access
     #[schemars(length(min = 1))]
@@ -226,31 +185,11 @@ fn header_map<'a>(
     Ok(maps)
 }
 
-/// Target fields must name a configuration field, once each.
-fn check_mappings(mappings: Option<&Vec<SecretMapping>>) -> Result<(), ApiError> {
-    let mut seen: Vec<&str> = Vec::new();
-    for (i, m) in mappings.into_iter().flatten().enumerate() {
-        let t = m.target_field.as_str();
-        if !t.starts_with("configurations.") {
-            return Err(bad(format!(
-                "secret_mappings[{i}].target_field must start with \"configurations.\" (e.g. \"{HEADERS_TARGET}\"), got \"{t}\""
-            )));
-        }
-        if let Some(first) = seen.iter().position(|s| *s == t) {
-            return Err(bad(format!(
-                "secret_mappings[{i}].target_field \"{t}\" repeats secret_mappings[{first}]; each target may be mapped once"
-            )));
-        }
-        seen.push(t);
-    }
-    Ok(())
-}
-
 /// `configurations` as sent: the given fields with `custom_headers` (when given) on top.
 fn configurations(
     custom_headers: &Option<Map<String, Value>>,
     configurations: &Option<Map<String, Value>>,
-) -> Option<Value> {
+) -> Option<Map<String, Value>> {
     if custom_headers.is_none() && configurations.is_none() {
         return None;
     }
@@ -258,23 +197,17 @@ fn configurations(
     if let Some(h) = custom_headers {
         c.insert("custom_headers".into(), Value::Object(h.clone()));
     }
-    Some(Value::Object(c))
+    Some(c)
 }
 
-/// The request body: the serialised fields (but `id` and the two header routes) plus the
-/// merged `configurations`.
-fn body_with_configurations<T: Serialize>(a: &T, config: Option<Value>) -> Result<Value, ApiError> {
-    let mut body = match shape::to_json(a)? {
-        Value::Object(m) => m,
-        _ => Map::new(),
-    };
-    for k in ["id", "custom_headers", "configurations"] {
-        body.remove(k);
-    }
-    if let Some(c) = config {
-        body.insert("configurations".into(), c);
-    }
-    Ok(Value::Object(body))
+/// A create or update body: the input's own fields (its id and the two header routes are not
+/// serialized) and the merged `configurations`.
+#[derive(Debug, Serialize)]
+struct WithConfigurations<'a, T> {
+    #[serde(flatten)]
+    fields: &'a T,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    configurations: Option<Map<String, Value>>,
 }
 
 /// An integration as returned: configuration keys and header names, never their values.
@@ -393,10 +326,6 @@ fn shape_capabilities(v: &Value) -> Value {
     ])
 }
 
-fn done(message: String) -> Value {
-    json!({"message": message, "success": true})
-}
-
 async fn list_mcp_integrations(api: Api, a: ListMcpIntegrations) -> Result<Value, ApiError> {
     let v = api
         .send(Req::get("/mcp-integrations").query_from(&a))
@@ -415,7 +344,11 @@ async fn list_mcp_integrations(api: Api, a: ListMcpIntegrations) -> Result<Value
 
 async fn create_mcp_integration(api: Api, a: CreateMcpIntegration) -> Result<Value, ApiError> {
     let maps = header_map(a.custom_headers.as_ref(), a.configurations.as_ref())?;
-    check_mappings(a.secret_mappings.as_ref())?;
+    check_mappings(
+        a.secret_mappings.as_ref(),
+        |t| t.starts_with("configurations."),
+        &format!("start with \"configurations.\" (e.g. \"{HEADERS_TARGET}\")"),
+    )?;
     let mapped = a
         .secret_mappings
         .iter()
@@ -426,8 +359,13 @@ async fn create_mcp_integration(api: Api, a: CreateMcpIntegration) -> Result<Val
             "auth_type \"headers\" needs the headers: give custom_headers, configurations.custom_headers, or a secret_mappings entry with target_field \"{HEADERS_TARGET}\""
         )));
     }
-    let body = body_with_configurations(&a, configurations(&a.custom_headers, &a.configurations))?;
-    let v = api.post("/mcp-integrations", body).await?;
+    let body = WithConfigurations {
+        fields: &a,
+        configurations: configurations(&a.custom_headers, &a.configurations),
+    };
+    let v = api
+        .post("/mcp-integrations", shape::to_json(&body)?)
+        .await?;
     Ok(shape::obj(vec![
         (
             "message",
@@ -445,8 +383,15 @@ async fn get_mcp_integration(api: Api, a: Id) -> Result<Value, ApiError> {
 
 async fn update_mcp_integration(api: Api, a: UpdateMcpIntegration) -> Result<Value, ApiError> {
     header_map(a.custom_headers.as_ref(), a.configurations.as_ref())?;
-    check_mappings(a.secret_mappings.as_ref())?;
-    let body = body_with_configurations(&a, configurations(&a.custom_headers, &a.configurations))?;
+    check_mappings(
+        a.secret_mappings.as_ref(),
+        |t| t.starts_with("configurations."),
+        &format!("start with \"configurations.\" (e.g. \"{HEADERS_TARGET}\")"),
+    )?;
+    let body = shape::to_json(&WithConfigurations {
+        fields: &a,
+        configurations: configurations(&a.custom_headers, &a.configurations),
+    })?;
     if body.as_object().is_none_or(Map::is_empty) {
         return Err(bad(
             "give at least one field to change: name, description, url, auth_type, transport, custom_headers, configurations or secret_mappings",
@@ -481,10 +426,9 @@ async fn update_mcp_integration_capabilities(
     api: Api,
     a: UpdateCapabilities,
 ) -> Result<Value, ApiError> {
-    let body = json!({ "capabilities": shape::to_json(&a.capabilities)? });
     api.put(
         format!("/mcp-integrations/{}/capabilities", enc(&a.id)),
-        body,
+        shape::to_json(&a)?,
     )
     .await?;
     Ok(done(format!(
@@ -504,9 +448,11 @@ async fn update_mcp_integration_workspaces(
     api: Api,
     a: UpdateWorkspaces,
 ) -> Result<Value, ApiError> {
-    let body = json!({ "workspaces": shape::to_json(&a.workspaces)? });
-    api.put(format!("/mcp-integrations/{}/workspaces", enc(&a.id)), body)
-        .await?;
+    api.put(
+        format!("/mcp-integrations/{}/workspaces", enc(&a.id)),
+        shape::to_json(&a)?,
+    )
+    .await?;
     Ok(done(format!(
         "Workspace access of MCP integration \"{}\" updated.",
         a.id
@@ -587,4 +533,53 @@ pub fn tools() -> Vec<ToolDef> {
         .revokes_access()
         .workspace_param("workspaces[].id", Rule::Match),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_create_body_merges_the_header_routes_into_configurations() {
+        let a: CreateMcpIntegration =
+            serde_json::from_value(json!({"name": "n", "url": "https://mcp.example",
+            "auth_type": "headers", "transport": "http", "custom_headers": {"X-A": "1"},
+            "configurations": {"timeout": 5}}))
+            .unwrap();
+        let body = WithConfigurations {
+            fields: &a,
+            configurations: configurations(&a.custom_headers, &a.configurations),
+        };
+        assert_eq!(
+            serde_json::to_value(&body).unwrap(),
+            json!({"name": "n", "url": "https://mcp.example", "auth_type": "headers", "transport": "http",
+                   "configurations": {"timeout": 5, "custom_headers": {"X-A": "1"}}})
+        );
+    }
+
+    #[test]
+    fn update_bodies_leave_the_id_to_the_path() {
+        let a: UpdateMcpIntegration = serde_json::from_value(json!({"id": "m"})).unwrap();
+        let body = WithConfigurations {
+            fields: &a,
+            configurations: None,
+        };
+        assert_eq!(serde_json::to_value(&body).unwrap(), json!({}));
+        let c: UpdateCapabilities = serde_json::from_value(
+            json!({"id": "m", "capabilities": [{"name": "t", "type": "tool", "enabled": false}]}),
+        )
+        .unwrap();
+        assert_eq!(
+            serde_json::to_value(&c).unwrap(),
+            json!({"capabilities": [{"name": "t", "type": "tool", "enabled": false}]})
+        );
+        let w: UpdateWorkspaces = serde_json::from_value(
+            json!({"id": "m", "workspaces": [{"id": "ws", "enabled": true}]}),
+        )
+        .unwrap();
+        assert_eq!(
+            serde_json::to_value(&w).unwrap(),
+            json!({"workspaces": [{"id": "ws", "enabled": true}]})
+        );
+    }
 }

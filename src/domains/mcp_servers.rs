@@ -6,8 +6,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use super::common::{Capability, Paging, done};
 use crate::client::{Api, Req, enc, query_of};
-use crate::domains::mcp_integrations::Capability;
 use crate::error::ApiError;
 use crate::registry::{ToolDef, bad, tool};
 use crate::shape;
@@ -21,6 +21,7 @@ pub struct ListConnections {
     pub user_id: Option<String>,
     /// Id from list_workspaces (org admin keys)
     pub workspace_id: Option<String>,
+    // Paged like the rest, with a larger page than common::Paging allows.
     /// Page index, from 0
     #[schemars(range(min = 0))]
     pub current_page: Option<u64>,
@@ -42,12 +43,8 @@ pub struct Disconnect {
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListMcpServers {
-    /// Page index, from 0
-    #[schemars(range(min = 0))]
-    pub current_page: Option<u64>,
-    /// Items per page
-    #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
-    pub page_size: Option<u64>,
+    #[serde(flatten)]
+    pub page: Paging,
     /// Id from list_workspaces
     pub workspace_id: Option<String>,
 }
@@ -88,17 +85,15 @@ pub struct UpdateMcpServer {
 pub struct Paged {
     /// Id/slug from list_mcp_servers
     pub id: String,
-    /// Page index, from 0
-    #[schemars(range(min = 0))]
-    pub current_page: Option<u64>,
-    /// Items per page
-    #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
-    pub page_size: Option<u64>,
+    #[serde(flatten)]
+    pub page: Paging,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+/// Also the body of the update (the id goes in the path).
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct UpdateCapabilities {
     /// Id/slug from list_mcp_servers
+    #[serde(skip_serializing_if = "crate::shape::not_sent")]
     pub id: String,
     /// Changes; unnamed capabilities keep their state
     #[schemars(length(min = 1))]
@@ -114,12 +109,15 @@ pub struct UserAccess {
     pub enabled: bool,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+/// Also the body of the update: the list goes as `user_access`, the id in the path.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct UpdateUserAccess {
     /// Id/slug from list_mcp_servers
+    #[serde(skip_serializing_if = "crate::shape::not_sent")]
     pub id: String,
     /// Changes; unnamed users keep their access
     #[schemars(length(min = 1))]
+    #[serde(rename(serialize = "user_access"))]
     pub users: Vec<UserAccess>,
 }
 
@@ -178,10 +176,6 @@ fn shape_user_access(v: &Value) -> Value {
     let users: Vec<Value> = shape::items(v).iter().map(shape_user).collect();
     out.insert("users".into(), Value::Array(users));
     Value::Object(out)
-}
-
-fn done(message: String) -> Value {
-    json!({"message": message, "success": true})
 }
 
 /// The fields of `a` but `id` (which goes in the path) as query pairs.
@@ -309,8 +303,8 @@ async fn update_mcp_server_capabilities(
     api: Api,
     a: UpdateCapabilities,
 ) -> Result<Value, ApiError> {
-    let body = json!({ "capabilities": shape::to_json(&a.capabilities)? });
-    api.put(path(&a.id, "/capabilities"), body).await?;
+    api.put(path(&a.id, "/capabilities"), shape::to_json(&a)?)
+        .await?;
     Ok(done(format!(
         "Capabilities of MCP server \"{}\" updated.",
         a.id
@@ -325,8 +319,8 @@ async fn list_mcp_server_user_access(api: Api, a: Paged) -> Result<Value, ApiErr
 }
 
 async fn update_mcp_server_user_access(api: Api, a: UpdateUserAccess) -> Result<Value, ApiError> {
-    let body = json!({ "user_access": shape::to_json(&a.users)? });
-    api.put(path(&a.id, "/user-access"), body).await?;
+    api.put(path(&a.id, "/user-access"), shape::to_json(&a)?)
+        .await?;
     Ok(done(format!(
         "User access of MCP server \"{}\" updated.",
         a.id
@@ -414,4 +408,45 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("PUT /mcp-servers/{id}/user-access")
         .revokes_access(),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_and_update_bodies_are_the_inputs_less_the_path_id() {
+        let a: CreateMcpServer =
+            serde_json::from_value(json!({"name": "s", "mcp_integration_id": "m"})).unwrap();
+        assert_eq!(
+            serde_json::to_value(&a).unwrap(),
+            json!({"name": "s", "mcp_integration_id": "m"})
+        );
+        let u: UpdateMcpServer =
+            serde_json::from_value(json!({"id": "s", "description": "d"})).unwrap();
+        assert_eq!(
+            shape::body_without(&u, "id").unwrap(),
+            json!({"description": "d"})
+        );
+    }
+
+    #[test]
+    fn update_bodies_leave_the_id_to_the_path() {
+        let u: UpdateUserAccess = serde_json::from_value(
+            json!({"id": "s", "users": [{"user_id": "u", "enabled": true}]}),
+        )
+        .unwrap();
+        assert_eq!(
+            serde_json::to_value(&u).unwrap(),
+            json!({"user_access": [{"user_id": "u", "enabled": true}]})
+        );
+        let c: UpdateCapabilities = serde_json::from_value(
+            json!({"id": "s", "capabilities": [{"name": "p", "type": "prompt", "enabled": true}]}),
+        )
+        .unwrap();
+        assert_eq!(
+            serde_json::to_value(&c).unwrap(),
+            json!({"capabilities": [{"name": "p", "type": "prompt", "enabled": true}]})
+        );
+    }
 }

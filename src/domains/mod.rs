@@ -5,6 +5,7 @@ use crate::registry::Domain;
 pub mod analytics;
 pub mod audit;
 pub mod collections;
+pub mod common;
 pub mod configs;
 pub mod deployments;
 pub mod guardrails;

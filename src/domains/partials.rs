@@ -2,10 +2,12 @@
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
+use super::common::field;
 use crate::client::{Api, Req, enc};
 use crate::error::ApiError;
+use crate::js;
 use crate::registry::{ToolDef, tool};
 use crate::shape;
 
@@ -71,12 +73,15 @@ pub struct PartialChanges {
     pub status: Option<PartialStatus>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+/// Also the body of the publish (the id goes in the path).
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct PublishPartial {
     /// Id/slug from list_prompt_partials
+    #[serde(skip_serializing_if = "crate::shape::not_sent")]
     pub prompt_partial_id: String,
     /// Version number from list_partial_versions
     #[schemars(extend("exclusiveMinimum" = 0))]
+    #[serde(serialize_with = "crate::js::whole")]
     pub version: f64,
 }
 
@@ -109,25 +114,11 @@ const PARTIAL_DETAIL: &[&str] = &[
 /// Longest version text shown in a version list before it is cut.
 const PREVIEW_CHARS: usize = 200;
 
-/// A member of Portkey's answer, or null (left out by `shape::obj`).
-fn member(v: &Value, key: &str) -> Value {
-    v.get(key).cloned().unwrap_or(Value::Null)
-}
-
 /// The rows of a list answer: a bare array or `data`; anything else is an unexpected shape.
 fn rows(v: &Value) -> Result<&Vec<Value>, ApiError> {
     match v {
         Value::Array(a) => Ok(a),
         _ => shape::need_array(v, "data"),
-    }
-}
-
-/// A whole number as an integer (`1`, not `1.0`), as Portkey and the messages expect.
-fn number(n: f64) -> Value {
-    if n.fract() == 0.0 && n.abs() < 9.0e15 {
-        json!(n as i64)
-    } else {
-        json!(n)
     }
 }
 
@@ -158,8 +149,8 @@ fn shape_versions(id: &str, v: &Value) -> Result<Value, ApiError> {
             ],
         );
         if let Value::Object(m) = &mut row {
-            shape::put(m, "status", member(ver, "prompt_version_status"));
-            shape::put(m, "created_at", member(ver, "created_at"));
+            shape::put(m, "status", field(ver, "prompt_version_status"));
+            shape::put(m, "created_at", field(ver, "created_at"));
             m.insert("content_preview".into(), preview(text));
         }
         out.push(row);
@@ -171,9 +162,9 @@ async fn create_prompt_partial(api: Api, a: CreatePartial) -> Result<Value, ApiE
     let v = api.post("/prompts/partials", shape::to_json(&a)?).await?;
     Ok(shape::obj(vec![
         ("message", json!(format!("Partial \"{}\" created.", a.name))),
-        ("id", member(&v, "id")),
-        ("slug", member(&v, "slug")),
-        ("version_id", member(&v, "version_id")),
+        ("id", field(&v, "id")),
+        ("slug", field(&v, "slug")),
+        ("version_id", field(&v, "version_id")),
     ]))
 }
 
@@ -212,7 +203,7 @@ async fn update_prompt_partial(api: Api, a: UpdatePartial) -> Result<Value, ApiE
         ),
         (
             "prompt_partial_version_id",
-            member(&v, "prompt_partial_version_id"),
+            field(&v, "prompt_partial_version_id"),
         ),
     ]))
 }
@@ -237,15 +228,13 @@ async fn list_partial_versions(api: Api, a: PartialId) -> Result<Value, ApiError
 }
 
 async fn publish_partial(api: Api, a: PublishPartial) -> Result<Value, ApiError> {
-    let version = number(a.version);
-    let mut body = Map::new();
-    body.insert("version".into(), version.clone());
+    let version = js::whole_number(a.version);
     api.put(
         format!(
             "/prompts/partials/{}/makeDefault",
             enc(&a.prompt_partial_id)
         ),
-        Value::Object(body),
+        shape::to_json(&a)?,
     )
     .await?;
     Ok(json!({
@@ -304,4 +293,33 @@ pub fn tools() -> Vec<ToolDef> {
         )
         .endpoint("PUT /prompts/partials/{prompt_partial_id}/makeDefault"),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_and_update_bodies_use_the_api_names() {
+        let a: CreatePartial = serde_json::from_value(json!({"name": "p", "string": "s"})).unwrap();
+        assert_eq!(
+            serde_json::to_value(&a).unwrap(),
+            json!({"name": "p", "string": "s"})
+        );
+        let u: UpdatePartial = serde_json::from_value(
+            json!({"prompt_partial_id": "p", "description": "d", "status": "archived"}),
+        )
+        .unwrap();
+        assert_eq!(
+            serde_json::to_value(&u.changes).unwrap(),
+            json!({"version_description": "d", "status": "archived"})
+        );
+    }
+
+    #[test]
+    fn a_publish_body_carries_a_whole_version_as_an_integer() {
+        let a: PublishPartial =
+            serde_json::from_value(json!({"prompt_partial_id": "p", "version": 2.0})).unwrap();
+        assert_eq!(serde_json::to_value(&a).unwrap(), json!({"version": 2}));
+    }
 }

@@ -4,6 +4,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use super::common::Paging;
 use crate::client::{Api, Req, enc};
 use crate::error::ApiError;
 use crate::registry::{ToolDef, bad, tool};
@@ -11,12 +12,8 @@ use crate::shape;
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListProviders {
-    /// Page index, from 0
-    #[schemars(range(min = 0))]
-    pub current_page: Option<u64>,
-    /// Items per page
-    #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
-    pub page_size: Option<u64>,
+    #[serde(flatten)]
+    pub page: Paging,
     /// Id from list_workspaces (org admin keys)
     pub workspace_id: Option<String>,
 }
@@ -113,12 +110,12 @@ struct UsageLimitsBody {
     periodic_reset: Reset,
     #[serde(
         skip_serializing_if = "Option::is_none",
-        serialize_with = "shape::whole_opt"
+        serialize_with = "crate::js::whole_opt"
     )]
     credit_limit: Option<f64>,
     #[serde(
         skip_serializing_if = "Option::is_none",
-        serialize_with = "shape::whole_opt"
+        serialize_with = "crate::js::whole_opt"
     )]
     alert_threshold: Option<f64>,
 }
@@ -129,7 +126,7 @@ struct RateLimitBody {
     #[serde(rename = "type")]
     kind: &'static str,
     unit: RateUnit,
-    #[serde(serialize_with = "shape::whole")]
+    #[serde(serialize_with = "crate::js::whole")]
     value: f64,
 }
 
@@ -352,4 +349,42 @@ pub fn tools() -> Vec<ToolDef> {
         )
         .endpoint("DELETE /providers/{slug}"),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_provider_body_flattens_its_limits_with_whole_numbers() {
+        let l: Limits = serde_json::from_value(
+            json!({"credit_limit": 100.0, "rate_limit_value": 60.0, "rate_limit_unit": "rpm"}),
+        )
+        .unwrap();
+        let body = NewProvider {
+            name: "p",
+            integration_id: "i",
+            workspace_id: None,
+            slug: None,
+            note: None,
+            limits: limits_body(&l).unwrap(),
+        };
+        assert_eq!(
+            serde_json::to_value(&body).unwrap(),
+            json!({"name": "p", "integration_id": "i",
+                   "usage_limits": {"type": "cost", "periodic_reset": "monthly", "credit_limit": 100},
+                   "rate_limits": {"type": "requests", "unit": "rpm", "value": 60}})
+        );
+        let none: Limits = serde_json::from_value(json!({})).unwrap();
+        let changes = ProviderChanges {
+            name: None,
+            note: Some("n"),
+            limits: limits_body(&none).unwrap(),
+            reset_usage: Some(true),
+        };
+        assert_eq!(
+            serde_json::to_value(&changes).unwrap(),
+            json!({"note": "n", "reset_usage": true})
+        );
+    }
 }

@@ -10,6 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use super::common::Paging;
 use crate::client::{Api, Req, enc};
 use crate::error::ApiError;
 use crate::pin::{Form, Rule, Widens};
@@ -390,14 +391,8 @@ pub struct ListSecretReferences {
     #[schemars(length(min = 1, max = 255))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub search: Option<String>,
-    /// Page index, from 0
-    #[schemars(range(min = 0))]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub current_page: Option<u64>,
-    /// Items per page
-    #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub page_size: Option<i64>,
+    #[serde(flatten)]
+    pub page: Paging,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -499,8 +494,8 @@ async fn list_secret_references(api: Api, a: ListSecretReferences) -> Result<Val
         "manager_type": a.manager_type,
         "tags": a.tags.map(|t| Value::Object(t).to_string()),
         "search": a.search,
-        "current_page": a.current_page,
-        "page_size": a.page_size,
+        "current_page": a.page.current_page,
+        "page_size": a.page.page_size,
     });
     let v = api
         .send(Req::get("/secret-references").query_from(&q))
@@ -598,4 +593,17 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("DELETE /secret-references/{id}")
         .idempotent(true),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_create_body_is_the_input_with_given_nulls_kept() {
+        let args = json!({"name": "s", "manager_type": "aws_sm", "auth_config": {"aws_auth_type": "assumedRole"},
+            "secret_path": "p", "description": null, "allowed_workspaces": ["ws"]});
+        let a: CreateSecretReference = serde_json::from_value(args.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&a).unwrap(), args);
+    }
 }

@@ -1,7 +1,7 @@
 //! Tracing: feedback attached to traced requests.
 
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Number, Value, json};
 
 use crate::client::{Api, enc};
@@ -10,12 +10,14 @@ use crate::registry::{ToolDef, tool};
 use crate::shape;
 
 /// The parts of a feedback record create and update share.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct Extra {
     /// Weight of this score (> 0)
     #[schemars(extend("exclusiveMinimum" = 0))]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub weight: Option<Number>,
     /// Free-form metadata object
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Map<String, Value>>,
 }
 
@@ -40,12 +42,14 @@ pub struct UpdateFeedback {
     pub extra: Extra,
 }
 
-fn body(value: Option<&Number>, extra: &Extra) -> Value {
-    shape::obj(vec![
-        ("value", json!(value)),
-        ("weight", json!(extra.weight)),
-        ("metadata", json!(extra.metadata)),
-    ])
+/// The body of create_feedback (with the trace id) and update_feedback.
+#[derive(Debug, Serialize)]
+struct FeedbackBody<'a> {
+    value: &'a Number,
+    #[serde(flatten)]
+    extra: &'a Extra,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trace_id: Option<&'a str>,
 }
 
 fn shape_result(message: String, v: &Value) -> Value {
@@ -58,11 +62,12 @@ fn shape_result(message: String, v: &Value) -> Value {
 }
 
 async fn create_feedback(api: Api, a: CreateFeedback) -> Result<Value, ApiError> {
-    let mut b = body(Some(&a.value), &a.extra);
-    if let Value::Object(m) = &mut b {
-        m.insert("trace_id".into(), json!(a.trace_id));
-    }
-    let v = api.post("/feedback", b).await?;
+    let body = FeedbackBody {
+        value: &a.value,
+        extra: &a.extra,
+        trace_id: Some(&a.trace_id),
+    };
+    let v = api.post("/feedback", shape::to_json(&body)?).await?;
     Ok(shape_result(
         format!("Feedback recorded for trace {}.", a.trace_id),
         &v,
@@ -73,7 +78,11 @@ async fn update_feedback(api: Api, a: UpdateFeedback) -> Result<Value, ApiError>
     let v = api
         .put(
             format!("/feedback/{}", enc(&a.id)),
-            body(Some(&a.value), &a.extra),
+            shape::to_json(&FeedbackBody {
+                value: &a.value,
+                extra: &a.extra,
+                trace_id: None,
+            })?,
         )
         .await?;
     Ok(shape_result(format!("Feedback {} updated.", a.id), &v))
@@ -95,4 +104,24 @@ pub fn tools() -> Vec<ToolDef> {
         )
         .endpoint("PUT /feedback/{id}"),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_feedback_body_flattens_the_extras() {
+        let extra: Extra = serde_json::from_value(json!({"weight": 0.5})).unwrap();
+        let n = Number::from(1);
+        let body = FeedbackBody {
+            value: &n,
+            extra: &extra,
+            trace_id: Some("t"),
+        };
+        assert_eq!(
+            serde_json::to_value(&body).unwrap(),
+            json!({"value": 1, "weight": 0.5, "trace_id": "t"})
+        );
+    }
 }

@@ -6,7 +6,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use crate::client::{Api, Req, enc};
+use super::common::{Paging, full_name};
+use crate::client::{Api, Req, enc, query_of};
 use crate::error::ApiError;
 use crate::pin::{Rule, Widens};
 use crate::registry::{ToolDef, tool};
@@ -44,23 +45,10 @@ pub enum InviteStatus {
     Expired,
 }
 
-/// Paging as the /admin/users endpoints name it (camelCase on the wire).
-#[derive(Debug, Deserialize, Serialize, JsonSchema)]
-pub struct Page {
-    /// Page index, from 0
-    #[serde(rename(serialize = "currentPage"))]
-    #[schemars(range(min = 0))]
-    pub current_page: Option<u64>,
-    /// Items per page
-    #[serde(rename(serialize = "pageSize"))]
-    #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
-    pub page_size: Option<i64>,
-}
-
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListUsers {
     #[serde(flatten)]
-    pub page: Page,
+    pub page: Paging,
     /// owner, admin (both manage the org) or member (own workspaces only)
     pub role: Option<OrgRole>,
     /// Filter by exact email
@@ -140,7 +128,7 @@ pub struct UserStats {
     pub virtual_keys: Option<String>,
     /// Users per page
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
-    pub page_size: Option<i64>,
+    pub page_size: Option<u64>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -149,22 +137,27 @@ pub struct UserId {
     pub user_id: String,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+/// Also the body of the update (the id goes in the path).
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct UpdateUser {
     /// Id from list_all_users
+    #[serde(skip_serializing_if = "crate::shape::not_sent")]
     pub user_id: String,
     /// New first name
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// New last name
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// New org role: admin (manages the org) or member (own workspaces only)
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<InviteRole>,
 }
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListInvites {
     #[serde(flatten)]
-    pub page: Page,
+    pub page: Paging,
     /// Org role filter: admin or member
     pub role: Option<InviteRole>,
     /// Filter by email
@@ -180,19 +173,17 @@ pub struct InviteId {
     pub invite_id: String,
 }
 
-/// "First Last" from whichever name parts are present; `None` when both are empty.
-fn full_name(v: &Value) -> Option<String> {
-    let parts: Vec<&str> = ["first_name", "last_name"]
-        .iter()
-        .filter_map(|k| v.get(*k).and_then(Value::as_str))
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect();
-    if parts.is_empty() {
-        None
-    } else {
-        Some(parts.join(" "))
-    }
+/// The query of a list input; the /admin/users endpoints spell the paging fields in camelCase.
+fn camel_paging<T: Serialize>(a: &T) -> Vec<(String, String)> {
+    let camel = |k: String| match k.as_str() {
+        "current_page" => "currentPage".to_string(),
+        "page_size" => "pageSize".to_string(),
+        _ => k,
+    };
+    query_of(a)
+        .into_iter()
+        .map(|(k, v)| (camel(k), v))
+        .collect()
 }
 
 fn shape_user(v: &Value) -> Value {
@@ -249,7 +240,9 @@ fn shape_stats(v: &Value) -> Value {
 }
 
 async fn list_all_users(api: Api, a: ListUsers) -> Result<Value, ApiError> {
-    let v = api.send(Req::get("/admin/users").query_from(&a)).await?;
+    let v = api
+        .send(Req::get("/admin/users").query(camel_paging(&a)))
+        .await?;
     Ok(shape_users(&v))
 }
 
@@ -290,13 +283,11 @@ async fn get_user(api: Api, a: UserId) -> Result<Value, ApiError> {
 }
 
 async fn update_user(api: Api, a: UpdateUser) -> Result<Value, ApiError> {
-    let body = shape::obj(vec![
-        ("first_name", json!(a.first_name)),
-        ("last_name", json!(a.last_name)),
-        ("role", json!(a.role)),
-    ]);
     let v = api
-        .put(format!("/admin/users/{}", enc(&a.user_id)), body)
+        .put(
+            format!("/admin/users/{}", enc(&a.user_id)),
+            shape::to_json(&a)?,
+        )
         .await?;
     Ok(json!({"message": format!("User {} updated.", a.user_id), "user": shape_user(&v)}))
 }
@@ -309,7 +300,7 @@ async fn delete_user(api: Api, a: UserId) -> Result<Value, ApiError> {
 
 async fn list_user_invites(api: Api, a: ListInvites) -> Result<Value, ApiError> {
     let v = api
-        .send(Req::get("/admin/users/invites").query_from(&a))
+        .send(Req::get("/admin/users/invites").query(camel_paging(&a)))
         .await?;
     Ok(shape::list(&v, "invites", INVITE_FIELDS))
 }
@@ -431,4 +422,16 @@ pub fn tools() -> Vec<ToolDef> {
         .endpoint("POST /admin/users/invites/{invite_id}/resend")
         .org_wide(),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_update_body_leaves_the_id_to_the_path_and_out_what_is_not_given() {
+        let a: UpdateUser =
+            serde_json::from_value(json!({"user_id": "u", "role": "admin"})).unwrap();
+        assert_eq!(serde_json::to_value(&a).unwrap(), json!({"role": "admin"}));
+    }
 }

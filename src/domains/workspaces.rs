@@ -6,6 +6,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Number, Value, json};
 
+use super::common::{Paging, full_name};
 use crate::client::{Api, Req, enc};
 use crate::error::ApiError;
 use crate::registry::{ToolDef, bad, tool};
@@ -117,25 +118,15 @@ pub struct RateLimit {
     pub value: Option<u64>,
 }
 
-/// Limits shared by create and update.
-#[derive(Debug, Deserialize, JsonSchema)]
+/// Limits shared by create and update, sent as given.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct Limits {
     /// Budget caps, cost or tokens
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub usage_limits: Option<Vec<UsageLimit>>,
     /// Request or token rate caps
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rate_limits: Option<Vec<RateLimit>>,
-}
-
-impl Limits {
-    fn put_into(&self, body: &mut Map<String, Value>) -> Result<(), ApiError> {
-        if let Some(u) = &self.usage_limits {
-            body.insert("usage_limits".into(), shape::to_json(u)?);
-        }
-        if let Some(r) = &self.rate_limits {
-            body.insert("rate_limits".into(), shape::to_json(r)?);
-        }
-        Ok(())
-    }
 }
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
@@ -151,10 +142,11 @@ pub struct ListMappings {
     pub page: Option<u64>,
     /// Items per page
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
-    pub page_size: Option<i64>,
+    pub page_size: Option<u64>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+/// Also the body of POST /scim/workspaces, once exactly one group field is checked.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct CreateMapping {
     /// Id from list_workspaces
     pub workspace_id: String,
@@ -162,9 +154,11 @@ pub struct CreateMapping {
     pub role: Role,
     /// Group id from list_scim_groups; or scim_group_name
     #[schemars(length(min = 1))]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scim_group_id: Option<String>,
     /// SCIM group name; created if missing (or scim_group_id)
     #[schemars(length(min = 1))]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scim_group_name: Option<String>,
 }
 
@@ -183,17 +177,13 @@ pub struct ListGroups {
     pub page: Option<u64>,
     /// Items per page
     #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
-    pub page_size: Option<i64>,
+    pub page_size: Option<u64>,
 }
 
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ListWorkspaces {
-    /// Items per page
-    #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
-    pub page_size: Option<i64>,
-    /// Page index, from 0
-    #[schemars(range(min = 0))]
-    pub current_page: Option<u64>,
+    #[serde(flatten)]
+    pub page: Paging,
     /// Name contains (case-sensitive)
     pub name: Option<String>,
     /// Exact name match
@@ -267,12 +257,8 @@ pub struct ListMembers {
     /// Id from list_workspaces
     #[serde(skip_serializing)]
     pub workspace_id: String,
-    /// Page index, from 0
-    #[schemars(range(min = 0))]
-    pub current_page: Option<u64>,
-    /// Items per page
-    #[schemars(range(max = 100), extend("exclusiveMinimum" = 0))]
-    pub page_size: Option<i64>,
+    #[serde(flatten)]
+    pub page: Paging,
     /// Role filter: admin, manager or member
     pub role: Option<MemberRole>,
     /// Filter by email
@@ -298,15 +284,76 @@ pub struct MemberId {
     pub user_id: String,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+/// Also the body of the update: the role (the ids go in the path).
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct UpdateMember {
     /// Id from list_workspaces
+    #[serde(skip_serializing_if = "crate::shape::not_sent")]
     pub workspace_id: String,
     /// Id from list_workspace_members
     #[schemars(extend("format" = "uuid"))]
+    #[serde(skip_serializing_if = "crate::shape::not_sent")]
     pub user_id: String,
     /// New role: admin (all rights), manager (members and resources) or member (use only)
     pub role: Role,
+}
+
+/// The `defaults` of a workspace body.
+#[derive(Debug, Default, Serialize)]
+struct Defaults<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_default: Option<&'a Number>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    metadata: Option<&'a BTreeMap<String, String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    input_guardrails: Option<&'a Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    output_guardrails: Option<&'a Vec<String>>,
+    /// `Some(None)` sends null (clears it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_api_key_config: Option<Option<&'a str>>,
+}
+
+impl Defaults<'_> {
+    /// `None` when no default is given: the body then leaves `defaults` out.
+    fn given(self) -> Option<Self> {
+        let any = self.is_default.is_some()
+            || self.metadata.is_some()
+            || self.input_guardrails.is_some()
+            || self.output_guardrails.is_some()
+            || self.user_api_key_config.is_some();
+        any.then_some(self)
+    }
+}
+
+/// The body of create_workspace and update_workspace.
+#[derive(Debug, Serialize)]
+struct WorkspaceBody<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    slug: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    defaults: Option<Defaults<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    users: Option<&'a Vec<String>>,
+    #[serde(flatten)]
+    limits: &'a Limits,
+}
+
+/// One user of add_workspace_member's body.
+#[derive(Debug, Serialize)]
+struct NewMember<'a> {
+    id: &'a str,
+    role: Role,
+}
+
+/// The body of add_workspace_member.
+#[derive(Debug, Serialize)]
+struct NewMembers<'a> {
+    users: [NewMember<'a>; 1],
 }
 
 const MAPPING_FIELDS: &[&str] = &["id", "workspace_id", "scim_group", "scim_group_id", "role"];
@@ -346,16 +393,6 @@ fn shape_mappings(v: &Value) -> Value {
 fn shape_groups(v: &Value) -> Value {
     let rows = rows_of(v, &["groups", "data", "Resources"]);
     list_of(v, "groups", rows, &["total", "total_count", "totalResults"])
-}
-
-fn full_name(v: &Value) -> Option<String> {
-    let parts: Vec<&str> = ["first_name", "last_name"]
-        .iter()
-        .filter_map(|k| v.get(*k).and_then(Value::as_str))
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect();
-    (!parts.is_empty()).then(|| parts.join(" "))
 }
 
 fn shape_member(v: &Value) -> Value {
@@ -432,20 +469,12 @@ async fn list_scim_workspace_mappings(api: Api, a: ListMappings) -> Result<Value
 }
 
 async fn create_scim_workspace_mapping(api: Api, a: CreateMapping) -> Result<Value, ApiError> {
-    let group = match (&a.scim_group_id, &a.scim_group_name) {
-        (Some(id), None) => ("scim_group_id", id),
-        (None, Some(name)) => ("scim_group_name", name),
-        _ => {
-            return Err(bad(
-                "give exactly one of scim_group_id (an existing group, see list_scim_groups) or scim_group_name, not both and not neither",
-            ));
-        }
-    };
-    let mut body = Map::new();
-    body.insert("workspace_id".into(), json!(a.workspace_id));
-    body.insert("role".into(), json!(a.role));
-    body.insert(group.0.into(), json!(group.1));
-    let v = api.post("/scim/workspaces", Value::Object(body)).await?;
+    if a.scim_group_id.is_some() == a.scim_group_name.is_some() {
+        return Err(bad(
+            "give exactly one of scim_group_id (an existing group, see list_scim_groups) or scim_group_name, not both and not neither",
+        ));
+    }
+    let v = api.post("/scim/workspaces", shape::to_json(&a)?).await?;
     Ok(shape::pick(&v, MAPPING_FIELDS))
 }
 
@@ -480,22 +509,22 @@ async fn get_workspace(api: Api, a: WorkspaceId) -> Result<Value, ApiError> {
 }
 
 async fn create_workspace(api: Api, a: CreateWorkspace) -> Result<Value, ApiError> {
-    let mut body = Map::new();
-    body.insert("name".into(), json!(a.name));
-    shape::put(&mut body, "slug", json!(a.slug));
-    shape::put(&mut body, "description", json!(a.description));
-    if a.is_default.is_some() || a.metadata.is_some() {
-        body.insert(
-            "defaults".into(),
-            shape::obj(vec![
-                ("is_default", json!(a.is_default)),
-                ("metadata", json!(a.metadata)),
-            ]),
-        );
-    }
-    shape::put(&mut body, "users", json!(a.users));
-    a.limits.put_into(&mut body)?;
-    let v = api.post("/admin/workspaces", Value::Object(body)).await?;
+    let body = WorkspaceBody {
+        name: Some(&a.name),
+        slug: a.slug.as_deref(),
+        description: a.description.as_deref(),
+        defaults: Defaults {
+            is_default: a.is_default.as_ref(),
+            metadata: a.metadata.as_ref(),
+            ..Defaults::default()
+        }
+        .given(),
+        users: a.users.as_ref(),
+        limits: &a.limits,
+    };
+    let v = api
+        .post("/admin/workspaces", shape::to_json(&body)?)
+        .await?;
     let mut workspace = shape_workspace(&v);
     if let (Value::Object(m), Value::Object(limits)) = (
         &mut workspace,
@@ -510,29 +539,24 @@ async fn create_workspace(api: Api, a: CreateWorkspace) -> Result<Value, ApiErro
 }
 
 async fn update_workspace(api: Api, a: UpdateWorkspace) -> Result<Value, ApiError> {
-    let mut body = Map::new();
-    shape::put(&mut body, "name", json!(a.name));
-    shape::put(&mut body, "slug", json!(a.slug));
-    shape::put(&mut body, "description", json!(a.description));
-    a.limits.put_into(&mut body)?;
-    let mut defaults = Map::new();
-    shape::put(&mut defaults, "is_default", json!(a.is_default));
-    shape::put(&mut defaults, "metadata", json!(a.metadata));
-    shape::put(&mut defaults, "input_guardrails", json!(a.input_guardrails));
-    shape::put(
-        &mut defaults,
-        "output_guardrails",
-        json!(a.output_guardrails),
-    );
-    if let Some(c) = &a.user_api_key_config {
-        defaults.insert("user_api_key_config".into(), json!(c));
-    }
-    if !defaults.is_empty() {
-        body.insert("defaults".into(), Value::Object(defaults));
-    }
+    let body = WorkspaceBody {
+        name: a.name.as_deref(),
+        slug: a.slug.as_deref(),
+        description: a.description.as_deref(),
+        defaults: Defaults {
+            is_default: a.is_default.as_ref(),
+            metadata: a.metadata.as_ref(),
+            input_guardrails: a.input_guardrails.as_ref(),
+            output_guardrails: a.output_guardrails.as_ref(),
+            user_api_key_config: a.user_api_key_config.as_ref().map(Option::as_deref),
+        }
+        .given(),
+        users: None,
+        limits: &a.limits,
+    };
     api.put(
         format!("/admin/workspaces/{}", enc(&a.workspace_id)),
-        Value::Object(body),
+        shape::to_json(&body)?,
     )
     .await?;
     Ok(json!({
@@ -549,7 +573,12 @@ async fn delete_workspace(api: Api, a: WorkspaceId) -> Result<Value, ApiError> {
 }
 
 async fn add_workspace_member(api: Api, a: AddMember) -> Result<Value, ApiError> {
-    let body = json!({"users": [{"id": a.user_id, "role": a.role}]});
+    let body = shape::to_json(&NewMembers {
+        users: [NewMember {
+            id: &a.user_id,
+            role: a.role,
+        }],
+    })?;
     api.post(
         format!("/admin/workspaces/{}/users", enc(&a.workspace_id)),
         body,
@@ -601,7 +630,7 @@ async fn update_workspace_member(api: Api, a: UpdateMember) -> Result<Value, Api
     let v = api
         .put(
             member_path(&a.workspace_id, &a.user_id),
-            json!({"role": a.role}),
+            shape::to_json(&a)?,
         )
         .await?;
     Ok(json!({
@@ -711,4 +740,67 @@ pub fn tools() -> Vec<ToolDef> {
         )
         .endpoint("DELETE /admin/workspaces/{workspace_id}/users/{user_id}"),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_workspace_body_nests_defaults_and_flattens_limits() {
+        let limits: Limits = serde_json::from_value(
+            json!({"rate_limits": [{"type": "requests", "unit": "rpm", "value": 5}]}),
+        )
+        .unwrap();
+        let n = Number::from(1);
+        let body = WorkspaceBody {
+            name: Some("W"),
+            slug: None,
+            description: None,
+            defaults: Defaults {
+                is_default: Some(&n),
+                user_api_key_config: Some(None),
+                ..Defaults::default()
+            }
+            .given(),
+            users: None,
+            limits: &limits,
+        };
+        assert_eq!(
+            serde_json::to_value(&body).unwrap(),
+            json!({"name": "W", "defaults": {"is_default": 1, "user_api_key_config": null},
+                   "rate_limits": [{"type": "requests", "unit": "rpm", "value": 5}]})
+        );
+        assert!(Defaults::default().given().is_none());
+    }
+
+    #[test]
+    fn member_and_mapping_bodies() {
+        let add = NewMembers {
+            users: [NewMember {
+                id: "u1",
+                role: Role::Admin,
+            }],
+        };
+        assert_eq!(
+            serde_json::to_value(&add).unwrap(),
+            json!({"users": [{"id": "u1", "role": "admin"}]})
+        );
+        let m: CreateMapping = serde_json::from_value(
+            json!({"workspace_id": "ws", "role": "member", "scim_group_name": "eng"}),
+        )
+        .unwrap();
+        assert_eq!(
+            serde_json::to_value(&m).unwrap(),
+            json!({"workspace_id": "ws", "role": "member", "scim_group_name": "eng"})
+        );
+        let u: UpdateMember = serde_json::from_value(
+            json!({"workspace_id": "ws", "user_id": "u", "role": "manager"}),
+        )
+        .unwrap();
+        assert_eq!(
+            serde_json::to_value(&u).unwrap(),
+            json!({"role": "manager"})
+        );
+    }
 }

@@ -595,6 +595,20 @@ pub fn tempdir(tag: &str) -> std::path::PathBuf {
     dir
 }
 
+/// How many tools the server offers with every domain on, read from the registry itself: a tool
+/// beyond the reference needs no edit to the tests that count.
+pub fn tool_count() -> usize {
+    let cfg = portkey_admin_mcp::config::Config::from_opts(
+        &portkey_admin_mcp::config::Opts::default(),
+        &portkey_admin_mcp::domain_names(),
+    )
+    .unwrap();
+    portkey_admin_mcp::build_registry(&cfg)
+        .unwrap()
+        .tools()
+        .len()
+}
+
 /// The contract fixture (a copy of the reference's recorded behaviour).
 pub fn contract() -> Value {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/contract.json");

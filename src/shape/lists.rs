@@ -1,0 +1,59 @@
+//! Reading list answers: their items, their total, and the members a row keeps.
+
+use serde_json::{Map, Value, json};
+
+/// The items of a list answer: `data`, or the answer itself when it is an array.
+pub fn items(v: &Value) -> Vec<Value> {
+    match v {
+        Value::Array(a) => a.clone(),
+        Value::Object(m) => match m.get("data") {
+            Some(Value::Array(a)) => a.clone(),
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
+/// `total` of a list answer, falling back to the number of items.
+pub fn total(v: &Value) -> Value {
+    match v.get("total") {
+        Some(t) if !t.is_null() => t.clone(),
+        _ => json!(items(v).len()),
+    }
+}
+
+/// Copies the named members of `v` that are present and not null, in the order given.
+pub fn pick(v: &Value, keys: &[&str]) -> Value {
+    let mut out = Map::new();
+    for k in keys {
+        if let Some(x) = v.get(*k)
+            && !x.is_null()
+        {
+            out.insert((*k).to_string(), x.clone());
+        }
+    }
+    Value::Object(out)
+}
+
+/// A list result: `{total, <key>: [picked items], has_more?}`.
+pub fn list(v: &Value, key: &str, fields: &[&str]) -> Value {
+    let rows: Vec<Value> = items(v).iter().map(|i| pick(i, fields)).collect();
+    let mut out = Map::new();
+    out.insert("total".into(), total(v));
+    out.insert(key.into(), Value::Array(rows));
+    if let Some(h) = v.get("has_more").filter(|h| !h.is_null()) {
+        out.insert("has_more".into(), h.clone());
+    }
+    Value::Object(out)
+}
+
+/// A field that Portkey documents as an object but sometimes sends as a JSON string: both accepted.
+pub fn json_field(v: Option<&Value>) -> Value {
+    match v {
+        Some(Value::String(s)) => {
+            serde_json::from_str(s).unwrap_or_else(|_| Value::String(s.clone()))
+        }
+        Some(other) => other.clone(),
+        None => Value::Null,
+    }
+}
