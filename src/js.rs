@@ -126,11 +126,15 @@ pub fn whole<S: serde::Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
     }
 }
 
-/// [`whole`] for an optional member (pair it with `skip_serializing_if = "Option::is_none"`).
-pub fn whole_opt<S: serde::Serializer>(x: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
-    match x {
-        Some(f) => whole(f, s),
-        None => s.serialize_none(),
+/// A number a wire struct sends as JavaScript writes it in JSON ([`whole`]): wire structs hold
+/// `Whole` (or `Option<Whole>` with `skip_serializing_if`) instead of naming the serializer on
+/// every member.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Whole(pub f64);
+
+impl serde::Serialize for Whole {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        whole(&self.0, s)
     }
 }
 

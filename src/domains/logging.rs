@@ -10,6 +10,7 @@ use serde_json::{Map, Value, json};
 
 use crate::client::{Api, Req, enc};
 use crate::error::ApiError;
+use crate::js::Whole;
 use crate::pin::Rule;
 use crate::registry::{ToolDef, bad, tool};
 use crate::shape;
@@ -212,16 +213,12 @@ struct LogRequest<'a> {
 /// `response` of an inserted log; whole numbers are written as JavaScript writes them.
 #[derive(Debug, Serialize)]
 struct LogResponse<'a> {
-    #[serde(serialize_with = "crate::js::whole")]
-    status: f64,
+    status: Whole,
     #[serde(skip_serializing_if = "Option::is_none")]
     headers: Option<&'a BTreeMap<String, String>>,
     body: &'a Map<String, Value>,
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "crate::js::whole_opt"
-    )]
-    response_time: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    response_time: Option<Whole>,
     #[serde(rename = "streamingMode")]
     streaming_mode: bool,
 }
@@ -264,10 +261,10 @@ fn insert_body(a: &InsertLog) -> NewLog<'_> {
             body: &a.request_body,
         },
         response: LogResponse {
-            status: a.response_status,
+            status: Whole(a.response_status),
             headers: a.response_headers.as_ref(),
             body: &a.response_body,
-            response_time: a.response_time,
+            response_time: a.response_time.map(Whole),
             streaming_mode: a.streaming_mode,
         },
         metadata: LogMetadata {
@@ -305,26 +302,14 @@ fn saved(v: &Value, message: &str) -> Value {
 struct ExportFilters<'a> {
     time_of_generation_min: &'a str,
     time_of_generation_max: &'a str,
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "crate::js::whole_opt"
-    )]
-    cost_min: Option<f64>,
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "crate::js::whole_opt"
-    )]
-    cost_max: Option<f64>,
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "crate::js::whole_opt"
-    )]
-    total_units_min: Option<f64>,
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "crate::js::whole_opt"
-    )]
-    total_units_max: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cost_min: Option<Whole>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cost_max: Option<Whole>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    total_units_min: Option<Whole>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    total_units_max: Option<Whole>,
     #[serde(skip_serializing_if = "Option::is_none")]
     ai_model: Option<String>,
 }
@@ -347,10 +332,10 @@ fn export_body(a: &CreateLogExport) -> NewExport<'_> {
         filters: ExportFilters {
             time_of_generation_min: &a.time_min,
             time_of_generation_max: &a.time_max,
-            cost_min: a.cost_min,
-            cost_max: a.cost_max,
-            total_units_min: a.total_units_min,
-            total_units_max: a.total_units_max,
+            cost_min: a.cost_min.map(Whole),
+            cost_max: a.cost_max.map(Whole),
+            total_units_min: a.total_units_min.map(Whole),
+            total_units_max: a.total_units_max.map(Whole),
             ai_model: a
                 .ai_model
                 .as_ref()

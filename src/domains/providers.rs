@@ -7,6 +7,7 @@ use serde_json::{Map, Value, json};
 use super::common::Paging;
 use crate::client::{Api, Req, enc};
 use crate::error::ApiError;
+use crate::js::Whole;
 use crate::registry::{ToolDef, bad, tool};
 use crate::shape;
 
@@ -108,16 +109,10 @@ struct UsageLimitsBody {
     #[serde(rename = "type")]
     kind: LimitType,
     periodic_reset: Reset,
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "crate::js::whole_opt"
-    )]
-    credit_limit: Option<f64>,
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "crate::js::whole_opt"
-    )]
-    alert_threshold: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    credit_limit: Option<Whole>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    alert_threshold: Option<Whole>,
 }
 
 /// `rate_limits` as POST and PUT /providers take it: one object (answers list them in an array).
@@ -126,8 +121,7 @@ struct RateLimitBody {
     #[serde(rename = "type")]
     kind: &'static str,
     unit: RateUnit,
-    #[serde(serialize_with = "crate::js::whole")]
-    value: f64,
+    value: Whole,
 }
 
 /// The limits and expiry members of a create or update body.
@@ -185,14 +179,14 @@ fn limits_body(l: &Limits) -> Result<LimitsBody, ApiError> {
     let usage_limits = capped.then(|| UsageLimitsBody {
         kind: l.usage_limit_type.unwrap_or(LimitType::Cost),
         periodic_reset: l.periodic_reset.unwrap_or(Reset::Monthly),
-        credit_limit: l.credit_limit,
-        alert_threshold: l.alert_threshold,
+        credit_limit: l.credit_limit.map(Whole),
+        alert_threshold: l.alert_threshold.map(Whole),
     });
     let rate_limits = match (l.rate_limit_value, l.rate_limit_unit) {
         (Some(value), Some(unit)) => Some(RateLimitBody {
             kind: "requests",
             unit,
-            value,
+            value: Whole(value),
         }),
         _ => None,
     };
