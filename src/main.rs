@@ -115,12 +115,16 @@ fn health(url: Option<String>) -> ExitCode {
         );
         return ExitCode::SUCCESS;
     }
-    let url = url.unwrap_or_else(|| {
-        let port = env_var("MCP_PORT")
-            .or_else(|| env_var("PORT"))
-            .unwrap_or_else(|| "3000".into());
-        format!("http://127.0.0.1:{}/health", port.trim())
-    });
+    let url = match url {
+        Some(u) => u,
+        None => match portkey_admin_mcp::http::listen_port(&env_var) {
+            Ok(port) => format!("http://127.0.0.1:{port}/health"),
+            Err(e) => {
+                eprintln!("portkey-admin-mcp health: {e}");
+                return ExitCode::from(2);
+            }
+        },
+    };
     let runtime = match start_runtime(&mut tokio::runtime::Builder::new_current_thread()) {
         Ok(r) => r,
         Err(code) => return code,
@@ -185,15 +189,18 @@ fn print_catalog(config: &Config, only: &[String], json: bool) -> ExitCode {
     } else {
         portkey_admin_mcp::catalog_text(&registry)
     };
-    let mut out = std::io::stdout().lock();
-    if out
-        .write_all(text.as_bytes())
-        .and_then(|_| out.flush())
-        .is_err()
-    {
+    if !print(&text) {
         return ExitCode::from(1);
     }
     ExitCode::SUCCESS
+}
+
+/// Writes a command's whole output to stdout; false when stdout is gone.
+fn print(text: &str) -> bool {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|_| out.flush())
+        .is_ok()
 }
 
 /// The one line a person who starts the server by hand sees: it is not stuck, it waits for a
@@ -237,12 +244,7 @@ fn doctor(config: &Config, json: bool) -> ExitCode {
     } else {
         portkey_admin_mcp::doctor::text(&reports)
     };
-    let mut out = std::io::stdout().lock();
-    if out
-        .write_all(text.as_bytes())
-        .and_then(|_| out.flush())
-        .is_err()
-    {
+    if !print(&text) {
         return ExitCode::from(1);
     }
     use portkey_admin_mcp::doctor::Verdict;

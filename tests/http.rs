@@ -805,6 +805,27 @@ async fn the_health_subcommand_asks_the_running_server() {
     .await;
     assert_eq!(code, 1);
     assert!(stderr.contains("did not answer"), "{stderr}");
+    // PORT wins over MCP_PORT, for the check as for the server it checks.
+    let (code, stderr, _) = run(
+        vec![],
+        vec![
+            ("MCP_TRANSPORT", "http".into()),
+            ("PORT", port.clone()),
+            ("MCP_PORT", closed_port.to_string()),
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stderr, _) = run(
+        vec![],
+        vec![
+            ("MCP_TRANSPORT", "http".into()),
+            ("MCP_PORT", "70000".into()),
+        ],
+    )
+    .await;
+    assert_eq!(code, 2);
+    assert!(stderr.contains("MCP_PORT takes a port number"), "{stderr}");
     let (code, stderr, _) = run(vec![], vec![]).await;
     assert_eq!(code, 0, "stdio mode has no server to check");
     assert!(stderr.contains("MCP_TRANSPORT"), "{stderr}");

@@ -703,6 +703,15 @@ pub fn transport_is_http(get: Lookup) -> Result<bool, String> {
     }
 }
 
+/// The port the server listens on when the command line names none: `PORT` (set by most
+/// container platforms) wins over `MCP_PORT`; 3000 by default.
+pub fn listen_port(get: Lookup) -> Result<u16, String> {
+    match var(get, "PORT") {
+        Some(_) => number(get, "PORT", DEFAULT_PORT, "a port number (0 to 65535)"),
+        None => number(get, "MCP_PORT", DEFAULT_PORT, "a port number (0 to 65535)"),
+    }
+}
+
 impl HttpSettings {
     /// Reads and checks every setting. `host` and `port` from the command line win over the
     /// variables.
@@ -717,10 +726,7 @@ impl HttpSettings {
             .unwrap_or_else(|| DEFAULT_HOST.to_string());
         let port = match port {
             Some(p) => p,
-            None if var(get, "PORT").is_some() => {
-                number(get, "PORT", DEFAULT_PORT, "a port number (0 to 65535)")?
-            }
-            None => number(get, "MCP_PORT", DEFAULT_PORT, "a port number (0 to 65535)")?,
+            None => listen_port(get)?,
         };
         let public_base_url = match var(get, "MCP_PUBLIC_BASE_URL") {
             None => None,

@@ -27,7 +27,7 @@ use rmcp::transport::streamable_http_server::session::local::LocalSessionManager
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio_util::sync::CancellationToken;
 
-pub use config::{HttpSettings, transport_is_http};
+pub use config::{HttpSettings, listen_port, transport_is_http};
 
 use crate::client::PortkeyClient;
 use crate::config::Config;
