@@ -9,7 +9,7 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import http from "node:http";
-import net from "node:net";
+import { freePort, listStandIn, sleep, waitHealthy } from "./loopback.mjs";
 
 const [ours, reference, secondsArg] = process.argv.slice(2);
 const SECONDS = Number(secondsArg ?? 10);
@@ -17,26 +17,7 @@ const SESSIONS = 40;
 const CLIENTS = 16;
 const TOKEN = "bench-token-0123456789abcdef";
 
-// The Portkey stand-in: one small JSON list for every request.
-const portkey = http.createServer((req, res) => {
-  req.resume();
-  req.on("end", () => {
-    res.writeHead(200, { "content-type": "application/json" });
-    res.end('{"object":"list","total":1,"data":[{"id":"ws-1","slug":"ws-a","name":"A"}]}');
-  });
-});
-await new Promise((r) => portkey.listen(0, "127.0.0.1", r));
-const portkeyBase = `http://127.0.0.1:${portkey.address().port}`;
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-  });
-}
+const { server: portkey, base: portkeyBase } = await listStandIn();
 
 // User + system CPU seconds a process has used (/proc/<pid>/stat fields 14 and 15).
 function cpuSeconds(pid) {
@@ -49,19 +30,6 @@ function rssKiB(pid) {
   return Number(status.match(/VmRSS:\s+(\d+)/)[1]);
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function waitHealthy(base, child) {
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`server exited ${child.exitCode}`);
-    try {
-      const r = await fetch(`${base}/health`);
-      if (r.ok) return;
-    } catch {}
-    await sleep(100);
-  }
-  throw new Error("server did not become healthy");
-}
 
 const headers = (session) => ({
   authorization: `Bearer ${TOKEN}`,
@@ -128,7 +96,7 @@ async function measure(name, command, args, env) {
     stdio: ["ignore", "ignore", "ignore"],
   });
   try {
-    await waitHealthy(base, child);
+    await waitHealthy(base, child, 300, 100);
     const url = `${base}/mcp`;
     await sleep(300);
     const idle = rssKiB(child.pid);

@@ -15,7 +15,7 @@ bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 (cd "$work" && npm init -y >/dev/null && npm install --silent --no-audit --no-fund "@modelcontextprotocol/sdk@^1" >/dev/null)
-cp scripts/http-sdk-check.mjs "$work/"
+cp scripts/http-sdk-check.mjs scripts/loopback.mjs "$work/"
 node "$work/http-sdk-check.mjs" "$bin"
 # The Python SDK's streamable HTTP client too, when python3 can make a virtual environment.
 if command -v python3 >/dev/null 2>&1 && python3 -m venv "$work/py" >/dev/null 2>&1; then

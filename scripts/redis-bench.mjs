@@ -10,7 +10,7 @@
 // Starts its own redis-server (loopback, no persistence); everything is on 127.0.0.1.
 import { spawn } from "node:child_process";
 import http from "node:http";
-import net from "node:net";
+import { freePort, listStandIn, sleep, startRedis, waitHealthy } from "./loopback.mjs";
 
 const [binary, secondsArg] = process.argv.slice(2);
 if (!binary) {
@@ -21,37 +21,10 @@ const SECONDS = Number(secondsArg ?? 10);
 const CLIENTS = 16;
 const TOKEN = "bench-token-0123456789abcdef";
 const KEY = Buffer.from([...Array(32).keys()]).toString("base64");
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-const portkey = http.createServer((req, res) => {
-  req.resume();
-  req.on("end", () => {
-    res.writeHead(200, { "content-type": "application/json" });
-    res.end('{"object":"list","total":1,"data":[{"id":"ws-1","slug":"ws-a","name":"A"}]}');
-  });
-});
-await new Promise((r) => portkey.listen(0, "127.0.0.1", r));
-const portkeyBase = `http://127.0.0.1:${portkey.address().port}`;
+const { server: portkey, base: portkeyBase } = await listStandIn();
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-const redisPort = await freePort();
-const redis = spawn("redis-server", ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-  stdio: "ignore",
-});
-redis.on("error", () => {
-  console.error("redis-server is not installed: apt-get install redis-server");
-  process.exit(2);
-});
-await sleep(500);
+const redis = await startRedis();
 
 const children = [];
 async function startInstance(stores) {
@@ -70,7 +43,7 @@ async function startInstance(stores) {
       LOG_LEVEL: "error",
       ...(stores
         ? {
-            MCP_REDIS_URL: `redis://127.0.0.1:${redisPort}/0`,
+            MCP_REDIS_URL: redis.url,
             MCP_SESSION_STORE: "redis",
             MCP_EVENT_STORE: "redis",
             MCP_EVENT_ENCRYPTION_KEY: KEY,
@@ -82,14 +55,8 @@ async function startInstance(stores) {
   });
   children.push(child);
   const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`the server exited ${child.exitCode}`);
-    try {
-      if ((await fetch(`${base}/health`)).ok) return { child, url: `${base}/mcp` };
-    } catch {}
-    await sleep(50);
-  }
-  throw new Error("the server did not start");
+  await waitHealthy(base, child);
+  return { child, url: `${base}/mcp` };
 }
 
 function stop(inst, signal) {
@@ -209,5 +176,5 @@ async function failover(signal) {
 const fo = [await failover("SIGKILL"), await failover("SIGTERM")];
 console.table(fo);
 for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
-redis.kill("SIGKILL");
+redis.child.kill("SIGKILL");
 portkey.close();

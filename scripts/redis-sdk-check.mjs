@@ -6,14 +6,13 @@
 //   node redis-sdk-check.mjs <portkey-admin-mcp binary>   (run by scripts/redis-sdk-check.sh)
 import { spawn } from "node:child_process";
 import http from "node:http";
-import net from "node:net";
+import { freePort, listStandIn, startRedis, toolCount, waitHealthy } from "./loopback.mjs";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 
 const bin = process.argv[2];
 const TOKEN = "sdk-redis-token-0123456789";
 const KEY = Buffer.from([...Array(32).keys()]).toString("base64");
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let passed = 0;
 let failed = 0;
 function check(name, ok, detail = "") {
@@ -22,45 +21,22 @@ function check(name, ok, detail = "") {
   console.log(`${ok ? "ok  " : "FAIL"} ${name} ${ok ? "" : detail}`);
 }
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-  });
-}
+const { server: portkey, base: portkeyBase } = await listStandIn();
 
-const portkey = http.createServer((req, res) => {
-  req.resume();
-  req.on("end", () => {
-    res.writeHead(200, { "content-type": "application/json" });
-    res.end('{"object":"list","total":1,"data":[{"id":"ws-1","slug":"ws-a","name":"A"}]}');
-  });
-});
-await new Promise((r) => portkey.listen(0, "127.0.0.1", r));
-
-const redisPort = await freePort();
-const redis = spawn("redis-server", ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-redis.on("error", () => {
-  console.error("redis-server is not installed: apt-get install redis-server");
-  process.exit(1);
-});
-await sleep(400);
+const redis = await startRedis();
 
 async function instance() {
   const port = await freePort();
   const child = spawn(bin, ["http"], {
     env: {
       PORTKEY_API_KEY: "pk-sdk-redis-key-0123456789",
-      PORTKEY_BASE_URL: `http://127.0.0.1:${portkey.address().port}/v1`,
+      PORTKEY_BASE_URL: `${portkeyBase}/v1`,
       PORTKEY_ALLOW_INSECURE_HTTP: "true",
       PORTKEY_ALLOW_PRIVATE_BASE_URL: "true",
       MCP_AUTH_TOKEN: TOKEN,
       MCP_PORT: String(port),
       MCP_TRUST_PROXY: "loopback",
-      MCP_REDIS_URL: `redis://127.0.0.1:${redisPort}/0`,
+      MCP_REDIS_URL: redis.url,
       MCP_SESSION_STORE: "redis",
       MCP_EVENT_STORE: "redis",
       MCP_EVENT_ENCRYPTION_KEY: KEY,
@@ -68,13 +44,8 @@ async function instance() {
     },
     stdio: ["ignore", "ignore", "ignore"],
   });
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) return { child, port, served: 0 };
-    } catch {}
-    await sleep(50);
-  }
-  throw new Error("an instance did not start");
+  await waitHealthy(`http://127.0.0.1:${port}`, child, 200);
+  return { child, port, served: 0 };
 }
 const upstreams = [await instance(), await instance()];
 
@@ -117,7 +88,7 @@ try {
   await client.connect(transport);
   check("the SDK opens a session through the proxy", Boolean(transport.sessionId));
   const tools = await client.listTools();
-  check("tools/list", tools.tools.length === 181, `${tools.tools.length}`);
+  check("tools/list", tools.tools.length === toolCount(bin), `${tools.tools.length}`);
   let ok = 0;
   for (let i = 0; i < 6; i++) {
     const r = await client.callTool({ name: "list_workspaces", arguments: {} });
@@ -152,7 +123,7 @@ try {
 } finally {
   await client.close().catch(() => {});
   for (const u of upstreams) if (u.child.exitCode === null) u.child.kill("SIGKILL");
-  redis.kill("SIGKILL");
+  redis.child.kill("SIGKILL");
   proxy.close();
   portkey.close();
 }

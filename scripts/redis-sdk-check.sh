@@ -15,5 +15,5 @@ bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 (cd "$work" && npm init -y >/dev/null && npm install --silent --no-audit --no-fund "@modelcontextprotocol/sdk@^1" >/dev/null)
-cp scripts/redis-sdk-check.mjs "$work/"
+cp scripts/redis-sdk-check.mjs scripts/loopback.mjs "$work/"
 node "$work/redis-sdk-check.mjs" "$bin"
