@@ -62,9 +62,9 @@ pub fn build_server_without(
     server::PortkeyServer::new(registry, client, config)
 }
 
-/// Runs the scope doctor over every domain with a server that has every tool enabled (the
-/// configured key, base URL and pin still apply).
-pub async fn diagnose(config: &Config) -> Result<Vec<doctor::Report>, String> {
+/// A server with every tool enabled, for the scope doctor (the configured key, base URL and pin
+/// still apply; nothing is confirmed, journalled or budgeted).
+fn doctor_server(config: &Config) -> Result<server::PortkeyServer, String> {
     let mut all = config.clone();
     all.domains.clear();
     all.tools.clear();
@@ -73,17 +73,23 @@ pub async fn diagnose(config: &Config) -> Result<Vec<doctor::Report>, String> {
     all.confirm_destructive = false;
     all.audit_log = None;
     all.max_writes_per_minute = 0;
-    let server = build_server(&all)?;
+    build_server(&all)
+}
+
+/// Runs the scope doctor over every domain.
+pub async fn diagnose(config: &Config) -> Result<Vec<doctor::Report>, String> {
+    let server = doctor_server(config)?;
     Ok(doctor::run(&server, &domain_names()).await)
 }
 
-/// The tools to hide under `PORTKEY_HIDE_UNAVAILABLE`, from a doctor run.
+/// The tools to hide under `PORTKEY_HIDE_UNAVAILABLE`, from a doctor run. The doctor's own table
+/// (every tool) maps areas to tools; the served registry keeps only those it would expose.
 pub async fn unavailable_tools(
     config: &Config,
 ) -> Result<std::collections::HashMap<String, String>, String> {
-    let reports = diagnose(config).await?;
-    let registry = build_registry(config)?;
-    Ok(doctor::unavailable(&reports, &registry)
+    let server = doctor_server(config)?;
+    let reports = doctor::run(&server, &domain_names()).await;
+    Ok(doctor::unavailable(&reports, server.registry())
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect())
