@@ -26,18 +26,7 @@ impl Server {
     /// Starts `portkey-admin-mcp http` with exactly `env` (plus MCP_PORT=0) and waits for its
     /// "listening on" line.
     pub async fn start(env: &[(String, String)]) -> Server {
-        let mut cmd = Command::new(bin());
-        cmd.env_clear()
-            .arg("http")
-            .env("MCP_PORT", "0")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let mut child = cmd.spawn().expect("spawn binary");
+        let mut child = http_command(env).spawn().expect("spawn binary");
         let stderr = Arc::new(Mutex::new(String::new()));
         let (tx, rx) = tokio::sync::oneshot::channel::<String>();
         {
@@ -93,8 +82,9 @@ impl Server {
     }
 }
 
-/// Runs the binary with `env` and returns its exit code and stderr (for start-up refusals).
-pub async fn start_fails(env: &[(String, String)]) -> (i32, String) {
+/// `portkey-admin-mcp http` with exactly `env` (plus MCP_PORT=0, unless `env` names a port), its
+/// stderr piped.
+fn http_command(env: &[(String, String)]) -> Command {
     let mut cmd = Command::new(bin());
     cmd.env_clear()
         .arg("http")
@@ -106,6 +96,12 @@ pub async fn start_fails(env: &[(String, String)]) -> (i32, String) {
     for (k, v) in env {
         cmd.env(k, v);
     }
+    cmd
+}
+
+/// Runs the binary with `env` and returns its exit code and stderr (for start-up refusals).
+pub async fn start_fails(env: &[(String, String)]) -> (i32, String) {
+    let mut cmd = http_command(env);
     let out = tokio::time::timeout(Duration::from_secs(30), cmd.output())
         .await
         .expect("the server should refuse to start")
