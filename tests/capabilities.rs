@@ -16,11 +16,7 @@ use serde_json::{Value, json};
 
 async fn start(extra: &[(&str, &str)]) -> (StandIn, Mcp) {
     let api = StandIn::start().await;
-    let mut env = env_for(&api);
-    for (k, v) in extra {
-        env = with(env, k, v);
-    }
-    let mcp = Mcp::start(&env).await;
+    let mcp = Mcp::start(&with_all(env_for(&api), extra)).await;
     (api, mcp)
 }
 

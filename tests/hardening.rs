@@ -220,10 +220,10 @@ fn answering_yes() -> ServerRequestHandler {
 
 async fn confirming(extra: &[(&str, &str)], handler: ServerRequestHandler) -> (StandIn, Mcp) {
     let api = StandIn::start().await;
-    let mut env = with(env_for(&api), "PORTKEY_CONFIRM_DESTRUCTIVE", "true");
-    for (k, v) in extra {
-        env = with(env, k, v);
-    }
+    let env = with_all(
+        with(env_for(&api), "PORTKEY_CONFIRM_DESTRUCTIVE", "true"),
+        extra,
+    );
     let mcp = Mcp::start_full(&env, &[], json!({"elicitation": {}}), Some(handler)).await;
     (api, mcp)
 }

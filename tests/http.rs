@@ -13,10 +13,8 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::http::{
-    RO_TOKEN, Server, TOKEN, bearer_env, error_message, http_client, start_fails, with,
-};
-use common::{Reply, StandIn, TEST_KEY, env_for, tool_count};
+use common::http::{RO_TOKEN, Server, TOKEN, bearer_env, error_message, http_client, start_fails};
+use common::{Reply, StandIn, TEST_KEY, env_for, tool_count, with_all};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -52,7 +50,7 @@ async fn a_session_lists_and_calls_tools_then_ends() {
 #[tokio::test]
 async fn health_ready_auth_info_and_status_page() {
     let api = StandIn::start().await;
-    let server = Server::start(&with(
+    let server = Server::start(&with_all(
         bearer_env(&api),
         &[("MCP_READY_CHECK_MODE", "portkey")],
     ))
@@ -110,11 +108,11 @@ async fn a_foreign_origin_is_refused() {
     let server = Server::start(&bearer_env(&api)).await;
     let mut ok = server
         .client(Some(TOKEN))
-        .with("origin", "http://localhost:5173");
+        .with_all("origin", "http://localhost:5173");
     ok.initialize().await;
     let a = server
         .client(Some(TOKEN))
-        .with("origin", "https://evil.example")
+        .with_all("origin", "https://evil.example")
         .initialize_answer()
         .await;
     assert_eq!(a.status, 403, "{}", a.text);
@@ -178,7 +176,11 @@ async fn read_only_tokens_get_the_read_only_surface() {
 #[tokio::test]
 async fn oversized_bodies_get_413() {
     let api = StandIn::start().await;
-    let server = Server::start(&with(bearer_env(&api), &[("MCP_MAX_REQUEST_SIZE", "2kb")])).await;
+    let server = Server::start(&with_all(
+        bearer_env(&api),
+        &[("MCP_MAX_REQUEST_SIZE", "2kb")],
+    ))
+    .await;
     let mut c = server.client(Some(TOKEN));
     c.initialize().await;
     let a = c
@@ -197,7 +199,7 @@ async fn oversized_bodies_get_413() {
 #[tokio::test]
 async fn past_max_sessions_new_ones_get_503_until_one_closes() {
     let api = StandIn::start().await;
-    let server = Server::start(&with(bearer_env(&api), &[("MCP_MAX_SESSIONS", "2")])).await;
+    let server = Server::start(&with_all(bearer_env(&api), &[("MCP_MAX_SESSIONS", "2")])).await;
     let mut a = server.client(Some(TOKEN));
     a.initialize().await;
     let mut b = server.client(Some(RO_TOKEN));
@@ -214,7 +216,11 @@ async fn past_max_sessions_new_ones_get_503_until_one_closes() {
 #[tokio::test]
 async fn idle_sessions_expire() {
     let api = StandIn::start().await;
-    let server = Server::start(&with(bearer_env(&api), &[("MCP_SESSION_TIMEOUT", "300")])).await;
+    let server = Server::start(&with_all(
+        bearer_env(&api),
+        &[("MCP_SESSION_TIMEOUT", "300")],
+    ))
+    .await;
     let mut c = server.client(Some(TOKEN));
     c.initialize().await;
     tokio::time::sleep(Duration::from_millis(900)).await;
@@ -225,7 +231,7 @@ async fn idle_sessions_expire() {
 #[tokio::test]
 async fn rate_limits_answer_429_with_retry_after() {
     let api = StandIn::start().await;
-    let server = Server::start(&with(
+    let server = Server::start(&with_all(
         bearer_env(&api),
         &[("RATE_LIMIT_MAX", "3"), ("RATE_LIMIT_WINDOW_MS", "60000")],
     ))
@@ -265,7 +271,7 @@ async fn without_a_server_key_each_caller_brings_its_own() {
     let alice_key = "pk-alice-own-key-0123456789";
     let mut alice = server
         .client(Some(TOKEN))
-        .with("x-portkey-api-key", alice_key);
+        .with_all("x-portkey-api-key", alice_key);
     let init = alice.initialize().await;
     assert!(
         init["instructions"]
@@ -292,7 +298,7 @@ async fn without_a_server_key_each_caller_brings_its_own() {
     api.clear();
     let mut switched = server
         .client(Some(TOKEN))
-        .with("x-portkey-api-key", "pk-mallory-key-0123456789");
+        .with_all("x-portkey-api-key", "pk-mallory-key-0123456789");
     switched.session = alice.session.clone();
     let a = switched.rpc("tools/list", json!({})).await;
     assert_eq!(a.status, 403, "{}", a.text);
@@ -303,7 +309,7 @@ async fn without_a_server_key_each_caller_brings_its_own() {
 #[tokio::test]
 async fn stateless_mode_needs_no_session() {
     let api = StandIn::start().await;
-    let server = Server::start(&with(
+    let server = Server::start(&with_all(
         bearer_env(&api),
         &[("MCP_SESSION_MODE", "stateless")],
     ))
@@ -321,16 +327,20 @@ async fn stateless_mode_needs_no_session() {
 #[tokio::test]
 async fn start_up_refuses_unsafe_or_broken_settings() {
     let api = StandIn::start().await;
-    let (code, err) = start_fails(&with(env_for(&api), &[("MCP_AUTH_MODE", "none")])).await;
+    let (code, err) = start_fails(&with_all(env_for(&api), &[("MCP_AUTH_MODE", "none")])).await;
     assert_eq!(code, 2);
     assert!(err.contains("MCP_ALLOW_UNAUTHENTICATED_HTTP"), "{err}");
     let (code, err) = start_fails(&env_for(&api)).await;
     assert_eq!(code, 2);
     assert!(err.contains("MCP_AUTH_TOKEN"), "{err}");
-    let (code, err) = start_fails(&with(bearer_env(&api), &[("MCP_SESSION_MODE", "sticky")])).await;
+    let (code, err) = start_fails(&with_all(
+        bearer_env(&api),
+        &[("MCP_SESSION_MODE", "sticky")],
+    ))
+    .await;
     assert_eq!(code, 2);
     assert!(err.contains("MCP_SESSION_MODE"), "{err}");
-    let (code, err) = start_fails(&with(
+    let (code, err) = start_fails(&with_all(
         bearer_env(&api),
         &[
             ("MCP_TLS_CERT_PATH", "/nonexistent/cert.pem"),
@@ -345,7 +355,7 @@ async fn start_up_refuses_unsafe_or_broken_settings() {
 #[tokio::test]
 async fn without_auth_only_local_host_names_are_served() {
     let api = StandIn::start().await;
-    let server = Server::start(&with(
+    let server = Server::start(&with_all(
         env_for(&api),
         &[
             ("MCP_AUTH_MODE", "none"),
@@ -358,7 +368,7 @@ async fn without_auth_only_local_host_names_are_served() {
     assert_eq!(c.tools().await.len(), tool_count());
     let a = server
         .client(None)
-        .with("host", "rebound.evil.example")
+        .with_all("host", "rebound.evil.example")
         .initialize_answer()
         .await;
     assert_eq!(a.status, 403, "{}", a.text);
@@ -479,7 +489,7 @@ async fn oidc_tokens_are_verified_against_the_issuers_keys() {
     let jwks = Arc::new(Mutex::new(json!({"keys": [k1.jwk.clone()]})));
     serve_jwks(&api, jwks.clone());
     let issuer = api.root();
-    let env = with(
+    let env = with_all(
         env_for(&api),
         &[
             ("MCP_AUTH_MODE", "oidc"),
@@ -578,7 +588,7 @@ async fn clerk_allow_lists_turn_other_organisations_away() {
         Arc::new(Mutex::new(json!({"keys": [k1.jwk.clone()]}))),
     );
     let issuer = api.root();
-    let env = with(
+    let env = with_all(
         env_for(&api),
         &[
             ("MCP_AUTH_MODE", "clerk"),
@@ -652,7 +662,7 @@ async fn tls_serves_https_with_hsts() {
         return;
     }
     let api = StandIn::start().await;
-    let env = with(
+    let env = with_all(
         bearer_env(&api),
         &[
             ("MCP_TLS_CERT_PATH", cert.to_str().unwrap()),
@@ -696,7 +706,7 @@ async fn the_journal_names_the_principal_of_each_write() {
     let api = StandIn::start().await;
     let path = std::env::temp_dir().join(format!("pk-http-journal-{}.jsonl", std::process::id()));
     let _ = std::fs::remove_file(&path);
-    let server = Server::start(&with(
+    let server = Server::start(&with_all(
         bearer_env(&api),
         &[("PORTKEY_AUDIT_LOG", path.to_str().unwrap())],
     ))
@@ -724,7 +734,7 @@ async fn the_journal_names_the_principal_of_each_write() {
 #[tokio::test]
 async fn behind_a_trusted_proxy_each_caller_has_its_own_budget_too() {
     let api = StandIn::start().await;
-    let server = Server::start(&with(
+    let server = Server::start(&with_all(
         bearer_env(&api),
         &[
             ("RATE_LIMIT_MAX", "3"),
@@ -735,11 +745,11 @@ async fn behind_a_trusted_proxy_each_caller_has_its_own_budget_too() {
     .await;
     let mut c = server
         .client(Some(TOKEN))
-        .with("x-forwarded-for", "203.0.113.1");
+        .with_all("x-forwarded-for", "203.0.113.1");
     c.initialize().await; // two requests from the first address
     let session = c.session.clone();
     let from = |ip: &str| {
-        let mut other = server.client(Some(TOKEN)).with("x-forwarded-for", ip);
+        let mut other = server.client(Some(TOKEN)).with_all("x-forwarded-for", ip);
         other.session = session.clone();
         other
     };
@@ -757,7 +767,7 @@ async fn behind_a_trusted_proxy_each_caller_has_its_own_budget_too() {
     // Another caller from yet another address is not affected.
     let mut reader = server
         .client(Some(RO_TOKEN))
-        .with("x-forwarded-for", "203.0.113.4");
+        .with_all("x-forwarded-for", "203.0.113.4");
     reader.initialize().await;
 }
 

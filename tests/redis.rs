@@ -15,8 +15,8 @@ mod common;
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::http::{Client, RO_TOKEN, Server, TOKEN, bearer_env, error_message, start_fails, with};
-use common::{Reply, StandIn, TEST_KEY, tool_count};
+use common::http::{Client, RO_TOKEN, Server, TOKEN, bearer_env, error_message, start_fails};
+use common::{Reply, StandIn, TEST_KEY, tool_count, with_all};
 use serde_json::{Value, json};
 use tokio::process::{Child, Command};
 
@@ -261,7 +261,7 @@ fn shared_env(api: &StandIn, redis: &RedisServer, extra: &[(&str, &str)]) -> Vec
         pairs.push((k, v.to_string()));
     }
     let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    with(bearer_env(api), &pairs)
+    with_all(bearer_env(api), &pairs)
 }
 
 /// The same client, pointed at another instance.
@@ -365,19 +365,21 @@ async fn a_callers_own_key_stays_bound_to_its_session_across_instances() {
     let a = Server::start(&env).await;
     let b = Server::start(&env).await;
     let alice_key = "pk-alice-own-key-0123456789";
-    let mut alice = a.client(Some(TOKEN)).with("x-portkey-api-key", alice_key);
+    let mut alice = a
+        .client(Some(TOKEN))
+        .with_all("x-portkey-api-key", alice_key);
     alice.initialize().await;
     api.clear();
 
     // On B, with the same key: served, with that key.
-    let mut on_b = moved(&alice, &b).with("x-portkey-api-key", alice_key);
+    let mut on_b = moved(&alice, &b).with_all("x-portkey-api-key", alice_key);
     let env_b = on_b.call("list_workspaces", json!({})).await;
     assert_eq!(env_b["ok"], true, "{env_b}");
     assert_eq!(api.only().header("x-portkey-api-key"), Some(alice_key));
 
     // On B, the same session with another key: refused, nothing sent.
     api.clear();
-    let mut switched = moved(&alice, &b).with("x-portkey-api-key", "pk-mallory-key-0123456789");
+    let mut switched = moved(&alice, &b).with_all("x-portkey-api-key", "pk-mallory-key-0123456789");
     let refused = switched.rpc("tools/list", json!({})).await;
     assert_eq!(refused.status, 403, "{}", refused.text);
     assert!(api.requests().is_empty());
@@ -601,7 +603,7 @@ async fn the_memory_event_store_resumes_on_the_same_instance() {
         )
         .delay(Duration::from_millis(800))
     });
-    let env = with(bearer_env(&api), &[("MCP_EVENT_STORE", "memory")]);
+    let env = with_all(bearer_env(&api), &[("MCP_EVENT_STORE", "memory")]);
     let a = Server::start(&env).await;
     let mut c = a.client(Some(TOKEN));
     c.initialize().await;
@@ -734,7 +736,7 @@ async fn redis_lost_then_back_without_a_restart() {
 async fn start_up_refuses_an_unreachable_redis() {
     let api = StandIn::start().await;
     let port = free_port();
-    let env = with(
+    let env = with_all(
         bearer_env(&api),
         &[
             (
@@ -754,7 +756,7 @@ async fn start_up_refuses_an_unreachable_redis() {
         "the password stays out: {stderr}"
     );
 
-    let env = with(
+    let env = with_all(
         bearer_env(&api),
         &[
             ("MCP_REDIS_URL", "redis://127.0.0.1:6379"),
@@ -775,7 +777,7 @@ async fn rediss_with_a_private_ca_is_one_tls_stack_away() {
     workspaces_reply(&api);
     let url = format!("rediss://127.0.0.1:{}/0", redis.port);
     let ca = dir.join("ca.pem").to_string_lossy().into_owned();
-    let base = with(
+    let base = with_all(
         bearer_env(&api),
         &[
             ("MCP_REDIS_URL", url.as_str()),
@@ -792,7 +794,7 @@ async fn rediss_with_a_private_ca_is_one_tls_stack_away() {
     assert!(stderr.contains("MCP_REDIS_TLS_CA_PATH"), "{stderr}");
 
     // Trusting the CA, two instances share a session over TLS.
-    let env = with(base, &[("MCP_REDIS_TLS_CA_PATH", ca.as_str())]);
+    let env = with_all(base, &[("MCP_REDIS_TLS_CA_PATH", ca.as_str())]);
     let a = Server::start(&env).await;
     let b = Server::start(&env).await;
     let mut on_a = a.client(Some(TOKEN));

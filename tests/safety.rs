@@ -23,10 +23,7 @@ fn names(tools: &[Value]) -> Vec<String> {
 
 async fn start(extra: &[(&str, &str)], args: &[&str]) -> (StandIn, Mcp) {
     let api = StandIn::start().await;
-    let mut env = env_for(&api);
-    for (k, v) in extra {
-        env = with(env, k, v);
-    }
+    let env = with_all(env_for(&api), extra);
     let mcp = Mcp::start_full(&env, args, json!({}), None).await;
     (api, mcp)
 }

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-use super::{StandIn, bin, env_for};
+use super::{StandIn, bin, env_for, with_all};
 
 pub const TOKEN: &str = "writer-token-0123456789abcdef";
 pub const RO_TOKEN: &str = "reader-token-0123456789abcdef";
@@ -178,7 +178,7 @@ pub struct Client {
 }
 
 impl Client {
-    pub fn with(mut self, k: &str, v: &str) -> Client {
+    pub fn with_all(mut self, k: &str, v: &str) -> Client {
         self.extra.push((k.into(), v.into()));
         self
     }
@@ -270,17 +270,9 @@ impl Client {
     }
 }
 
-pub fn with(mut env: Vec<(String, String)>, pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    for (k, v) in pairs {
-        env.retain(|(key, _)| key != k);
-        env.push((k.to_string(), v.to_string()));
-    }
-    env
-}
-
 /// The stand-in's environment plus a writer and a reader token.
 pub fn bearer_env(api: &StandIn) -> Vec<(String, String)> {
-    with(
+    with_all(
         env_for(api),
         &[
             ("MCP_AUTH_TOKEN", TOKEN),

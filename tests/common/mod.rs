@@ -327,6 +327,11 @@ pub fn with(mut env: Vec<(String, String)>, k: &str, v: &str) -> Vec<(String, St
     env
 }
 
+/// [`with`] for each pair in turn.
+pub fn with_all(env: Vec<(String, String)>, pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs.iter().fold(env, |env, (k, v)| with(env, k, v))
+}
+
 impl Mcp {
     /// Starts the binary with exactly `env` (the parent's environment is not inherited).
     pub async fn start(env: &[(String, String)]) -> Mcp {
@@ -554,11 +559,7 @@ impl Harness {
     }
     pub async fn start_with(extra: &[(&str, &str)]) -> Harness {
         let api = StandIn::start().await;
-        let mut env = env_for(&api);
-        for (k, v) in extra {
-            env = with(env, k, v);
-        }
-        let mcp = Mcp::start(&env).await;
+        let mcp = Mcp::start(&with_all(env_for(&api), extra)).await;
         Harness { api, mcp }
     }
     /// Calls a tool and returns (envelope, requests sent by that call).
