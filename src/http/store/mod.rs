@@ -20,16 +20,9 @@ use super::config::{RedisUrl, StoreSettings};
 pub const PREFIX: &str = "pkmcp";
 
 /// A failure to reach or use Redis, as a caller should read it (never with the URL).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
 pub struct Unavailable(pub String);
-
-impl std::fmt::Display for Unavailable {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Unavailable {}
 
 /// One connection to Redis shared by every task, re-established in the background after a
 /// failure; every command is bounded by MCP_REDIS_COMMAND_TIMEOUT_MS.
@@ -54,22 +47,15 @@ fn describe(e: &redis::RedisError) -> String {
     } else if e.is_connection_refusal() || e.is_connection_dropped() || e.is_io_error() {
         "Redis is unreachable".into()
     } else {
-        format!("Redis refused the command ({})", e.kind_str())
+        format!("Redis refused the command ({})", kind(e))
     }
 }
 
-trait KindStr {
-    fn kind_str(&self) -> String;
-}
-
-impl KindStr for redis::RedisError {
-    fn kind_str(&self) -> String {
-        let mut s = format!("{:?}", self.kind());
-        if let Some(code) = self.code() {
-            s.push_str(": ");
-            s.push_str(code);
-        }
-        s
+/// The error's kind, and the server's error code when it sent one.
+fn kind(e: &redis::RedisError) -> String {
+    match e.code() {
+        Some(code) => format!("{:?}: {code}", e.kind()),
+        None => format!("{:?}", e.kind()),
     }
 }
 
@@ -172,7 +158,7 @@ fn client(url: &RedisUrl, ca: Option<&std::path::Path>) -> Result<redis::Client,
     let bad = |e: redis::RedisError| {
         format!(
             "MCP_REDIS_URL is not a usable Redis URL ({}); the form is redis[s]://[user:password@]host[:port][/db]",
-            e.kind_str()
+            kind(&e)
         )
     };
     if !url.is_tls() {
