@@ -32,16 +32,9 @@ const QUIET_LIMIT: Duration = Duration::from_secs(60);
 /// Owners remembered before the ones of sessions no longer held here are dropped.
 const OWNERS_BOUND: usize = 4096;
 
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
 pub struct ManagerError(String);
-
-impl std::fmt::Display for ManagerError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for ManagerError {}
 
 fn wrap(e: impl std::fmt::Display) -> ManagerError {
     ManagerError(e.to_string())
