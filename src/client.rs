@@ -719,6 +719,10 @@ fn build_http(allow_private: bool) -> Result<reqwest::Client, String> {
     builder
         .default_headers(headers)
         .redirect(reqwest::redirect::Policy::none())
+        // Retries are ours (safe reads only, within each call's time budget). reqwest's own layer
+        // retries only HTTP/2 and HTTP/3 refusals, which the HTTP/1.1 built here never meets,
+        // and by default copies every request (headers, extensions) in case it has to.
+        .retry(reqwest::retry::never().max_retries_per_request(0))
         .user_agent(concat!("portkey-admin-mcp/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(Duration::from_secs(10))
         .pool_idle_timeout(Duration::from_secs(60))
