@@ -10,7 +10,11 @@ pub fn success(data: Value) -> Value {
         Value::Null => json!({"success": true}),
         other => other,
     };
-    json!({"ok": true, "data": data})
+    // Built by hand: `json!` would copy `data` through a serializer on its way in.
+    let mut env = Map::with_capacity(2);
+    env.insert("ok".into(), Value::Bool(true));
+    env.insert("data".into(), data);
+    Value::Object(env)
 }
 
 /// A failure envelope: the message a model can act on, and machine-readable details.
@@ -33,7 +37,10 @@ pub fn failure(error: &ApiError) -> Value {
     if let Some(d) = error.details() {
         e.insert("details".into(), strip_nulls(d));
     }
-    json!({"ok": false, "error": Value::Object(e)})
+    let mut env = Map::with_capacity(2);
+    env.insert("ok".into(), Value::Bool(false));
+    env.insert("error".into(), Value::Object(e));
+    Value::Object(env)
 }
 
 /// The output schema shared by every tool: an object (`ok`, and `data` or `error`).

@@ -454,6 +454,9 @@ fn parse_message(line: &[u8]) -> Parsed {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+    if let Some(call) = parse_tool_call(line) {
+        return Parsed::Message(Box::new(call));
+    }
     match serde_json::from_slice::<RxJsonRpcMessage<RoleServer>>(line) {
         Ok(message) => Parsed::Message(Box::new(message)),
         Err(e) => {
@@ -474,6 +477,43 @@ fn parse_message(line: &[u8]) -> Parsed {
             }
         }
     }
+}
+
+/// The short way in for `tools/call`, the request that comes in bulk: read straight into its
+/// typed form. rmcp's general parse buffers every message whole and tries each kind of message in
+/// turn (about a sixth of a call's CPU in a profile). This gives the same message: `_meta` moves
+/// to the request's extensions as rmcp does it, and anything else (another method, an unknown
+/// member, a malformed id or params) goes the general way, which decides.
+fn parse_tool_call(line: &[u8]) -> Option<RxJsonRpcMessage<RoleServer>> {
+    use rmcp::model::{
+        CallToolRequest, CallToolRequestParams, ClientRequest, JsonRpcMessage, JsonRpcRequest,
+        NumberOrString,
+    };
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Call<'a> {
+        /// [`check_line`] has checked it is "2.0".
+        #[allow(dead_code)]
+        jsonrpc: IgnoredAny,
+        id: NumberOrString,
+        #[serde(borrow)]
+        method: std::borrow::Cow<'a, str>,
+        params: CallToolRequestParams,
+    }
+    let call: Call = serde_json::from_slice(line).ok()?;
+    if call.method != "tools/call" {
+        return None;
+    }
+    let mut params = call.params;
+    let meta = params.meta.take();
+    let mut request = CallToolRequest::new(params);
+    if let Some(meta) = meta {
+        request.extensions.insert(meta);
+    }
+    Some(JsonRpcMessage::Request(JsonRpcRequest::new(
+        call.id,
+        ClientRequest::CallToolRequest(request),
+    )))
 }
 
 /// Reads `input` line by line, never keeping more than [`MAX_LINE_BYTES`] of a line: good lines
@@ -782,6 +822,53 @@ mod tests {
         );
     }
 
+    #[test]
+    fn the_short_way_for_tool_calls_gives_rmcp_s_own_message() {
+        use rmcp::model::{ClientRequest, JsonRpcMessage};
+        let taken = [
+            r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_config","arguments":{"slug":"s"}}}"#,
+            r#"{"params":{"arguments":{"n":1.5,"big":18446744073709551615,"neg":-3,"u":"\u00e9\n","deep":[{"a":null}]},"name":"x"},"method":"tools/call","id":"abc","jsonrpc":"2.0"}"#,
+            r#"{"jsonrpc":"2.0","id":-7,"method":"tools/call","params":{"name":"t","_meta":{"progressToken":"p1","other":2}}}"#,
+            r#"{"jsonrpc":"2.0","id":8,"method":"tools\/call","params":{"name":"t","arguments":{},"_meta":null,"extra":true}}"#,
+            r#"{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"t","requestState":"st"}}"#,
+        ];
+        for line in taken {
+            let fast = parse_tool_call(line.as_bytes()).unwrap_or_else(|| panic!("{line}"));
+            let general: RxJsonRpcMessage<RoleServer> = serde_json::from_str(line).unwrap();
+            assert_eq!(
+                serde_json::to_value(&fast).unwrap(),
+                serde_json::to_value(&general).unwrap(),
+                "{line}"
+            );
+            let meta = |m: &RxJsonRpcMessage<RoleServer>| match m {
+                JsonRpcMessage::Request(r) => match &r.request {
+                    ClientRequest::CallToolRequest(c) => (
+                        c.params.meta.clone(),
+                        c.extensions
+                            .get::<rmcp::model::RequestMetaObject>()
+                            .cloned(),
+                    ),
+                    other => panic!("{other:?}"),
+                },
+                other => panic!("{other:?}"),
+            };
+            assert_eq!(meta(&fast), meta(&general), "{line}");
+        }
+        // Everything else goes the general way.
+        for line in [
+            r#"{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"name":"x"}}"#,
+            r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x"},"result":{}}"#,
+            r#"{"jsonrpc":"2.0","id":null,"method":"tools/call","params":{"name":"x"}}"#,
+            r#"{"jsonrpc":"2.0","id":1.5,"method":"tools/call","params":{"name":"x"}}"#,
+            r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":5}}"#,
+            r#"{"jsonrpc":"2.0","id":1,"method":"tools/call"}"#,
+            r#"{"jsonrpc":"2.0","method":"tools/call","params":{"name":"x"}}"#,
+            r#"{"jsonrpc":"2.0","id":1,"id":2,"method":"tools/call","params":{"name":"x"}}"#,
+        ] {
+            assert!(parse_tool_call(line.as_bytes()).is_none(), "{line}");
+        }
+    }
+
     #[tokio::test]
     async fn answers_queued_together_come_out_whole_and_in_order() {
         let (out_tx, mut out_rx) = tokio::io::duplex(4 * PIPE_BYTES);
@@ -829,7 +916,10 @@ mod tests {
         assert_eq!(line.len(), MAX_LINE_BYTES);
         let (passed, answers) = read_all(format!("{line}\n").into_bytes()).await;
         assert!(answers.is_empty());
-        assert_eq!(passed, vec![json!({"jsonrpc": "2.0", "id": 1, "method": "ping"})]);
+        assert_eq!(
+            passed,
+            vec![json!({"jsonrpc": "2.0", "id": 1, "method": "ping"})]
+        );
         let (passed, answers) = read_all(format!("{line} \n").into_bytes()).await;
         assert!(passed.is_empty());
         assert_eq!(answers.len(), 1);
