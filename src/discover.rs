@@ -168,7 +168,10 @@ pub fn search(registry: &Registry, args: &Value) -> Result<Value, ApiError> {
             })
         })
         .collect();
-    Ok(json!({"total_matches": total, "tools": tools}))
+    Ok(crate::shape::object([
+        ("total_matches", Value::from(total)),
+        ("tools", Value::Array(tools)),
+    ]))
 }
 
 /// `describe_tool`: one enabled tool in full.

@@ -222,7 +222,7 @@ fn shape_saved(message: String, v: &Value, ids: &[&str]) -> Map<String, Value> {
 }
 
 fn shape_versions(v: &Value) -> Value {
-    let rows: Vec<Value> = shape::items(v)
+    let rows: Vec<Value> = shape::item_slice(v)
         .iter()
         .map(|ver| {
             let mut row = shape::pick(ver, &["version_id", "created_at", "updated_by"]);
@@ -238,7 +238,7 @@ fn shape_versions(v: &Value) -> Value {
             row
         })
         .collect();
-    json!({"total": shape::total(v), "versions": rows})
+    shape::object([("total", shape::total(v)), ("versions", Value::Array(rows))])
 }
 
 async fn list_configs(api: Api, a: Paging) -> Result<Value, ApiError> {

@@ -519,7 +519,7 @@ async fn list_guardrail_mcp_servers(api: Api, a: MappedGuardrail) -> Result<Valu
     let v = api
         .get(format!("/guardrails/{}/mcp-servers", enc(&a.guardrail_id)))
         .await?;
-    Ok(json!({ "mappings": v }))
+    Ok(shape::object([("mappings", v)]))
 }
 
 async fn replace_guardrail_mcp_servers(api: Api, a: ReplaceMcpServers) -> Result<Value, ApiError> {

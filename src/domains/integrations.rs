@@ -655,7 +655,11 @@ async fn list_integration_models(api: Api, a: Page) -> Result<Value, ApiError> {
     let v = api.send(req).await?;
     let (total, rows) = sub_list(&v, "models");
     let models: Vec<Value> = rows.iter().map(shape_model).collect();
-    Ok(json!({"total": total, "integration_slug": a.slug, "models": models}))
+    Ok(shape::object([
+        ("total", total),
+        ("integration_slug", Value::String(a.slug)),
+        ("models", Value::Array(models)),
+    ]))
 }
 
 async fn update_integration_models(
@@ -689,7 +693,11 @@ async fn list_integration_workspaces(api: Api, a: Page) -> Result<Value, ApiErro
     let v = api.send(req).await?;
     let (total, rows) = sub_list(&v, "workspaces");
     let workspaces: Vec<Value> = rows.iter().map(shape_workspace).collect();
-    Ok(json!({"total": total, "integration_slug": a.slug, "workspaces": workspaces}))
+    Ok(shape::object([
+        ("total", total),
+        ("integration_slug", Value::String(a.slug)),
+        ("workspaces", Value::Array(workspaces)),
+    ]))
 }
 
 async fn update_integration_workspaces(

@@ -573,8 +573,8 @@ fn shape_api_key(v: &Value, full: bool) -> Value {
 }
 
 fn shape_list(v: &Value, key: &str, row: impl Fn(&Value) -> Value) -> Value {
-    let rows: Vec<Value> = shape::items(v).iter().map(row).collect();
-    json!({"total": shape::total(v), key: rows})
+    let rows: Vec<Value> = shape::item_slice(v).iter().map(row).collect();
+    shape::object([("total", shape::total(v)), (key, Value::Array(rows))])
 }
 
 // ---------------------------------------------------------------- handlers

@@ -338,7 +338,7 @@ fn without_object(v: &Value) -> Value {
 
 /// `{total, <key>: rows, has_more?}` with each row as given, optionally without its `object` tag.
 fn list_of(v: &Value, key: &str, strip: bool) -> Value {
-    let rows: Vec<Value> = shape::items(v)
+    let rows: Vec<Value> = shape::item_slice(v)
         .iter()
         .map(|r| if strip { without_object(r) } else { r.clone() })
         .collect();

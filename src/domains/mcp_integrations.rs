@@ -330,7 +330,10 @@ async fn list_mcp_integrations(api: Api, a: ListMcpIntegrations) -> Result<Value
     let v = api
         .send(Req::get("/mcp-integrations").query_from(&a))
         .await?;
-    let rows: Vec<Value> = shape::items(&v).iter().map(shape_integration).collect();
+    let rows: Vec<Value> = shape::item_slice(&v)
+        .iter()
+        .map(shape_integration)
+        .collect();
     let mut out = Map::new();
     out.insert("total".into(), shape::total(&v));
     shape::put(

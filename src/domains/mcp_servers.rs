@@ -173,7 +173,7 @@ fn shape_user_access(v: &Value) -> Value {
         "has_more",
         v.get("has_more").cloned().unwrap_or(Value::Null),
     );
-    let users: Vec<Value> = shape::items(v).iter().map(shape_user).collect();
+    let users: Vec<Value> = shape::item_slice(v).iter().map(shape_user).collect();
     out.insert("users".into(), Value::Array(users));
     Value::Object(out)
 }

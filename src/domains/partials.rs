@@ -155,7 +155,11 @@ fn shape_versions(id: &str, v: &Value) -> Result<Value, ApiError> {
         }
         out.push(row);
     }
-    Ok(json!({"prompt_partial_id": id, "total_versions": out.len(), "versions": out}))
+    Ok(shape::object([
+        ("prompt_partial_id", Value::from(id)),
+        ("total_versions", Value::from(out.len())),
+        ("versions", Value::Array(out)),
+    ]))
 }
 
 async fn create_prompt_partial(api: Api, a: CreatePartial) -> Result<Value, ApiError> {
@@ -176,7 +180,10 @@ async fn list_prompt_partials(api: Api, a: ListPartials) -> Result<Value, ApiErr
         .iter()
         .map(|p| shape::pick(p, PARTIAL_FIELDS))
         .collect();
-    Ok(json!({"total": list.len(), "partials": list}))
+    Ok(shape::object([
+        ("total", Value::from(list.len())),
+        ("partials", Value::Array(list)),
+    ]))
 }
 
 async fn get_prompt_partial(api: Api, a: PartialId) -> Result<Value, ApiError> {

@@ -248,7 +248,7 @@ fn id_and_slug(message: String, v: &Value) -> Value {
 
 async fn list_providers(api: Api, a: ListProviders) -> Result<Value, ApiError> {
     let v = api.send(Req::get("/providers").query_from(&a)).await?;
-    let rows: Vec<Value> = shape::items(&v).iter().map(shape_provider).collect();
+    let rows: Vec<Value> = shape::item_slice(&v).iter().map(shape_provider).collect();
     let mut out = Map::new();
     out.insert("total".into(), shape::total(&v));
     out.insert("providers".into(), Value::Array(rows));

@@ -219,7 +219,7 @@ const INVITE_FIELDS: &[&str] = &[
 ];
 
 fn shape_users(v: &Value) -> Value {
-    let rows: Vec<Value> = shape::items(v).iter().map(shape_user).collect();
+    let rows: Vec<Value> = shape::item_slice(v).iter().map(shape_user).collect();
     let mut out = Map::new();
     out.insert("total".into(), shape::total(v));
     out.insert("users".into(), Value::Array(rows));
@@ -232,11 +232,14 @@ fn shape_users(v: &Value) -> Value {
 }
 
 fn shape_stats(v: &Value) -> Value {
-    let rows: Vec<Value> = shape::items(v)
+    let rows: Vec<Value> = shape::item_slice(v)
         .iter()
         .map(|g| shape::pick(g, &["user", "requests", "cost"]))
         .collect();
-    json!({"total_users": shape::total(v), "users": rows})
+    shape::object([
+        ("total_users", shape::total(v)),
+        ("users", Value::Array(rows)),
+    ])
 }
 
 async fn list_all_users(api: Api, a: ListUsers) -> Result<Value, ApiError> {

@@ -497,7 +497,7 @@ async fn list_workspaces(api: Api, a: ListWorkspaces) -> Result<Value, ApiError>
     let v = api
         .send(Req::get("/admin/workspaces").query_from(&a))
         .await?;
-    let rows = shape::items(&v).iter().map(shape_workspace).collect();
+    let rows = shape::item_slice(&v).iter().map(shape_workspace).collect();
     Ok(list_of(&v, "workspaces", rows, &["total"]))
 }
 
@@ -597,7 +597,7 @@ async fn list_workspace_members(api: Api, a: ListMembers) -> Result<Value, ApiEr
     let v = api
         .send(Req::get(format!("/admin/workspaces/{}/users", enc(&a.workspace_id))).query_from(&a))
         .await?;
-    let rows = shape::items(&v).iter().map(shape_member).collect();
+    let rows = shape::item_slice(&v).iter().map(shape_member).collect();
     Ok(list_of(&v, "members", rows, &["total"]))
 }
 

@@ -11,6 +11,16 @@ pub fn put(map: &mut Map<String, Value>, key: &str, value: Value) {
     }
 }
 
+/// A JSON object from pairs, every one kept (nulls too), in the order given. The values move in
+/// whole; `json!` would copy each through a serializer on its way in.
+pub fn object<const N: usize>(pairs: [(&str, Value); N]) -> Value {
+    let mut m = Map::with_capacity(N);
+    for (k, v) in pairs {
+        m.insert(k.to_string(), v);
+    }
+    Value::Object(m)
+}
+
 /// A JSON object from pairs, leaving out nulls.
 pub fn obj(pairs: Vec<(&str, Value)>) -> Value {
     let mut m = Map::new();

@@ -1,24 +1,29 @@
 //! Reading list answers: their items, their total, and the members a row keeps.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 /// The items of a list answer: `data`, or the answer itself when it is an array.
-pub fn items(v: &Value) -> Vec<Value> {
+pub fn item_slice(v: &Value) -> &[Value] {
     match v {
-        Value::Array(a) => a.clone(),
+        Value::Array(a) => a,
         Value::Object(m) => match m.get("data") {
-            Some(Value::Array(a)) => a.clone(),
-            _ => Vec::new(),
+            Some(Value::Array(a)) => a,
+            _ => &[],
         },
-        _ => Vec::new(),
+        _ => &[],
     }
+}
+
+/// The items of a list answer, copied (for a caller that keeps them whole).
+pub fn items(v: &Value) -> Vec<Value> {
+    item_slice(v).to_vec()
 }
 
 /// `total` of a list answer, falling back to the number of items.
 pub fn total(v: &Value) -> Value {
     match v.get("total") {
         Some(t) if !t.is_null() => t.clone(),
-        _ => json!(items(v).len()),
+        _ => Value::from(item_slice(v).len()),
     }
 }
 
@@ -37,7 +42,7 @@ pub fn pick(v: &Value, keys: &[&str]) -> Value {
 
 /// A list result: `{total, <key>: [picked items], has_more?}`.
 pub fn list(v: &Value, key: &str, fields: &[&str]) -> Value {
-    let rows: Vec<Value> = items(v).iter().map(|i| pick(i, fields)).collect();
+    let rows: Vec<Value> = item_slice(v).iter().map(|i| pick(i, fields)).collect();
     let mut out = Map::new();
     out.insert("total".into(), total(v));
     out.insert(key.into(), Value::Array(rows));

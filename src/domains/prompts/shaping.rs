@@ -162,7 +162,11 @@ pub(super) fn shape_versions(prompt_id: &str, v: &Value) -> Result<Value, ApiErr
             ("template_preview", json!(preview)),
         ]));
     }
-    Ok(json!({"prompt_id": prompt_id, "total_versions": rows.len(), "versions": rows}))
+    Ok(shape::object([
+        ("prompt_id", Value::from(prompt_id)),
+        ("total_versions", Value::from(rows.len())),
+        ("versions", Value::Array(rows)),
+    ]))
 }
 
 pub(super) fn shape_version(v: &Value) -> Value {
