@@ -8,7 +8,8 @@ Portkey API (127.0.0.1 only), and measured from the outside through /proc (Linux
   idle RSS   VmRSS once tools/list has answered
   CPU/call   the server process's user+sys time (/proc/<pid>/stat) across the load, divided by the calls
   bursts     --bursts bursts of --burst pipelined get_config calls, then --waves calls in waves of --wave
-  RSS        VmHWM (peak) and VmRSS (final) after the load
+  RSS        VmHWM (peak during the load) and VmRSS one second after the last answer (what the
+             process keeps once the load has passed; both servers get the same second)
   upstream   the most requests the stand-in held open at the same time
   throughput calls per second during the waves
 
@@ -225,6 +226,7 @@ def measure(name, argv, env, api, args):
     cpu = s.cpu_seconds() - cpu0
     calls = args.bursts * args.burst + (args.waves // args.wave) * args.wave
     peak = s.status_kib("VmHWM")
+    time.sleep(args.settle)
     final = s.status_kib("VmRSS")
     row = {
         "name": name,
@@ -261,6 +263,8 @@ def main():
     p.add_argument("--wave", type=int, default=100)
     p.add_argument("--upstream-delay-ms", type=float, default=2.0,
                    help="how long the stand-in holds each request before answering (default 2)")
+    p.add_argument("--settle", type=float, default=1.0,
+                   help="seconds to wait after the last answer before reading the RSS after the load (default 1)")
     p.add_argument("--json", action="store_true", help="print the rows as JSON as well")
     args = p.parse_args()
 
@@ -316,7 +320,7 @@ def main():
         ("idle RSS", "{idle_mb:.1f} MB"),
         ("CPU per call (user+sys)", "{cpu_us:.0f} us"),
         ("peak RSS during the load", "{peak_mb:.1f} MB"),
-        ("RSS after the load", "{final_mb:.1f} MB"),
+        (f"RSS {args.settle:g} s after the load", "{final_mb:.1f} MB"),
         ("peak simultaneous upstream requests", "{upstream_peak}"),
         ("throughput in waves", "{throughput:.0f} calls/s"),
         ("burst phase wall time", "{burst_s:.2f} s"),
