@@ -204,6 +204,9 @@ fn main() {
             .zip(cpu_before)
             .map(|(after, before)| (after - before) / burst_calls);
         let burst_peak = rss_kib(pid, "VmHWM");
+        // What the process keeps once the load has passed (it gives memory back when it goes
+        // quiet), as scripts/bench-vs-reference.py reads it.
+        tokio::time::sleep(Duration::from_secs(1)).await;
         let burst_final = rss_kib(pid, "VmRSS");
         let upstream_peak = api.peak_open();
 
@@ -243,7 +246,7 @@ fn main() {
         println!("    idle RSS before:            {}", mb(idle));
         println!("    CPU per call:               {}", us(cpu_burst));
         println!("    peak RSS:                   {}", mb(burst_peak));
-        println!("    RSS after:                  {}", mb(burst_final));
+        println!("    RSS 1 s after:              {}", mb(burst_final));
         println!("    peak simultaneous upstream: {upstream_peak}");
         println!(
             "    bursts {:.2} s, waves {:.0} calls/s",
