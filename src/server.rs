@@ -192,7 +192,9 @@ fn to_result(envelope: Value, fence: Option<&str>) -> CallToolResult {
     let ok = envelope.get("ok").and_then(Value::as_bool).unwrap_or(false);
     let text = match fence {
         Some(tool) if ok => envelope::fenced_text(tool, &envelope, &envelope::boundary_token()),
-        _ => envelope.to_string(),
+        // Straight into a byte buffer; `to_string` would go through the formatter a piece at a
+        // time.
+        _ => serde_json::to_string(&envelope).unwrap_or_default(),
     };
     // Built from a null so the envelope is serialised once, here, not again by the constructor.
     let mut result = if ok {
