@@ -233,7 +233,10 @@ impl Pipeline {
             if writes {
                 self.budget.take(ctx.principal.as_deref().unwrap_or(""))?;
             }
-            if let Ok(mut a) = gate.args.lock() {
+            // Only a confirmation quotes the arguments.
+            if gate.confirm.is_some()
+                && let Ok(mut a) = gate.args.lock()
+            {
                 *a = args.clone();
             }
             run_handler(&def, api.clone(), args).await
