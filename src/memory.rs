@@ -3,12 +3,11 @@
 //!
 //! glibc's allocator keeps what a burst of calls freed (1000 calls in flight leave ~10 MB of free
 //! chunks between live ones) and returns only a free block at the very top of its heap. So the
-//! server asks it to return every free page at three moments: once start-up has built the tool
-//! table and the server has gone quiet (schema generation leaves most of its work behind as
-//! garbage, and the table is then compacted), when the calls in
-//! flight drop to none after a burst of at least [`BURST_CALLS`], and shortly after a `tools/list`
-//! (the list is built from the compact schemas for each answer and dropped once sent). A trim of
-//! a few MB takes well under a millisecond, and waves of ordinary size never pay for it.
+//! server asks it to return every free page at three moments: once start-up is done and the
+//! server has gone quiet, when the calls in flight drop to none after a burst of at least
+//! [`BURST_CALLS`], and shortly after a `tools/list` (the list is parsed from the schemas' text
+//! for each answer and dropped once sent). A trim of a few MB takes well under a millisecond, and
+//! waves of ordinary size never pay for it.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -58,29 +57,18 @@ impl Drop for InFlight<'_> {
     }
 }
 
-/// Work that waits for a quiet moment, then the trim.
-type Deferred = Box<dyn FnOnce() + Send>;
-
-/// Runs `work` (if any) and then trims, once things have been quiet for a moment: for memory
-/// that is freed only after a handler returns (a `tools/list` answer is serialised and dropped by
-/// the transport) and for work kept off the path of the first answers (compacting the tool
-/// table). Calls in the meantime push the moment back, so a run of listings ends with one trim
-/// after the last. Without a tokio runtime the work runs at once.
-pub fn release_soon(work: Option<Deferred>) {
-    use std::sync::Mutex;
+/// Trims once things have been quiet for a moment: for memory that is freed only after a
+/// handler returns (a `tools/list` answer is serialised and dropped by the transport). Calls in
+/// the meantime push the moment back, so a run of listings ends with one trim after the last.
+/// Without a tokio runtime it trims at once.
+pub fn release_soon() {
     use std::sync::atomic::{AtomicBool, AtomicU64};
     static PENDING: AtomicBool = AtomicBool::new(false);
     static ASKED: AtomicU64 = AtomicU64::new(0);
-    static WORK: Mutex<Vec<Deferred>> = Mutex::new(Vec::new());
     let Ok(handle) = tokio::runtime::Handle::try_current() else {
-        if let Some(w) = work {
-            w();
-        }
+        release_free_memory();
         return;
     };
-    if let (Some(w), Ok(mut queue)) = (work, WORK.lock()) {
-        queue.push(w);
-    }
     ASKED.fetch_add(1, Ordering::AcqRel);
     if PENDING.swap(true, Ordering::AcqRel) {
         return;
@@ -94,13 +82,6 @@ pub fn release_soon(work: Option<Deferred>) {
             }
         }
         PENDING.store(false, Ordering::Release);
-        let work: Vec<Deferred> = WORK
-            .lock()
-            .map(|mut q| std::mem::take(&mut *q))
-            .unwrap_or_default();
-        for w in work {
-            w();
-        }
         release_free_memory();
     });
 }
