@@ -140,6 +140,9 @@ fn a_pinned_schema_is_edited_once_and_listed_as_edited() {
         Value::Object((*plain.get("create_log_export").unwrap().input_schema()).clone())
     );
     let listed = registry.listed();
-    let entry = listed.iter().find(|e| e.name == "create_log_export").unwrap();
+    let entry = listed
+        .iter()
+        .find(|e| e.name == "create_log_export")
+        .unwrap();
     assert_eq!(Value::Object((*entry.input_schema).clone()), schema);
 }
