@@ -11,7 +11,12 @@ COPY . .
 # +crt-static links the C runtime in; getrandom() is linked directly because a static binary
 # cannot find it through dlsym and the empty base has no /dev/urandom.
 ENV RUSTFLAGS="-C target-feature=+crt-static --cfg getrandom_backend=\"linux_getrandom\""
+# On x86_64 the functions a stdio session runs go first in the code (scripts/startup-order.txt;
+# see scripts/dist.sh), read by lld, the target's default linker.
 RUN target="$(rustc -vV | sed -n 's/^host: //p')" \
+ && if [ "$target" = x86_64-unknown-linux-gnu ] && [ -s scripts/startup-order.txt ]; then \
+      export RUSTFLAGS="$RUSTFLAGS -C link-arg=-Wl,--symbol-ordering-file=/src/scripts/startup-order.txt -C link-arg=-Wl,--no-warn-symbol-ordering"; \
+    fi \
  && cargo build --locked --release --target "$target" \
  && cp "target/$target/release/portkey-admin-mcp" /portkey-admin-mcp
 

@@ -6,7 +6,8 @@
 #   oci      an OCI image (Linux only): static binary, non-root user, no shell, as an oci-archive tar
 #   server   server.json for the MCP Registry, checked against this version
 # Linux and Windows binaries link the C runtime statically (+crt-static); on Linux the result
-# has no dynamic section at all, which this script checks.
+# has no dynamic section at all, which this script checks. On x86_64 Linux the functions a stdio
+# session runs are linked first, in the order of scripts/startup-order.txt.
 #
 # usage: scripts/dist.sh [--target TRIPLE] [--only "archive npm wheel oci server"] [--skip-build]
 #   DIST_DIR (default ./dist) is where the artifacts go. The release workflow runs this once per
@@ -23,7 +24,7 @@ while [ $# -gt 0 ]; do
     --target) target=$2; shift 2 ;;
     --only) only=$2; shift 2 ;;
     --skip-build) skip_build=1; shift ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "dist.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -65,6 +66,25 @@ esac
 case "$target" in
   *-linux-gnu) rustflags="$rustflags --cfg getrandom_backend=\"linux_getrandom\"" ;;
 esac
+# x86_64 Linux: the functions a stdio session runs go first in the code, in the order of
+# scripts/startup-order.txt (written by scripts/startup-order.py), so a server that has started
+# maps a third of the code it would map otherwise. lld reads the list: it is the default linker
+# of this target from Rust 1.90, and a configured linker of another kind turns the list off.
+# The link map (mangled names) is what scripts/startup-order.py reads the names from. The list is
+# passed under a name of its contents, so a new list makes cargo link again.
+order=$root/scripts/startup-order.txt
+link_map=$root/target/$target/release/$name.map
+use_order=0
+rust_minor=$(rustc -V | sed -n 's/^rustc 1\.\([0-9]*\).*/\1/p')
+if [ "$target" = x86_64-unknown-linux-gnu ] && [ -s "$order" ] && [ "${rust_minor:-0}" -ge 90 ] \
+  && [ -z "${CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER:-}" ]; then
+  use_order=1
+  order_copy=$root/target/startup-order-$(sha256sum "$order" | cut -c1-16).txt
+  mkdir -p "$root/target"
+  cp "$order" "$order_copy"
+  rustflags="$rustflags -C link-arg=-Wl,--symbol-ordering-file=$order_copy -C link-arg=-Wl,--no-warn-symbol-ordering"
+  rustflags="$rustflags -C link-arg=-Wl,-Map=$link_map -C link-arg=-Wl,--no-demangle"
+fi
 export RUSTFLAGS=$rustflags
 bin=$root/target/$target/release/$name$exe
 if [ "$skip_build" = 0 ]; then
@@ -74,6 +94,24 @@ if [ "$skip_build" = 0 ]; then
   echo "built in $(elapsed "$t0")" >&2
 fi
 [ -x "$bin" ] || { echo "dist.sh: $bin is missing (build without --skip-build)" >&2; exit 1; }
+if [ "$use_order" = 1 ] && [ -s "$link_map" ]; then
+  # Symbol names carry hashes of the crate versions: say how much of the list this build matched.
+  "$py" - "$order" "$link_map" <<'PY'
+import re, sys
+wanted = {line.strip() for line in open(sys.argv[1]) if line.strip()}
+found = set()
+with open(sys.argv[2], errors="replace") as f:
+    for line in f:
+        name = line.split()[-1] if line.strip() else ""
+        if name in wanted:
+            found.add(name)
+share = len(found) / max(1, len(wanted))
+print(f"startup order: {len(found)} of {len(wanted)} listed symbols are in this build", file=sys.stderr)
+if share < 0.8:
+    print("dist.sh: warning: the startup order is stale (the compiler, a version or a dependency changed); "
+          "run scripts/startup-order.py and commit scripts/startup-order.txt", file=sys.stderr)
+PY
+fi
 
 if [ "$os" = linux ]; then
   # Static means: no program interpreter and no shared library needed.

@@ -286,8 +286,8 @@ fn serve(config: Config) -> ExitCode {
                 return ExitCode::from(2);
             }
         };
-        // Building the tool table left its scratch memory free but held: once the first
-        // answers are out, compact the table and give that memory back.
+        // Building the tool table left some scratch memory free but held: once the first
+        // answers are out, give it back.
         server.settle();
         tracing::info!(
             tools = server.registry().tools().len(),

@@ -4,8 +4,8 @@
 //! glibc's allocator keeps what a burst of calls freed (1000 calls in flight leave ~10 MB of free
 //! chunks between live ones) and returns only a free block at the very top of its heap. So the
 //! server asks it to return every free page once things have gone quiet for a moment
-//! ([`release_soon`]): after start-up has built the tool table, after a `tools/list` (the list is
-//! built for each answer and dropped once sent), and after the end of a burst of at least
+//! ([`release_soon`]): once start-up is done, after a `tools/list` (the list is parsed from the
+//! schemas' text for each answer and dropped once sent), and after the end of a burst of at least
 //! [`BURST_CALLS`] calls in flight. Every call that starts pushes that moment back, so bursts that
 //! follow one another back to back share one trim after the last: a trim hands the pages back and
 //! the next burst would pay a page fault for each of them again (measured: 2 faults per call,
@@ -56,7 +56,7 @@ impl Drop for InFlight<'_> {
         {
             b.peak.store(0, Ordering::Relaxed);
             b.trims.fetch_add(1, Ordering::Relaxed);
-            release_soon(None);
+            release_soon();
         }
     }
 }
@@ -64,31 +64,19 @@ impl Drop for InFlight<'_> {
 /// Calls started so far, in every pipeline: a trim waits until this stops moving.
 static ACTIVITY: AtomicUsize = AtomicUsize::new(0);
 
-/// Work that waits for a quiet moment, then the trim.
-type Deferred = Box<dyn FnOnce() + Send>;
-
-/// Runs `work` (if any) and then trims, once things have been quiet for a moment (no call started
-/// and nothing else asked for 50 ms, or at the latest a second after the first ask): for memory that is freed only after a handler returns (a
-/// `tools/list` answer is serialised and dropped by the transport), for the end of a burst, and
-/// for work kept off the path of the first answers (compacting the tool table). A run of
-/// listings or of bursts ends with one trim after the last. Without a tokio runtime the work runs
-/// at once, and so does the trim.
-pub fn release_soon(work: Option<Deferred>) {
-    use std::sync::Mutex;
+/// Trims once things have been quiet for a moment (no call started and nothing else asked for
+/// 50 ms, or at the latest a second after the first ask): for memory that is freed only after a
+/// handler returns (a `tools/list` answer is serialised and dropped by the transport), and for
+/// the end of a burst. A run of listings or of bursts ends with one trim after the last. Without
+/// a tokio runtime it trims at once.
+pub fn release_soon() {
     use std::sync::atomic::{AtomicBool, AtomicU64};
     static PENDING: AtomicBool = AtomicBool::new(false);
     static ASKED: AtomicU64 = AtomicU64::new(0);
-    static WORK: Mutex<Vec<Deferred>> = Mutex::new(Vec::new());
     let Ok(handle) = tokio::runtime::Handle::try_current() else {
-        if let Some(w) = work {
-            w();
-        }
         release_free_memory();
         return;
     };
-    if let (Some(w), Ok(mut queue)) = (work, WORK.lock()) {
-        queue.push(w);
-    }
     ASKED.fetch_add(1, Ordering::AcqRel);
     if PENDING.swap(true, Ordering::AcqRel) {
         return;
@@ -111,13 +99,6 @@ pub fn release_soon(work: Option<Deferred>) {
             }
         }
         PENDING.store(false, Ordering::Release);
-        let work: Vec<Deferred> = WORK
-            .lock()
-            .map(|mut q| std::mem::take(&mut *q))
-            .unwrap_or_default();
-        for w in work {
-            w();
-        }
         release_free_memory();
     });
 }

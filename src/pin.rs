@@ -236,7 +236,7 @@ pub fn apply(def: &ToolDef, args: &mut Value, pin: &ResolvedPin) -> Result<(), A
 /// `workspace_id` or `workspace_slug` it did not declare.
 pub fn rules(def: &ToolDef) -> Vec<(&'static str, Rule)> {
     let mut out = def.workspace_params.clone();
-    let schema = def.input_schema();
+    let schema = def.peek_input_schema();
     let props = schema.get("properties").and_then(Value::as_object);
     for (name, array_path, form) in [
         ("workspace_id", "workspace_id[]", Form::Given),
@@ -457,7 +457,13 @@ fn check(def: &ToolDef, args: &mut Value, pin: &ResolvedPin) -> Result<(), Outco
 /// required, checked ones as taking only the pinned workspace, widening ones as refused.
 pub fn pin_schema(def: &mut ToolDef, ws: &str) {
     let rules = rules(def);
-    let schema = def.input_schema_mut();
+    if rules.is_empty() {
+        return;
+    }
+    def.edit_input_schema(|schema| pin_schema_map(schema, rules, ws));
+}
+
+fn pin_schema_map(schema: &mut Map<String, Value>, rules: Vec<(&'static str, Rule)>, ws: &str) {
     for (path, rule) in rules {
         let Some(Value::Object(prop)) = schema_at_mut(schema, path) else {
             continue;

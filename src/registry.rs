@@ -1,10 +1,13 @@
 //! The tool table: typed declarations from the domain modules, decorated once into the
 //! list clients see. The registry never names a domain; `domains::DOMAINS` is the table.
 
+mod schemas;
+
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, OnceLock};
 
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
@@ -14,6 +17,7 @@ use crate::client::Api;
 use crate::envelope;
 use crate::error::ApiError;
 use crate::pin;
+#[cfg(test)]
 use crate::schema;
 
 /// The suffix every Enterprise-gated tool's description ends with.
@@ -57,6 +61,10 @@ pub struct ToolDef {
     pub description: String,
     /// The input schema: see [`ToolDef::input_schema`].
     schema: SchemaSlot,
+    /// Generates the input schema from the input type, for the test that keeps [`schemas`]
+    /// current; the server itself only reads the table.
+    #[cfg(test)]
+    generate: fn() -> Map<String, Value>,
     pub gated: bool,
     /// `METHOD /path` lines for ENDPOINTS.md (`{v2}` marks the /v2 base).
     pub endpoints: Vec<&'static str>,
@@ -142,7 +150,9 @@ where
         name,
         domain: "",
         description: description.to_string(),
-        schema: SchemaSlot::declared(schema::input_schema::<I>()),
+        schema: SchemaSlot::precomputed(name),
+        #[cfg(test)]
+        generate: schema::input_schema::<I>,
         gated: false,
         endpoints: Vec::new(),
         overrides: [None; 4],
@@ -152,77 +162,44 @@ where
     }
 }
 
-/// A tool's input schema. Declared as a JSON map; once the server has gone quiet after start-up
-/// (and its first `tools/list`, which is answered from the maps), kept as compact JSON text (a
-/// schema as a map takes about ten times its text's size, and 181 of them are most of an idle
-/// server's heap) and parsed again where it is needed: once for a tool that is called (then
-/// kept, for argument checks), and for each later `tools/list` (then dropped).
+/// A tool's input schema, held as compact JSON text: the generated table's ([`schemas`]), or the
+/// registry's edit of it (the workspace pin). Parsed where a map is needed: once for a tool that
+/// is called (then kept, for argument checks), and for each `tools/list` (then dropped).
 struct SchemaSlot {
-    /// The map, from declaration until [`SchemaSlot::compact`].
-    declared: Mutex<Option<Arc<Map<String, Value>>>>,
-    /// The compact text, once compacted.
-    text: std::sync::OnceLock<Box<str>>,
+    /// The text; `None` when the generated table has no entry for the tool, which
+    /// [`Registry::build`] refuses.
+    text: Option<Cow<'static, str>>,
     /// The map kept for argument checks once the tool has been called.
-    called: std::sync::OnceLock<Arc<Map<String, Value>>>,
+    called: OnceLock<Arc<Map<String, Value>>>,
 }
 
 impl SchemaSlot {
-    fn declared(map: Map<String, Value>) -> SchemaSlot {
+    fn precomputed(name: &str) -> SchemaSlot {
         SchemaSlot {
-            declared: Mutex::new(Some(Arc::new(map))),
-            text: std::sync::OnceLock::new(),
-            called: std::sync::OnceLock::new(),
+            text: lookup_schema(name).map(Cow::Borrowed),
+            called: OnceLock::new(),
         }
     }
 
-    fn declared_map(&self) -> Option<Arc<Map<String, Value>>> {
-        self.declared.lock().ok().and_then(|d| d.clone())
-    }
-
-    /// Keeps only the text form (and the map of a tool already called).
-    fn compact(&self) {
-        let Ok(mut declared) = self.declared.lock() else {
-            return;
-        };
-        let Some(map) = declared.as_ref() else {
-            return;
-        };
-        let Ok(text) = serde_json::to_string(&**map) else {
-            return;
-        };
-        let _ = self.text.set(text.into_boxed_str());
-        *declared = None;
-    }
-
+    /// A fresh map from the text. The table's texts are checked by the test that generates
+    /// them, so a parse failure (or a missing text, refused at registry build) cannot reach a
+    /// served tool; it would read as an empty schema.
     fn parse(&self) -> Arc<Map<String, Value>> {
-        let text = self.text.get().map(|t| &**t).unwrap_or("{}");
+        let text = self.text.as_deref().unwrap_or("{}");
         Arc::new(serde_json::from_str(text).unwrap_or_default())
     }
 
     /// The map, for a call: kept once parsed.
     fn get(&self) -> Arc<Map<String, Value>> {
-        if let Some(m) = self.called.get() {
-            return m.clone();
-        }
-        let map = self.declared_map().unwrap_or_else(|| self.parse());
-        self.called.get_or_init(|| map).clone()
+        self.called.get_or_init(|| self.parse()).clone()
     }
 
     /// The map if it is held, else a fresh parse that is not kept (for a listing).
     fn get_transient(&self) -> Arc<Map<String, Value>> {
         match self.called.get() {
             Some(m) => m.clone(),
-            None => self.declared_map().unwrap_or_else(|| self.parse()),
+            None => self.parse(),
         }
-    }
-
-    /// The map, to change while the registry is built (before anything shares it).
-    fn get_mut(&mut self) -> &mut Map<String, Value> {
-        let current = self.get_transient();
-        self.called = std::sync::OnceLock::new();
-        self.text = std::sync::OnceLock::new();
-        let slot = self.declared.get_mut().unwrap_or_else(|e| e.into_inner());
-        Arc::make_mut(slot.get_or_insert(current))
     }
 }
 
@@ -232,9 +209,27 @@ impl ToolDef {
         self.schema.get()
     }
 
-    /// The input schema, for changes while the registry is being built (the workspace pin).
-    pub fn input_schema_mut(&mut self) -> &mut Map<String, Value> {
-        self.schema.get_mut()
+    /// The input schema, without keeping a parse of it for later (for a look while the registry
+    /// is built; a tool already called answers from its kept map).
+    pub fn peek_input_schema(&self) -> Arc<Map<String, Value>> {
+        self.schema.get_transient()
+    }
+
+    /// Changes the input schema while the registry is being built (the workspace pin): the
+    /// edited schema is kept as text like the others, and nothing parsed before is kept.
+    pub fn edit_input_schema(&mut self, edit: impl FnOnce(&mut Map<String, Value>)) {
+        let mut map = Arc::unwrap_or_clone(self.schema.get_transient());
+        edit(&mut map);
+        let text = Value::Object(map).to_string();
+        self.schema = SchemaSlot {
+            text: Some(Cow::Owned(text)),
+            called: OnceLock::new(),
+        };
+    }
+
+    /// True when the generated table has this tool's input schema (see [`schemas`]).
+    pub fn has_input_schema(&self) -> bool {
+        self.schema.text.is_some()
     }
 
     /// Marks the tool as needing an Enterprise plan.
@@ -398,6 +393,12 @@ impl Registry {
     /// naming them.
     pub fn build(domains: &[Domain], selection: &Selection) -> Result<Registry, String> {
         let all = declare_all(domains);
+        if let Some(def) = all.iter().find(|t| !t.has_input_schema()) {
+            return Err(format!(
+                "tool \"{}\" has no input schema in the generated table (src/registry/schemas.rs); run `UPDATE_SCHEMAS=1 cargo test --lib schemas` to regenerate it",
+                def.name
+            ));
+        }
         for name in selection.tools.iter().chain(selection.exclude.iter()) {
             if !all.iter().any(|t| t.name == name) {
                 return Err(format!(
@@ -492,16 +493,8 @@ impl Registry {
         self.pin.as_ref()
     }
 
-    /// Keeps every tool's schema as compact text from now on (see `SchemaSlot`); the server
-    /// does it once it has gone quiet after start-up.
-    pub fn compact(&self) {
-        for t in &self.tools {
-            t.schema.compact();
-        }
-    }
-
-    /// The decorated tool list, built for each `tools/list` (from the compact schemas once
-    /// compacted) and dropped once it is sent: an idle server does not hold the list.
+    /// The decorated tool list, built for each `tools/list` (parsed from the schemas' text) and
+    /// dropped once it is sent: an idle server does not hold the list.
     pub fn listed(&self) -> Vec<rmcp::model::Tool> {
         self.tools
             .iter()
@@ -510,49 +503,177 @@ impl Registry {
     }
 }
 
-/// Runs every domain's declarations (schema generation is most of start-up), spread over the
-/// available cores, and returns the tools in table order.
+/// Runs every domain's declarations and returns the tools in table order, each with its domain.
 fn declare_all(domains: &[Domain]) -> Vec<ToolDef> {
-    let workers = std::thread::available_parallelism()
-        .map(usize::from)
-        .unwrap_or(1)
-        .clamp(1, 4);
-    let declare = |(domain, f): &Domain| -> Vec<ToolDef> {
-        f().into_iter()
-            .map(|mut def| {
+    domains
+        .iter()
+        .flat_map(|(domain, f)| {
+            f().into_iter().map(move |mut def| {
                 def.domain = domain;
                 def
             })
-            .collect()
-    };
-    if workers == 1 {
-        return domains.iter().flat_map(declare).collect();
-    }
-    let mut slots: Vec<Vec<ToolDef>> = Vec::new();
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|w| {
-                scope.spawn(move || {
-                    domains
-                        .iter()
-                        .enumerate()
-                        .filter(|(i, _)| i % workers == w)
-                        .map(|(i, d)| (i, declare(d)))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        let mut indexed: Vec<(usize, Vec<ToolDef>)> = handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect();
-        indexed.sort_by_key(|(i, _)| *i);
-        slots = indexed.into_iter().map(|(_, v)| v).collect();
-    });
-    slots.into_iter().flatten().collect()
+        })
+        .collect()
+}
+
+/// A tool's input schema from the generated table (sorted by name), as compact JSON text.
+fn lookup_schema(name: &str) -> Option<&'static str> {
+    schemas::SCHEMAS
+        .binary_search_by(|(n, _)| (*n).cmp(name))
+        .ok()
+        .and_then(|i| schemas::SCHEMAS.get(i))
+        .map(|(_, text)| *text)
 }
 
 /// Names of the domains in a table, in order.
 pub fn domain_names(domains: &[Domain]) -> Vec<&'static str> {
     domains.iter().map(|(n, _)| *n).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::*;
+
+    const TABLE_PATH: &str = "src/registry/schemas.rs";
+    const REGENERATE: &str = "UPDATE_SCHEMAS=1 cargo test --lib schemas";
+
+    /// Every declared tool's schema, generated from its input type, sorted by tool name.
+    fn generated() -> Vec<(&'static str, String)> {
+        let mut rows: Vec<(&'static str, String)> = crate::domains::DOMAINS
+            .iter()
+            .flat_map(|(_, tools)| tools())
+            .map(|def| (def.name, Value::Object((def.generate)()).to_string()))
+            .collect();
+        rows.sort_by(|a, b| a.0.cmp(b.0));
+        rows
+    }
+
+    /// A raw string literal holding `text`, with enough `#`s that nothing inside ends it.
+    fn raw_literal(text: &str) -> String {
+        let mut hashes = String::from("#");
+        while text.contains(&format!("\"{hashes}")) {
+            hashes.push('#');
+        }
+        format!("r{hashes}\"{text}\"{hashes}")
+    }
+
+    /// The generated file's text.
+    fn render(rows: &[(&str, String)]) -> String {
+        let mut out = format!(
+            "// @generated by `{REGENERATE}` from the domains' input types (their\n\
+             // `JsonSchema` derives, flattened by `schema::input_schema`). Do not edit by hand: change\n\
+             // the input type and run the command again. The test that writes this file fails while\n\
+             // it differs from what the input types generate, or while a tool is missing.\n\
+             \n\
+             //! Every tool's input schema as compact JSON text, sorted by tool name, so that start-up\n\
+             //! reads schemas instead of generating them.\n\
+             \n\
+             /// (tool name, input schema), sorted by tool name; {} tools.\n\
+             #[rustfmt::skip]\n\
+             pub(super) static SCHEMAS: &[(&str, &str)] = &[\n",
+            rows.len()
+        );
+        for (name, text) in rows {
+            out.push_str(&format!("({name:?}, {}),\n", raw_literal(text)));
+        }
+        out.push_str("];\n");
+        out
+    }
+
+    #[test]
+    fn generated_schemas_are_current() {
+        let rows = generated();
+        for pair in rows.windows(2) {
+            assert_ne!(pair[0].0, pair[1].0, "two tools are named {}", pair[0].0);
+        }
+        let want = render(&rows);
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(TABLE_PATH);
+        if std::env::var("UPDATE_SCHEMAS").is_ok_and(|v| v == "1") {
+            std::fs::write(&path, &want).unwrap();
+            return;
+        }
+        // Name what differs in the table compiled into this build, then compare the file itself.
+        let stale: Vec<&str> = rows
+            .iter()
+            .filter(|(name, text)| lookup_schema(name) != Some(text.as_str()))
+            .map(|(name, _)| *name)
+            .chain(
+                schemas::SCHEMAS
+                    .iter()
+                    .map(|(name, _)| *name)
+                    .filter(|name| !rows.iter().any(|(n, _)| n == name)),
+            )
+            .collect();
+        assert!(
+            stale.is_empty(),
+            "{TABLE_PATH} is out of date for {} tools ({}); run `{REGENERATE}` to regenerate it",
+            stale.len(),
+            stale.join(", ")
+        );
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            have == want,
+            "{TABLE_PATH} is not the file the generator writes; run `{REGENERATE}` to regenerate it"
+        );
+    }
+
+    #[test]
+    fn table_schemas_parse_to_the_generated_maps() {
+        for def in crate::domains::DOMAINS
+            .iter()
+            .flat_map(|(_, tools)| tools())
+        {
+            assert_eq!(
+                *def.input_schema(),
+                (def.generate)(),
+                "{}: run `{REGENERATE}`",
+                def.name
+            );
+        }
+    }
+
+    #[derive(serde::Deserialize, schemars::JsonSchema)]
+    struct NoArgs {}
+
+    fn unlisted() -> Vec<ToolDef> {
+        vec![tool(
+            "get_something_not_in_the_table",
+            "A tool whose schema was never generated.",
+            |_api, _args: NoArgs| async { Ok(Value::Null) },
+        )]
+    }
+
+    #[test]
+    fn a_tool_missing_from_the_table_stops_the_registry_build() {
+        let domains: &[Domain] = &[("configs", crate::domains::configs::tools), ("x", unlisted)];
+        let err = Registry::build(domains, &Selection::default())
+            .err()
+            .expect("a tool without a schema must not be served");
+        assert!(
+            err.contains("get_something_not_in_the_table") && err.contains(REGENERATE),
+            "{err}"
+        );
+        // The same table without it builds, and every tool has its schema.
+        let reg = Registry::build(&domains[..1], &Selection::default()).unwrap();
+        assert!(!reg.tools().is_empty());
+        assert!(reg.tools().iter().all(|t| t.has_input_schema()));
+    }
+
+    #[test]
+    fn a_called_tools_schema_is_parsed_once_and_kept() {
+        let reg = Registry::build(crate::domains::DOMAINS, &Selection::default()).unwrap();
+        let t = reg.get("list_configs").unwrap();
+        let peek = t.peek_input_schema();
+        let a = t.input_schema();
+        let b = t.input_schema();
+        assert!(Arc::ptr_eq(&a, &b));
+        assert!(!Arc::ptr_eq(&peek, &a), "a peek is not kept");
+        assert_eq!(peek, a);
+        // A listing after the call hands out the kept map; other tools are parsed afresh.
+        let listed = reg.listed();
+        let entry = listed.iter().find(|e| e.name == "list_configs").unwrap();
+        assert!(Arc::ptr_eq(&entry.input_schema, &a));
+    }
 }

@@ -106,11 +106,10 @@ Enterprise-gated tools answer 403 on other plans. Read the resource portkey-admi
         self.pipeline.registry()
     }
 
-    /// Once the server has gone quiet (after start-up, after a tools/list): the tool table is
-    /// compacted and freed memory is given back (see `memory`).
+    /// Once the server has gone quiet (after start-up, after a tools/list): freed memory is
+    /// given back (see `memory`).
     pub fn settle(&self) {
-        let pipeline = self.pipeline.clone();
-        crate::memory::release_soon(Some(Box::new(move || pipeline.registry().compact())));
+        crate::memory::release_soon();
     }
 
     /// The same server for callers who send their own Portkey key with each request (HTTP with

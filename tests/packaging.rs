@@ -355,6 +355,21 @@ fn the_dockerfile_and_dist_sh_build_the_same_image() {
         assert!(docker.contains(flag), "Dockerfile {flag}");
     }
     assert!(read(".dockerignore").lines().any(|l| l == "target/"));
+    // The same code layout on x86_64: the startup order, and the list itself.
+    for text in [&dist, &docker] {
+        assert!(text.contains("--symbol-ordering-file="));
+        assert!(text.contains("scripts/startup-order.txt"));
+    }
+    let order = read("scripts/startup-order.txt");
+    let names: Vec<&str> = order.lines().collect();
+    assert!(
+        names.iter().any(|n| n.contains("portkey_admin_mcp")),
+        "scripts/startup-order.txt lists none of this crate's functions: run scripts/startup-order.py"
+    );
+    assert!(
+        names.windows(2).all(|w| w[0] < w[1]),
+        "scripts/startup-order.txt is sorted and has no duplicates"
+    );
 }
 
 /// compose.yaml: two instances sharing Redis for sessions, events and rate limits, Redis, and
