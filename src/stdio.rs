@@ -40,7 +40,7 @@ const DRAIN_SECS: u64 = 5;
 /// What to do with one line read from stdin.
 #[derive(Debug, PartialEq)]
 pub enum Verdict {
-    /// A JSON-RPC message for rmcp, passed on unchanged.
+    /// A JSON-RPC message for rmcp: parsed and handed on.
     Pass,
     /// Nothing to do: a blank line, or a response without an id that nobody could match.
     Skip,
