@@ -94,12 +94,17 @@ impl Rejection {
     }
 }
 
+/// A line without its newline, a trailing `\r` and a leading UTF-8 byte-order mark.
+fn message_bytes(line: &[u8]) -> &[u8] {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line)
+}
+
 /// Checks one line (newline and a trailing `\r` allowed, and a leading UTF-8 byte-order mark, as
 /// rmcp allows them). One parse, no copy of the line.
 pub fn check_line(line: &[u8]) -> Verdict {
-    let line = line.strip_suffix(b"\n").unwrap_or(line);
-    let line = line.strip_suffix(b"\r").unwrap_or(line);
-    let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+    let line = message_bytes(line);
     if line.iter().all(u8::is_ascii_whitespace) {
         return Verdict::Skip;
     }
@@ -439,43 +444,32 @@ fn finished_writer(written: Result<io::Result<()>, tokio::task::JoinError>) -> R
     }
 }
 
-/// What becomes of a line that passed the envelope check.
-enum Parsed {
-    Message(Box<RxJsonRpcMessage<RoleServer>>),
-    /// A notification rmcp has no type for: notifications are never answered, so it is dropped.
-    Dropped,
-    Reject(Rejection),
-}
+/// Why a well-formed envelope was refused when it fits no MCP message.
+const NO_MCP_MESSAGE: &str = "the message fits no MCP request, notification or response";
 
-/// Parses a line that passed [`check_line`] into rmcp's message type. A well-formed envelope
-/// whose content fits no MCP message (a batch, a request whose params do not match its method) is
-/// answered with Invalid Request, naming the request's id; a notification is dropped.
-fn parse_message(line: &[u8]) -> Parsed {
-    let line = line.strip_suffix(b"\n").unwrap_or(line);
-    let line = line.strip_suffix(b"\r").unwrap_or(line);
-    let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+/// Parses a line that passed [`check_line`] into rmcp's message type: `Ok(None)` for a
+/// notification rmcp has no type for (notifications are never answered, so it is dropped). A
+/// well-formed envelope whose content fits no MCP message (a batch, a response with both a result
+/// and an error) is answered with Invalid Request, naming the message's id.
+fn parse_message(line: &[u8]) -> Result<Option<RxJsonRpcMessage<RoleServer>>, Rejection> {
+    let line = message_bytes(line);
     if let Some(call) = parse_tool_call(line) {
-        return Parsed::Message(Box::new(call));
+        return Ok(Some(call));
     }
-    match serde_json::from_slice::<RxJsonRpcMessage<RoleServer>>(line) {
-        Ok(message) => Parsed::Message(Box::new(message)),
-        Err(e) => {
-            let value = serde_json::from_slice::<Value>(line).unwrap_or(Value::Null);
-            let id = match value.get("id") {
-                Some(id @ (Value::String(_) | Value::Number(_))) => Some(id.clone()),
-                _ => None,
-            };
-            match id {
-                None if value.get("method").is_some() => {
-                    tracing::debug!("dropping a notification that fits no MCP message: {e}");
-                    Parsed::Dropped
-                }
-                id => Parsed::Reject(Rejection::invalid(
-                    id.unwrap_or(Value::Null),
-                    "the message fits no MCP request, notification or response",
-                )),
-            }
+    let e = match serde_json::from_slice::<RxJsonRpcMessage<RoleServer>>(line) {
+        Ok(message) => return Ok(Some(message)),
+        Err(e) => e,
+    };
+    let value = serde_json::from_slice::<Value>(line).unwrap_or(Value::Null);
+    match value.get("id") {
+        Some(id @ (Value::String(_) | Value::Number(_))) => {
+            Err(Rejection::invalid(id.clone(), NO_MCP_MESSAGE))
         }
+        _ if value.get("method").is_some() => {
+            tracing::debug!("dropping a notification that fits no MCP message: {e}");
+            Ok(None)
+        }
+        _ => Err(Rejection::invalid(Value::Null, NO_MCP_MESSAGE)),
     }
 }
 
@@ -566,14 +560,14 @@ where
         };
         let rejection = match verdict {
             Verdict::Pass => match parse_message(&line) {
-                Parsed::Message(m) => {
-                    if messages.send(*m).await.is_err() {
+                Ok(Some(m)) => {
+                    if messages.send(m).await.is_err() {
                         break; // rmcp has stopped reading: the session is over.
                     }
                     None
                 }
-                Parsed::Dropped => None,
-                Parsed::Reject(r) => Some(r),
+                Ok(None) => None,
+                Err(r) => Some(r),
             },
             Verdict::Skip => None,
             Verdict::Reject(r) => Some(r),
