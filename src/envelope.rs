@@ -10,11 +10,7 @@ pub fn success(data: Value) -> Value {
         Value::Null => json!({"success": true}),
         other => other,
     };
-    // Built by hand: `json!` would copy `data` through a serializer on its way in.
-    let mut env = Map::with_capacity(2);
-    env.insert("ok".into(), Value::Bool(true));
-    env.insert("data".into(), data);
-    Value::Object(env)
+    crate::shape::object([("ok", Value::Bool(true)), ("data", data)])
 }
 
 /// A failure envelope: the message a model can act on, and machine-readable details.
@@ -37,10 +33,7 @@ pub fn failure(error: &ApiError) -> Value {
     if let Some(d) = error.details() {
         e.insert("details".into(), strip_nulls(d));
     }
-    let mut env = Map::with_capacity(2);
-    env.insert("ok".into(), Value::Bool(false));
-    env.insert("error".into(), Value::Object(e));
-    Value::Object(env)
+    crate::shape::object([("ok", Value::Bool(false)), ("error", Value::Object(e))])
 }
 
 /// The output schema shared by every tool: an object (`ok`, and `data` or `error`).

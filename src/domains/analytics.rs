@@ -509,7 +509,10 @@ fn shape_answer(v: &Value, kind: Kind) -> Result<Value, ApiError> {
         Kind::Summary => Ok(v.get("summary").cloned().unwrap_or_else(|| v.clone())),
         Kind::Groups(key) => groups(v, key),
         Kind::ByKey => groups(v, "metadata_groups"),
-        Kind::Providers => Ok(json!({"total": shape::total(v), "providers": shape::items(v)})),
+        Kind::Providers => Ok(shape::object([
+            ("total", shape::total(v)),
+            ("providers", Value::Array(shape::items(v))),
+        ])),
     }
 }
 

@@ -279,7 +279,10 @@ async fn list_deployments(api: Api, a: ListDeployments) -> Result<Value, ApiErro
     add("search", a.search);
     add("tags", a.tags.map(|t| Value::Object(t).to_string()));
     let v = api.send(Req::get("/deployments").v2().query(q)).await?;
-    Ok(json!({"total": shape::total(&v), "deployments": shape::items(&v)}))
+    Ok(shape::object([
+        ("total", shape::total(&v)),
+        ("deployments", Value::Array(shape::items(&v))),
+    ]))
 }
 
 /// A unit enum's wire name.
