@@ -81,20 +81,20 @@ pub fn release_soon() {
     if PENDING.swap(true, Ordering::AcqRel) {
         return;
     }
-    handle.spawn(async {
+    // What moves while things are busy: asks for a trim, and calls started.
+    let stirring = || {
+        (
+            ASKED.load(Ordering::Acquire),
+            ACTIVITY.load(Ordering::Relaxed),
+        )
+    };
+    handle.spawn(async move {
         // Pushed back at most 20 times (a second): a steady trickle of calls after a burst does
         // not keep its memory held for good.
         for _ in 0..20 {
-            let seen = (
-                ASKED.load(Ordering::Acquire),
-                ACTIVITY.load(Ordering::Relaxed),
-            );
+            let seen = stirring();
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-            if (
-                ASKED.load(Ordering::Acquire),
-                ACTIVITY.load(Ordering::Relaxed),
-            ) == seen
-            {
+            if stirring() == seen {
                 break;
             }
         }

@@ -541,9 +541,8 @@ mod tests {
 
     /// Every declared tool's schema, generated from its input type, sorted by tool name.
     fn generated() -> Vec<(&'static str, String)> {
-        let mut rows: Vec<(&'static str, String)> = crate::domains::DOMAINS
+        let mut rows: Vec<(&'static str, String)> = declare_all(crate::domains::DOMAINS)
             .iter()
-            .flat_map(|(_, tools)| tools())
             .map(|def| (def.name, Value::Object((def.generate)()).to_string()))
             .collect();
         rows.sort_by(|a, b| a.0.cmp(b.0));
@@ -621,10 +620,7 @@ mod tests {
 
     #[test]
     fn table_schemas_parse_to_the_generated_maps() {
-        for def in crate::domains::DOMAINS
-            .iter()
-            .flat_map(|(_, tools)| tools())
-        {
+        for def in declare_all(crate::domains::DOMAINS) {
             assert_eq!(
                 *def.input_schema(),
                 (def.generate)(),
