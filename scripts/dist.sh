@@ -96,21 +96,7 @@ fi
 [ -x "$bin" ] || { echo "dist.sh: $bin is missing (build without --skip-build)" >&2; exit 1; }
 if [ "$use_order" = 1 ] && [ -s "$link_map" ]; then
   # Symbol names carry hashes of the crate versions: say how much of the list this build matched.
-  "$py" - "$order" "$link_map" <<'PY'
-import re, sys
-wanted = {line.strip() for line in open(sys.argv[1]) if line.strip()}
-found = set()
-with open(sys.argv[2], errors="replace") as f:
-    for line in f:
-        name = line.split()[-1] if line.strip() else ""
-        if name in wanted:
-            found.add(name)
-share = len(found) / max(1, len(wanted))
-print(f"startup order: {len(found)} of {len(wanted)} listed symbols are in this build", file=sys.stderr)
-if share < 0.8:
-    print("dist.sh: warning: the startup order is stale (the compiler, a version or a dependency changed); "
-          "run scripts/startup-order.py and commit scripts/startup-order.txt", file=sys.stderr)
-PY
+  "$py" "$root/scripts/startup-order.py" --matched "$link_map"
 fi
 
 if [ "$os" = linux ]; then

@@ -20,6 +20,8 @@ its build still matches); a stale list only makes the layout worse, never the bi
 
 usage: scripts/startup-order.py [--skip-build]   (needs valgrind, and rust-lld: the default linker of
 x86_64-unknown-linux-gnu from Rust 1.90)
+       scripts/startup-order.py --matched LINK_MAP   says how much of the list a build's link map
+                                                     holds (dist.sh runs it after linking)
 """
 
 import bisect
@@ -157,7 +159,21 @@ def names_of(addresses, table):
     return sorted(names)
 
 
+def matched(link_map):
+    """Says on stderr how many of the listed symbols a build holds, and warns when the list is stale."""
+    with open(OUT) as f:
+        wanted = {line.strip() for line in f if line.strip()}
+    found = wanted & {name for _, _, name in symbols(link_map)}
+    print(f"startup order: {len(found)} of {len(wanted)} listed symbols are in this build", file=sys.stderr)
+    if len(found) < 0.8 * len(wanted):
+        print("dist.sh: warning: the startup order is stale (the compiler, a version or a dependency changed); "
+              "run scripts/startup-order.py and commit scripts/startup-order.txt", file=sys.stderr)
+
+
 def main():
+    if sys.argv[1:2] == ["--matched"] and len(sys.argv) == 3:
+        matched(sys.argv[2])
+        return
     release = os.path.join(ROOT, "target", TARGET, "release")
     binary = os.path.join(release, "portkey-admin-mcp")
     link_map = binary + ".map"
