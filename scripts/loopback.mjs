@@ -51,6 +51,18 @@ export async function startRedis() {
   throw new Error("redis-server did not start");
 }
 
+// The settings that keep an HTTP instance's sessions, events and rate limits in `redis` (from
+// startRedis), with one fixed 32-byte event key, so every instance started with them shares state.
+export function redisStores(redis) {
+  return {
+    MCP_REDIS_URL: redis.url,
+    MCP_SESSION_STORE: "redis",
+    MCP_EVENT_STORE: "redis",
+    MCP_EVENT_ENCRYPTION_KEY: Buffer.from([...Array(32).keys()]).toString("base64"),
+    RATE_LIMIT_STORE: "redis",
+  };
+}
+
 // Resolves once GET `${base}/health` answers 2xx; throws if `child` exits first or it never does.
 export async function waitHealthy(base, child, tries = 300, everyMs = 50) {
   for (let i = 0; i < tries; i++) {

@@ -10,7 +10,7 @@
 // Starts its own redis-server (loopback, no persistence); everything is on 127.0.0.1.
 import { spawn } from "node:child_process";
 import http from "node:http";
-import { freePort, listStandIn, sleep, startRedis, waitHealthy } from "./loopback.mjs";
+import { freePort, listStandIn, redisStores, sleep, startRedis, waitHealthy } from "./loopback.mjs";
 
 const [binary, secondsArg] = process.argv.slice(2);
 if (!binary) {
@@ -20,7 +20,6 @@ if (!binary) {
 const SECONDS = Number(secondsArg ?? 10);
 const CLIENTS = 16;
 const TOKEN = "bench-token-0123456789abcdef";
-const KEY = Buffer.from([...Array(32).keys()]).toString("base64");
 
 const { server: portkey, base: portkeyBase } = await listStandIn();
 
@@ -41,15 +40,7 @@ async function startInstance(stores) {
       MCP_MAX_SESSIONS: "200",
       RATE_LIMIT_MAX: "100000000",
       LOG_LEVEL: "error",
-      ...(stores
-        ? {
-            MCP_REDIS_URL: redis.url,
-            MCP_SESSION_STORE: "redis",
-            MCP_EVENT_STORE: "redis",
-            MCP_EVENT_ENCRYPTION_KEY: KEY,
-            RATE_LIMIT_STORE: "redis",
-          }
-        : {}),
+      ...(stores ? redisStores(redis) : {}),
     },
     stdio: ["ignore", "ignore", "ignore"],
   });

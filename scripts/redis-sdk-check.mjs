@@ -6,13 +6,12 @@
 //   node redis-sdk-check.mjs <portkey-admin-mcp binary>   (run by scripts/redis-sdk-check.sh)
 import { spawn } from "node:child_process";
 import http from "node:http";
-import { freePort, listStandIn, startRedis, toolCount, waitHealthy } from "./loopback.mjs";
+import { freePort, listStandIn, redisStores, startRedis, toolCount, waitHealthy } from "./loopback.mjs";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 
 const bin = process.argv[2];
 const TOKEN = "sdk-redis-token-0123456789";
-const KEY = Buffer.from([...Array(32).keys()]).toString("base64");
 let passed = 0;
 let failed = 0;
 function check(name, ok, detail = "") {
@@ -36,11 +35,7 @@ async function instance() {
       MCP_AUTH_TOKEN: TOKEN,
       MCP_PORT: String(port),
       MCP_TRUST_PROXY: "loopback",
-      MCP_REDIS_URL: redis.url,
-      MCP_SESSION_STORE: "redis",
-      MCP_EVENT_STORE: "redis",
-      MCP_EVENT_ENCRYPTION_KEY: KEY,
-      RATE_LIMIT_STORE: "redis",
+      ...redisStores(redis),
     },
     stdio: ["ignore", "ignore", "ignore"],
   });
