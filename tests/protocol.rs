@@ -94,6 +94,12 @@ async fn each_bad_line_gets_its_error_and_the_session_carries_on() {
             json!("v1"),
         ),
         (
+            "a tool call with a wrong version",
+            br#"{"jsonrpc":"1.0","id":"v2","method":"tools/call","params":{"name":"list_configs","arguments":{}}}"#.to_vec(),
+            -32600,
+            json!("v2"),
+        ),
+        (
             "a numeric method",
             br#"{"jsonrpc":"2.0","id":"m","method":12}"#.to_vec(),
             -32600,
