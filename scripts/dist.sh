@@ -279,4 +279,5 @@ fi
 
 rm -rf "$stage"
 step "dist/ for $target"
-(cd "$dist" && for f in *; do [ -f "$f" ] && printf '%10s  %s\n' "$(wc -c <"$f" | tr -d ' ')" "$f"; done) >&2
+# (An empty dist/, as after `--only ""`, lists nothing and is not a failure.)
+(cd "$dist" && for f in *; do if [ -f "$f" ]; then printf '%10s  %s\n' "$(wc -c <"$f" | tr -d ' ')" "$f"; fi; done) >&2
