@@ -153,20 +153,20 @@ Enterprise-gated tools answer 403 on other plans. Read the resource portkey-admi
                 return Ok(to_result(env, None).into());
             }
         }
-        let envelope = self
-            .pipeline
-            .call(
-                &name,
-                args,
-                CallCtx {
-                    peer: Some(context.peer.clone()),
-                    progress: context.meta.get_progress_token(),
-                    principal,
-                    key,
-                },
-                context.ct.cancelled(),
-            )
-            .await?;
+        // Boxed: the pipeline's state is most of a call's future, and rmcp spawns each request
+        // as a task whose whole future tokio copies as the task moves through its stages.
+        let envelope = Box::pin(self.pipeline.call(
+            &name,
+            args,
+            CallCtx {
+                peer: Some(context.peer.clone()),
+                progress: context.meta.get_progress_token(),
+                principal,
+                key,
+            },
+            context.ct.cancelled(),
+        ))
+        .await?;
         let fence = self
             .registry()
             .get(&name)
