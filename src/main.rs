@@ -42,8 +42,16 @@ fn log_allowed(target: &str, level: tracing::Level) -> bool {
             .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
 }
 
+/// Keeps the process on 4 KiB pages from before mimalloc's constructor touches its arena
+/// (`memory::no_huge_pages`): the linkers sort `.init_array.NNNNN` sections by number ahead of
+/// the plain `.init_array` that mimalloc's constructor lands in (GCC; clang gives it 101).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[allow(unsafe_code)]
+#[used]
+#[unsafe(link_section = ".init_array.00100")]
+static EARLY: extern "C" fn() = portkey_admin_mcp::memory::no_huge_pages;
+
 fn main() -> ExitCode {
-    portkey_admin_mcp::memory::one_arena();
     let cli = Cli::parse();
     init_logging(cli.opts.log_level.as_deref());
     let domains = domain_names();
