@@ -403,10 +403,13 @@ impl Transport<RoleServer> for LineTransport {
         item: TxJsonRpcMessage<RoleServer>,
     ) -> impl Future<Output = Result<(), io::Error>> + Send + 'static {
         let outgoing = self.outgoing.clone();
-        let line = serde_json::to_vec(&item).map(|mut line| {
-            line.push(b'\n');
-            line
-        });
+        let line = match tool_answer_line(&item) {
+            Some(line) => Ok(line),
+            None => serde_json::to_vec(&item).map(|mut line| {
+                line.push(b'\n');
+                line
+            }),
+        };
         async move {
             let line = line.map_err(io::Error::other)?;
             let Some(outgoing) = outgoing else {
@@ -431,6 +434,84 @@ impl Transport<RoleServer> for LineTransport {
         self.incoming.close();
         Ok(())
     }
+}
+
+/// The line for a tool call's answer, written straight into one buffer when it has the shape this
+/// server gives every tool answer: one text block without annotations or `_meta`, structured
+/// content, and no `_meta` on the result. Byte for byte what serde gives for the same message
+/// (a test holds both to that); anything else returns `None` and goes through serde. The text is
+/// the envelope's JSON, full of quotes, and serde escapes it through a write call for every run
+/// between two of them: a quarter of the cost of answering a call on the stdio path.
+fn tool_answer_line(item: &TxJsonRpcMessage<RoleServer>) -> Option<Vec<u8>> {
+    use rmcp::model::{ContentBlock, JsonRpcMessage, ServerResult};
+    let JsonRpcMessage::Response(response) = item else {
+        return None;
+    };
+    let ServerResult::CallToolResult(result) = &response.result else {
+        return None;
+    };
+    let [ContentBlock::Text(text)] = result.content.as_slice() else {
+        return None;
+    };
+    if result.meta.is_some() || text.meta.is_some() || text.annotations.is_some() {
+        return None;
+    }
+    let structured = result.structured_content.as_ref()?;
+    let mut line = Vec::with_capacity(text.text.len() * 2 + 128);
+    line.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
+    serde_json::to_writer(&mut line, &response.id).ok()?;
+    line.extend_from_slice(br#","result":{"#);
+    if let Some(kind) = &result.result_type {
+        line.extend_from_slice(br#""resultType":"#);
+        push_json_string(&mut line, kind.as_str());
+        line.push(b',');
+    }
+    line.extend_from_slice(br#""content":[{"type":"text","text":"#);
+    push_json_string(&mut line, &text.text);
+    line.extend_from_slice(br#"}],"structuredContent":"#);
+    serde_json::to_writer(&mut line, structured).ok()?;
+    match result.is_error {
+        Some(true) => line.extend_from_slice(br#","isError":true"#),
+        Some(false) => line.extend_from_slice(br#","isError":false"#),
+        None => {}
+    }
+    line.extend_from_slice(b"}}\n");
+    Some(line)
+}
+
+/// `s` as a JSON string, escaped as serde_json escapes it: `"`, `\\` and the control characters,
+/// with the short forms where JSON has them.
+fn push_json_string(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let short = match b {
+            b'"' => b'"',
+            b'\\' => b'\\',
+            b'\n' => b'n',
+            b'\r' => b'r',
+            b'\t' => b't',
+            0x08 => b'b',
+            0x0c => b'f',
+            0x00..=0x1f => b'u',
+            _ => continue,
+        };
+        out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
+        out.push(b'\\');
+        out.push(short);
+        if short == b'u' {
+            out.extend_from_slice(&[b'0', b'0', hex_digit(b >> 4), hex_digit(b & 0xf)]);
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(bytes.get(start..).unwrap_or_default());
+    out.push(b'"');
+}
+
+/// The lower-case hex digit for `n` (0 to 15).
+fn hex_digit(n: u8) -> u8 {
+    if n < 10 { b'0' + n } else { b'a' + n - 10 }
 }
 
 fn finished_writer(written: Result<io::Result<()>, tokio::task::JoinError>) -> Result<(), String> {
@@ -621,6 +702,84 @@ where
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// The hand-written answer line is byte for byte serde's, for every shape it takes on, and
+    /// it steps aside for every shape it does not know.
+    #[test]
+    fn tool_answer_line_is_serdes_line() {
+        use rmcp::model::{
+            Annotations, CallToolResult, ContentBlock, NumberOrString, ServerJsonRpcMessage,
+            ServerResult, TextContent,
+        };
+        let message = |r: CallToolResult, id: NumberOrString| -> TxJsonRpcMessage<RoleServer> {
+            ServerJsonRpcMessage::response(ServerResult::CallToolResult(r), id)
+        };
+        let with_text = |mut r: CallToolResult, text: &str| {
+            r.content = vec![ContentBlock::text(text)];
+            r
+        };
+        let awkward = "q\"b\\s/ n\n r\r t\t b\u{8} f\u{c} c\u{1}\u{1f}\u{7f} é ✓ 😀 </x>";
+        let mut legacy = with_text(CallToolResult::structured(json!({"ok": true})), "{}");
+        legacy.result_type = None;
+        let mut no_flag = with_text(CallToolResult::structured(json!(1)), "1");
+        no_flag.is_error = None;
+        let known = [
+            message(
+                with_text(
+                    CallToolResult::structured(json!({"ok": true, "data": {"s": awkward}})),
+                    &json!({"ok": true, "data": {"s": awkward}}).to_string(),
+                ),
+                NumberOrString::Number(7),
+            ),
+            message(
+                with_text(
+                    CallToolResult::structured_error(json!({"ok": false})),
+                    "<<fenced>> \"text\"",
+                ),
+                NumberOrString::String("id \"with\" quotes".into()),
+            ),
+            message(legacy, NumberOrString::Number(-1)),
+            message(no_flag, NumberOrString::String("".into())),
+            message(
+                with_text(CallToolResult::structured(json!(null)), ""),
+                NumberOrString::Number(0),
+            ),
+        ];
+        for m in &known {
+            let mut expected = serde_json::to_vec(m).expect("serialise");
+            expected.push(b'\n');
+            let got = tool_answer_line(m).expect("a known shape");
+            assert_eq!(
+                String::from_utf8_lossy(&got),
+                String::from_utf8_lossy(&expected)
+            );
+        }
+
+        let annotated = {
+            let mut r = CallToolResult::structured(json!({}));
+            r.content = vec![ContentBlock::Text(
+                TextContent::new("{}").with_annotations(Annotations::default()),
+            )];
+            r
+        };
+        let two_blocks = {
+            let mut r = CallToolResult::structured(json!({}));
+            r.content = vec![ContentBlock::text("a"), ContentBlock::text("b")];
+            r
+        };
+        let with_meta = {
+            let mut r = with_text(CallToolResult::structured(json!({})), "{}");
+            r.meta = Some(rmcp::model::MetaObject::default());
+            r
+        };
+        let unstructured = CallToolResult::success(vec![ContentBlock::text("plain")]);
+        for r in [annotated, two_blocks, with_meta, unstructured] {
+            assert!(tool_answer_line(&message(r, NumberOrString::Number(1))).is_none());
+        }
+        let other =
+            ServerJsonRpcMessage::response(ServerResult::empty(()), NumberOrString::Number(2));
+        assert!(tool_answer_line(&other).is_none());
+    }
 
     fn rejected(line: &[u8]) -> Rejection {
         match check_line(line) {
