@@ -503,17 +503,15 @@ impl PortkeyClient {
         tracing::debug!(method = %req.method, path = %req.path, "sending");
         // Only an error names the target; it is built then.
         let target = || format!("{} {}", req.method, strip_query(&self.url_for(req)));
-        let full_path = self.full_path(req);
-        let entry = |status: Option<u16>, request_id: Option<String>| Sent {
-            method: req.method.to_string(),
-            path: full_path.clone(),
-            status,
-            request_id,
-        };
         // Recorded before it leaves, so a call cut short (timeout, cancellation) still knows
         // what it sent; the status is filled in when the answer comes.
         let slot = log.lock().ok().map(|mut l| {
-            l.push(entry(None, None));
+            l.push(Sent {
+                method: req.method.to_string(),
+                path: self.full_path(req),
+                status: None,
+                request_id: None,
+            });
             l.len() - 1
         });
         let mut resp = match rb.send().await {
@@ -535,7 +533,8 @@ impl PortkeyClient {
         if let (Ok(mut l), Some(i)) = (log.lock(), slot)
             && let Some(e) = l.get_mut(i)
         {
-            *e = entry(Some(status.as_u16()), request_id);
+            e.status = Some(status.as_u16());
+            e.request_id = request_id;
         }
         let retry_after = resp.headers().get(RETRY_AFTER).and_then(parse_retry_after);
         if status.is_redirection() {
