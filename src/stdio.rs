@@ -644,20 +644,18 @@ where
                 Verdict::Reject(r) => Err(r),
             }
         };
-        let rejection = match parsed {
+        match parsed {
             Ok(Some(m)) => {
                 if messages.send(m).await.is_err() {
                     break; // rmcp has stopped reading: the session is over.
                 }
-                None
             }
-            Ok(None) => None,
-            Err(r) => Some(r),
-        };
-        if let Some(r) = rejection {
-            tracing::debug!(code = r.code, reason = %r.reason, "answering a bad stdin line");
-            if answers.send(r.to_line()).await.is_err() {
-                break;
+            Ok(None) => {}
+            Err(r) => {
+                tracing::debug!(code = r.code, reason = %r.reason, "answering a bad stdin line");
+                if answers.send(r.to_line()).await.is_err() {
+                    break;
+                }
             }
         }
         line.clear();
