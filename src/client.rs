@@ -1,13 +1,15 @@
-//! `PortkeyClient`: the only code that speaks HTTP. One reqwest client, reused; one `send`
-//! that turns every answer into data or an [`ApiError`].
+//! `PortkeyClient`: the only code that speaks HTTP to Portkey. One pooled client
+//! ([`crate::upstream`]), reused; one `send` that turns every answer into data or an
+//! [`ApiError`].
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
-use reqwest::{Method, StatusCode};
+use ::http::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER};
+use ::http::{Method, StatusCode};
+use http_body_util::BodyExt;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -228,7 +230,7 @@ impl std::fmt::Debug for RequestKey {
 pub struct PortkeyClient {
     /// Built on first use: loading the platform's trust roots is the slowest part of start-up,
     /// and listing tools needs no HTTP at all.
-    http: std::sync::OnceLock<Result<reqwest::Client, String>>,
+    http: std::sync::OnceLock<Result<crate::upstream::Upstream, String>>,
     base: String,
     v2_base: String,
     public_base: String,
@@ -236,7 +238,7 @@ pub struct PortkeyClient {
     base_paths: [String; 3],
     /// Each base parsed once (`None` when it carries a query or fragment, or does not parse):
     /// a request's URL is this with the path and query set, so the host is not parsed again.
-    base_urls: [Option<reqwest::Url>; 3],
+    base_urls: [Option<url::Url>; 3],
     key: Option<HeaderValue>,
     key_text: Option<String>,
     timeout: Duration,
@@ -295,9 +297,9 @@ impl PortkeyClient {
         })
     }
 
-    fn http(&self) -> Result<&reqwest::Client, ApiError> {
+    fn http(&self) -> Result<&crate::upstream::Upstream, ApiError> {
         self.http
-            .get_or_init(|| build_http(self.allow_private))
+            .get_or_init(|| crate::upstream::Upstream::new(self.allow_private))
             .as_ref()
             .map_err(|e| ApiError::Other(e.clone()))
     }
@@ -315,9 +317,15 @@ impl PortkeyClient {
     /// HTTP server's readiness check. Sends no key; returns the status.
     pub async fn reachable(&self, timeout: Duration) -> Result<u16, String> {
         let http = self.http().map_err(|e| e.to_string())?;
-        match tokio::time::timeout(timeout, http.get(&self.base).send()).await {
+        let uri: ::http::Uri = self
+            .base
+            .parse()
+            .map_err(|e| format!("the base URL is not a valid URI: {e}"))?;
+        let mut req = ::http::Request::new(crate::upstream::Body::default());
+        *req.uri_mut() = uri;
+        match tokio::time::timeout(timeout, http.send(req)).await {
             Err(_) => Err(format!("no answer within {} s", timeout.as_secs())),
-            Ok(Err(e)) => Err(describe_reqwest(&e)),
+            Ok(Err(e)) => Err(describe_transport(&e)),
             Ok(Ok(resp)) => Ok(resp.status().as_u16()),
         }
     }
@@ -353,7 +361,7 @@ impl PortkeyClient {
     }
 
     /// The URL `req` is sent to, after the checks of [`check_path`](Self::check_path).
-    fn checked_url(&self, req: &Req) -> Result<reqwest::Url, ApiError> {
+    fn checked_url(&self, req: &Req) -> Result<url::Url, ApiError> {
         if let Some(seg) = bad_segment(&req.path) {
             return Err(crate::registry::bad(format!(
                 "an id in the request path is {}; an empty, \".\" or \"..\" id would send the request to a different endpoint. Pass the object's real id. Nothing was sent.",
@@ -379,14 +387,14 @@ impl PortkeyClient {
 
     /// `url_for(req)` parsed: from the base parsed at start-up with the path and the query set
     /// (the same parser rules, without parsing the scheme and host again), else parsed whole.
-    fn parse_url(&self, req: &Req) -> Result<reqwest::Url, url::ParseError> {
+    fn parse_url(&self, req: &Req) -> Result<url::Url, url::ParseError> {
         let i = match req.base {
             Base::V1 => 0,
             Base::V2 => 1,
             Base::Public => 2,
         };
         let Some(Some(base)) = self.base_urls.get(i) else {
-            return reqwest::Url::parse(&self.url_for(req));
+            return url::Url::parse(&self.url_for(req));
         };
         let mut url = base.clone();
         url.set_path(&self.full_path(req));
@@ -419,7 +427,7 @@ impl PortkeyClient {
     pub async fn send_as(
         &self,
         req: &Req,
-        url: &reqwest::Url,
+        url: &url::Url,
         deadline: Instant,
         log: &Mutex<Vec<Sent>>,
         caller_key: Option<&RequestKey>,
@@ -484,25 +492,34 @@ impl PortkeyClient {
     async fn send_once(
         &self,
         req: &Req,
-        url: &reqwest::Url,
+        url: &url::Url,
         log: &Mutex<Vec<Sent>>,
         key: Option<&HeaderValue>,
     ) -> Result<Value, Attempt> {
-        let mut rb = self
-            .http()
-            .map_err(Attempt::plain)?
-            .request(req.method.clone(), url.clone());
-        if let (true, Some(k)) = (req.base != Base::Public, key) {
-            rb = rb.header("x-portkey-api-key", k.clone());
-        }
-        if let Some(body) = &req.body {
-            rb = rb
-                .header(CONTENT_TYPE, "application/json")
-                .body(body.to_string());
-        }
-        tracing::debug!(method = %req.method, path = %req.path, "sending");
+        let http = self.http().map_err(Attempt::plain)?;
         // Only an error names the target; it is built then.
         let target = || format!("{} {}", req.method, strip_query(&self.url_for(req)));
+        let uri: ::http::Uri = url.as_str().parse().map_err(|e| {
+            Attempt::plain(ApiError::Transport {
+                target: target(),
+                detail: format!("the URL is not a valid request target ({e})"),
+            })
+        })?;
+        let body = match &req.body {
+            Some(body) => crate::upstream::Body::new(body.to_string().into()),
+            None => crate::upstream::Body::default(),
+        };
+        let mut request = ::http::Request::new(body);
+        *request.method_mut() = req.method.clone();
+        *request.uri_mut() = uri;
+        let headers = request.headers_mut();
+        if let (true, Some(k)) = (req.base != Base::Public, key) {
+            headers.insert("x-portkey-api-key", k.clone());
+        }
+        if req.body.is_some() {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
+        tracing::debug!(method = %req.method, path = %req.path, "sending");
         // Recorded before it leaves, so a call cut short (timeout, cancellation) still knows
         // what it sent; the status is filled in when the answer comes.
         let slot = log.lock().ok().map(|mut l| {
@@ -514,12 +531,12 @@ impl PortkeyClient {
             });
             l.len() - 1
         });
-        let mut resp = match rb.send().await {
+        let resp = match http.send(request).await {
             Ok(r) => r,
             Err(e) => {
                 return Err(Attempt::plain(ApiError::Transport {
                     target: target(),
-                    detail: describe_reqwest(&e),
+                    detail: describe_transport(&e),
                 }));
             }
         };
@@ -540,7 +557,7 @@ impl PortkeyClient {
         if status.is_redirection() {
             let location = resp
                 .headers()
-                .get(reqwest::header::LOCATION)
+                .get(::http::header::LOCATION)
                 .and_then(|v| v.to_str().ok())
                 .map(strip_query);
             return Err(Attempt::plain(ApiError::Redirect {
@@ -549,29 +566,31 @@ impl PortkeyClient {
             }));
         }
         // Read the body with a size cap.
+        let mut body = resp.into_body();
         let mut bytes: Vec<u8> = Vec::new();
-        loop {
-            match resp.chunk().await {
-                Ok(Some(chunk)) => {
-                    if bytes.len() + chunk.len() > MAX_BODY_BYTES {
-                        return Err(Attempt::plain(ApiError::TooLarge {
-                            status: status.as_u16(),
-                            limit: MAX_BODY_BYTES,
-                        }));
-                    }
-                    bytes.extend_from_slice(&chunk);
-                }
-                Ok(None) => break,
+        while let Some(frame) = body.frame().await {
+            let frame = match frame {
+                Ok(f) => f,
                 Err(e) => {
                     return Err(Attempt::plain(ApiError::Transport {
                         target: target(),
                         detail: format!(
                             "the answer broke off while reading its body ({})",
-                            describe_reqwest(&e)
+                            describe_chain(&e)
                         ),
                     }));
                 }
+            };
+            let Ok(chunk) = frame.into_data() else {
+                continue; // trailers
+            };
+            if bytes.len() + chunk.len() > MAX_BODY_BYTES {
+                return Err(Attempt::plain(ApiError::TooLarge {
+                    status: status.as_u16(),
+                    limit: MAX_BODY_BYTES,
+                }));
             }
+            bytes.extend_from_slice(&chunk);
         }
         if status.is_success() {
             return self
@@ -693,54 +712,16 @@ impl PortkeyClient {
 
 /// The path part of a base URL without its trailing slash (`https://h/v1` -> `/v1`).
 /// `base` parsed, when it has neither a query nor a fragment (a path can then be set on it).
-fn plain_url(base: &str) -> Option<reqwest::Url> {
-    reqwest::Url::parse(base)
+fn plain_url(base: &str) -> Option<url::Url> {
+    url::Url::parse(base)
         .ok()
         .filter(|u| u.query().is_none() && u.fragment().is_none() && !u.cannot_be_a_base())
 }
 
 fn path_of(base: &str) -> String {
-    reqwest::Url::parse(base)
+    url::Url::parse(base)
         .map(|u| u.path().trim_end_matches('/').to_string())
         .unwrap_or_default()
-}
-
-/// The one reqwest client: no redirects, JSON accepted, connection reuse, and a resolver that
-/// refuses loopback and private-network addresses unless `allow_private`.
-fn build_http(allow_private: bool) -> Result<reqwest::Client, String> {
-    // Installing the process-wide crypto provider twice is harmless; the error is ignored.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let mut headers = HeaderMap::new();
-    headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-    let builder = reqwest::Client::builder();
-    #[cfg(not(any(target_vendor = "apple", windows, target_os = "android")))]
-    let builder = builder.tls_certs_merge(bundled_roots());
-    builder
-        .default_headers(headers)
-        .redirect(reqwest::redirect::Policy::none())
-        // Retries are ours (safe reads only, within each call's time budget). reqwest's own layer
-        // retries only HTTP/2 and HTTP/3 refusals, which the HTTP/1.1 built here never meets,
-        // and by default copies every request (headers, extensions) in case it has to.
-        .retry(reqwest::retry::never().max_retries_per_request(0))
-        .user_agent(concat!("portkey-admin-mcp/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(Duration::from_secs(10))
-        .pool_idle_timeout(Duration::from_secs(60))
-        .dns_resolver(crate::netguard::GuardedResolver::new(allow_private))
-        .build()
-        .map_err(|e| format!("could not build the HTTP client: {e}"))
-}
-
-/// Mozilla's root certificates, compiled in. Where the platform verifier reads a certificate
-/// store from files (Linux and the other Unixes), these are trusted in addition to that store
-/// (`SSL_CERT_FILE`, `SSL_CERT_DIR`, or the distribution's bundle), so a corporate proxy's CA
-/// there still works and the static binary also works in an empty root with no store at all.
-/// macOS and Windows use the operating system's verifier alone.
-#[cfg(not(any(target_vendor = "apple", windows, target_os = "android")))]
-pub(crate) fn bundled_roots() -> Vec<reqwest::Certificate> {
-    webpki_root_certs::TLS_SERVER_ROOT_CERTS
-        .iter()
-        .filter_map(|der| reqwest::Certificate::from_der(der.as_ref()).ok())
-        .collect()
 }
 
 /// One attempt's failure and the server's Retry-After, if any.
@@ -762,29 +743,24 @@ fn strip_query(url: &str) -> String {
     url.split('?').next().unwrap_or(url).to_string()
 }
 
-fn describe_reqwest(e: &reqwest::Error) -> String {
+/// What went wrong sending a request, for an error message: the kind, then the innermost
+/// cause (the resolver's refusal, the TLS verdict, the socket error).
+fn describe_transport(e: &hyper_util::client::legacy::Error) -> String {
     let kind = if e.is_connect() {
         "connection failed"
-    } else if e.is_timeout() {
-        "timed out"
-    } else if e.is_body() || e.is_decode() {
-        "bad response body"
-    } else if e.is_request() {
+    } else {
         "request failed"
-    } else {
-        "HTTP error"
     };
-    let mut detail = String::new();
-    let mut src: Option<&dyn std::error::Error> = std::error::Error::source(e);
-    while let Some(s) = src {
-        detail = s.to_string();
-        src = s.source();
+    format!("{kind}: {}", describe_chain(e))
+}
+
+/// The innermost cause of `e` as text, or `e`'s own text when it has no cause.
+fn describe_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut innermost = e;
+    while let Some(cause) = innermost.source() {
+        innermost = cause;
     }
-    if detail.is_empty() {
-        kind.to_string()
-    } else {
-        format!("{kind}: {detail}")
-    }
+    innermost.to_string()
 }
 
 /// Parses Retry-After as delta-seconds or an HTTP date.
@@ -910,7 +886,7 @@ impl Api {
                 ms: self.client.timeout().as_millis() as u64,
             });
         }
-        // Boxed, and only once a slot is held: the request's state (reqwest, hyper, the
+        // Boxed, and only once a slot is held: the request's state (hyper, the
         // timeout) is most of a call's future, so a queued call stays small, and the tasks
         // that hold a call move a pointer rather than kilobytes each time they change state.
         Box::pin(

@@ -4,7 +4,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use clap::{Args, Parser, Subcommand};
-use reqwest::Url;
+use url::Url;
 
 pub const DEFAULT_BASE_URL: &str = "https://api.portkey.ai/v1";
 pub const DEFAULT_PUBLIC_BASE_URL: &str = "https://api.portkey.ai";

@@ -22,6 +22,7 @@ pub mod scrub;
 pub mod server;
 pub mod shape;
 pub mod stdio;
+pub mod upstream;
 
 use std::sync::Arc;
 

@@ -1,4 +1,4 @@
-//! The connect-time half of the private-host rule: a DNS resolver for reqwest that drops every
+//! The connect-time half of the private-host rule: a DNS resolver for the HTTP clients that drops every
 //! loopback or private-network address a name resolves to, so a name such as an /etc/hosts alias
 //! for 127.0.0.1 cannot carry the API key to an internal service. Start-up (`config.rs`) only sees
 //! the literal host; this sees the addresses the connection would really use, and the connection
@@ -130,7 +130,7 @@ pub fn hickory_lookup() -> Lookup {
     })
 }
 
-/// The resolver `build_http` installs in the reqwest client.
+/// The resolver the HTTP clients connect through.
 #[derive(Clone)]
 pub struct GuardedResolver {
     allow_private: bool,
@@ -169,6 +169,26 @@ impl GuardedResolver {
     }
 }
 
+/// The resolver of the Portkey client's connector ([`crate::upstream`]).
+impl tower_service::Service<hyper_util::client::legacy::connect::dns::Name> for GuardedResolver {
+    type Response = std::vec::IntoIter<SocketAddr>;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(
+        &mut self,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, name: hyper_util::client::legacy::connect::dns::Name) -> Self::Future {
+        let me = self.clone();
+        Box::pin(async move { Ok(me.resolve_host(name.as_str()).await?.into_iter()) })
+    }
+}
+
+/// The resolver of the reqwest clients (the OIDC key fetcher).
 impl Resolve for GuardedResolver {
     fn resolve(&self, name: Name) -> Resolving {
         let me = self.clone();

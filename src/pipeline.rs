@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use reqwest::Method;
+use ::http::Method;
 use rmcp::model::{
     ElicitRequestParams, ElicitationAction, ProgressNotificationParam, ProgressToken,
 };

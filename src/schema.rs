@@ -412,7 +412,7 @@ fn format_ok(format: &str, s: &str) -> bool {
                     .zip([8, 4, 4, 4, 12])
                     .all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_hexdigit()))
         }
-        "uri" => s.contains("://") && reqwest::Url::parse(s).is_ok(),
+        "uri" => s.contains("://") && url::Url::parse(s).is_ok(),
         _ => true,
     }
 }

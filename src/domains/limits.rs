@@ -1,7 +1,7 @@
 //! Limits: rate-limit policies (requests or tokens per interval) and usage-limit policies
 //! (cumulative cost or token budgets) with their tracked entities.
 
-use reqwest::Method;
+use ::http::Method;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Number, Value, json};

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use reqwest::Method;
+use ::http::Method;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};

@@ -1,7 +1,7 @@
 //! MCP servers: Portkey-managed instances of an MCP integration, with their live user
 //! connections, capability overrides, per-user access, and a reachability test.
 
-use reqwest::Method;
+use ::http::Method;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};

@@ -339,7 +339,7 @@ fn shape_resent(invite_id: &str, v: &Value) -> Value {
 async fn resend_user_invite(api: Api, a: InviteId) -> Result<Value, ApiError> {
     let v = api
         .send(Req::new(
-            reqwest::Method::POST,
+            ::http::Method::POST,
             format!("/admin/users/invites/{}/resend", enc(&a.invite_id)),
         ))
         .await?;

@@ -63,7 +63,11 @@ impl Oidc {
         // The same roots and resolver as the Portkey client (the static build has no NSS and may
         // run in an empty root); the identity provider may sit on a private network.
         #[cfg(not(any(target_vendor = "apple", windows, target_os = "android")))]
-        let builder = builder.tls_certs_merge(crate::client::bundled_roots());
+        let builder = builder.tls_certs_merge(
+            crate::upstream::bundled_roots()
+                .iter()
+                .filter_map(|der| reqwest::Certificate::from_der(der).ok()),
+        );
         let http = builder
             .dns_resolver(crate::netguard::GuardedResolver::new(true))
             .redirect(reqwest::redirect::Policy::none())
