@@ -43,15 +43,38 @@ fn certificates() -> PathBuf {
     openssl(
         &dir,
         &[
-            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-            "-days", "2", "-subj", "/CN=upstream test CA", "-keyout", "ca.key", "-out", "ca.pem",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=upstream test CA",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
         ],
     );
     openssl(
         &dir,
         &[
-            "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj",
-            "/CN=localhost", "-keyout", "srv.key", "-out", "srv.csr",
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            "srv.key",
+            "-out",
+            "srv.csr",
         ],
     );
     std::fs::write(
@@ -62,8 +85,21 @@ fn certificates() -> PathBuf {
     openssl(
         &dir,
         &[
-            "x509", "-req", "-in", "srv.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-            "-CAcreateserial", "-days", "2", "-extfile", "ext.cnf", "-out", "srv.pem",
+            "x509",
+            "-req",
+            "-in",
+            "srv.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            "ext.cnf",
+            "-out",
+            "srv.pem",
         ],
     );
     dir
@@ -103,11 +139,14 @@ async fn tls_front(certs: &Path, api: &StandIn) -> SocketAddr {
     addr
 }
 
+/// A request line a proxy received, and its Proxy-Authorization.
+type Seen = (String, Option<String>);
+
 /// A CONNECT proxy: records each CONNECT's request line and Proxy-Authorization, then tunnels
 /// to the address asked for.
 #[derive(Clone, Default)]
 struct ConnectProxy {
-    seen: Arc<Mutex<Vec<(String, Option<String>)>>>,
+    seen: Arc<Mutex<Vec<Seen>>>,
 }
 
 impl ConnectProxy {
@@ -146,7 +185,9 @@ impl ConnectProxy {
                     let (Some("CONNECT"), Some(target)) = (parts.next(), parts.next()) else {
                         let _ = reader
                             .get_mut()
-                            .write_all(b"HTTP/1.1 405 Method Not Allowed\r\ncontent-length: 0\r\n\r\n")
+                            .write_all(
+                                b"HTTP/1.1 405 Method Not Allowed\r\ncontent-length: 0\r\n\r\n",
+                            )
                             .await;
                         return;
                     };
@@ -172,7 +213,7 @@ impl ConnectProxy {
         addr
     }
 
-    fn seen(&self) -> Vec<(String, Option<String>)> {
+    fn seen(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
     }
 }
@@ -230,8 +271,14 @@ async fn a_certificate_nobody_vouches_for_is_refused_and_nothing_is_sent() {
     let env = mcp.call("get_config", json!({"slug": "pc-1"})).await;
     assert_eq!(env["ok"], json!(false), "{env}");
     let msg = env["error"]["message"].as_str().unwrap_or_default();
-    assert!(msg.contains("certificate"), "the TLS verdict is named: {msg}");
-    assert!(msg.contains(&format!("GET https://{front}/v1/configs/pc-1")), "{msg}");
+    assert!(
+        msg.contains("certificate"),
+        "the TLS verdict is named: {msg}"
+    );
+    assert!(
+        msg.contains(&format!("GET https://{front}/v1/configs/pc-1")),
+        "{msg}"
+    );
     assert!(api.requests().is_empty(), "sent {:?}", api.requests());
     assert!(!env.to_string().contains(TEST_KEY), "{env}");
     assert!(!mcp.stderr().contains(TEST_KEY));
