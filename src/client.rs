@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use ::http::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER};
+use ::http::header::{CONTENT_TYPE, HeaderName, HeaderValue, RETRY_AFTER};
 use ::http::{Method, StatusCode};
 use http_body_util::BodyExt;
 use serde::Serialize;
@@ -18,6 +18,11 @@ use crate::error::ApiError;
 
 /// Largest response body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
+/// The header that carries the API key.
+const API_KEY_HEADER: HeaderName = HeaderName::from_static("x-portkey-api-key");
+/// The headers naming Portkey's id for a request, in the order they are read.
+const PORTKEY_REQUEST_ID: HeaderName = HeaderName::from_static("x-portkey-request-id");
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// Longest wait a Retry-After header may impose.
 const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
 
@@ -360,8 +365,9 @@ impl PortkeyClient {
         self.checked_url(req).map(|_| ())
     }
 
-    /// The URL `req` is sent to, after the checks of [`check_path`](Self::check_path).
-    fn checked_url(&self, req: &Req) -> Result<url::Url, ApiError> {
+    /// The URL `req` is sent to, after the checks of [`check_path`](Self::check_path), and
+    /// its path ([`full_path`](Self::full_path)).
+    fn checked_url(&self, req: &Req) -> Result<(url::Url, String), ApiError> {
         if let Some(seg) = bad_segment(&req.path) {
             return Err(crate::registry::bad(format!(
                 "an id in the request path is {}; an empty, \".\" or \"..\" id would send the request to a different endpoint. Pass the object's real id. Nothing was sent.",
@@ -372,22 +378,23 @@ impl PortkeyClient {
                 }
             )));
         }
-        let parsed = self.parse_url(req).map_err(|e| {
+        let full = self.full_path(req);
+        let parsed = self.parse_url(req, &full).map_err(|e| {
             crate::registry::bad(format!(
                 "the request URL could not be built ({e}); check the ids passed. Nothing was sent."
             ))
         })?;
-        if parsed.path() != self.full_path(req) {
+        if parsed.path() != full {
             return Err(crate::registry::bad(
                 "an id in the request path would be rewritten by URL parsing and reach a different endpoint; pass the object's real id. Nothing was sent.",
             ));
         }
-        Ok(parsed)
+        Ok((parsed, full))
     }
 
     /// `url_for(req)` parsed: from the base parsed at start-up with the path and the query set
     /// (the same parser rules, without parsing the scheme and host again), else parsed whole.
-    fn parse_url(&self, req: &Req) -> Result<url::Url, url::ParseError> {
+    fn parse_url(&self, req: &Req, full_path: &str) -> Result<url::Url, url::ParseError> {
         let i = match req.base {
             Base::V1 => 0,
             Base::V2 => 1,
@@ -397,7 +404,7 @@ impl PortkeyClient {
             return url::Url::parse(&self.url_for(req));
         };
         let mut url = base.clone();
-        url.set_path(&self.full_path(req));
+        url.set_path(full_path);
         if !req.query.is_empty() {
             let mut ser = url::form_urlencoded::Serializer::new(String::new());
             for (k, v) in &req.query {
@@ -427,7 +434,7 @@ impl PortkeyClient {
     pub async fn send_as(
         &self,
         req: &Req,
-        url: &url::Url,
+        (url, full_path): (&url::Url, &str),
         deadline: Instant,
         log: &Mutex<Vec<Sent>>,
         caller_key: Option<&RequestKey>,
@@ -446,7 +453,9 @@ impl PortkeyClient {
                     ms: self.timeout.as_millis() as u64,
                 });
             }
-            let outcome = tokio::time::timeout(remaining, self.send_once(req, url, log, key)).await;
+            let outcome =
+                tokio::time::timeout(remaining, self.send_once(req, (url, full_path), log, key))
+                    .await;
             let result = match outcome {
                 Ok(r) => r,
                 Err(_) => {
@@ -492,7 +501,7 @@ impl PortkeyClient {
     async fn send_once(
         &self,
         req: &Req,
-        url: &url::Url,
+        (url, full_path): (&url::Url, &str),
         log: &Mutex<Vec<Sent>>,
         key: Option<&HeaderValue>,
     ) -> Result<Value, Attempt> {
@@ -514,7 +523,7 @@ impl PortkeyClient {
         *request.uri_mut() = uri;
         let headers = request.headers_mut();
         if let (true, Some(k)) = (req.base != Base::Public, key) {
-            headers.insert("x-portkey-api-key", k.clone());
+            headers.insert(API_KEY_HEADER, k.clone());
         }
         if req.body.is_some() {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -525,7 +534,7 @@ impl PortkeyClient {
         let slot = log.lock().ok().map(|mut l| {
             l.push(Sent {
                 method: req.method.to_string(),
-                path: self.full_path(req),
+                path: full_path.to_string(),
                 status: None,
                 request_id: None,
             });
@@ -543,8 +552,8 @@ impl PortkeyClient {
         let status = resp.status();
         let request_id = resp
             .headers()
-            .get("x-portkey-request-id")
-            .or_else(|| resp.headers().get("x-request-id"))
+            .get(&PORTKEY_REQUEST_ID)
+            .or_else(|| resp.headers().get(&REQUEST_ID))
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
         if let (Ok(mut l), Some(i)) = (log.lock(), slot)
@@ -851,14 +860,12 @@ impl Api {
         if req.base != Base::Public && !self.has_key() {
             return Err(ApiError::MissingApiKey);
         }
-        let url = self.client.checked_url(&req)?;
-        if let Some(hook) = &self.hook {
-            let full = self.client.full_path(&req);
-            if hook.before_send(&req, &full).await?
-                && let Ok(mut d) = self.deadline.lock()
-            {
-                *d = Instant::now() + self.client.timeout();
-            }
+        let (url, full) = self.client.checked_url(&req)?;
+        if let Some(hook) = &self.hook
+            && hook.before_send(&req, &full).await?
+            && let Ok(mut d) = self.deadline.lock()
+        {
+            *d = Instant::now() + self.client.timeout();
         }
         // Wait for a free slot within the call's own budget; a call that cannot start in time
         // is answered with the timeout and sends nothing. Dropping this future (cancellation)
@@ -891,7 +898,7 @@ impl Api {
         // that hold a call move a pointer rather than kilobytes each time they change state.
         Box::pin(
             self.client
-                .send_as(&req, &url, deadline, &self.sent, self.key.as_ref()),
+                .send_as(&req, (&url, &full), deadline, &self.sent, self.key.as_ref()),
         )
         .await
     }

@@ -235,12 +235,78 @@ fn check(schema: &Value, v: &Value, at: &str) -> Result<(), String> {
     }
 }
 
+/// The keywords of one schema object that [`check_map`] reads, gathered in one pass over its
+/// members. A schema object has a handful of members, and a lookup by name hashes the name
+/// each time: a tool's schema is read on every call, a dozen keywords per level.
+#[derive(Default)]
+struct Keywords<'a> {
+    any_of: Option<&'a Value>,
+    one_of: Option<&'a Value>,
+    kind: Option<&'a Value>,
+    allowed: Option<&'a Value>,
+    constant: Option<&'a Value>,
+    minimum: Option<&'a Value>,
+    maximum: Option<&'a Value>,
+    exclusive_minimum: Option<&'a Value>,
+    exclusive_maximum: Option<&'a Value>,
+    min_length: Option<&'a Value>,
+    max_length: Option<&'a Value>,
+    pattern: Option<&'a Value>,
+    format: Option<&'a Value>,
+    min_items: Option<&'a Value>,
+    max_items: Option<&'a Value>,
+    items: Option<&'a Value>,
+    required: Option<&'a Value>,
+    properties: Option<&'a Value>,
+    additional: Option<&'a Value>,
+}
+
+impl<'a> Keywords<'a> {
+    fn of(s: &'a Map<String, Value>) -> Self {
+        let mut k = Keywords::default();
+        for (name, value) in s {
+            let slot = match name.as_str() {
+                "anyOf" => &mut k.any_of,
+                "oneOf" => &mut k.one_of,
+                "type" => &mut k.kind,
+                "enum" => &mut k.allowed,
+                "const" => &mut k.constant,
+                "minimum" => &mut k.minimum,
+                "maximum" => &mut k.maximum,
+                "exclusiveMinimum" => &mut k.exclusive_minimum,
+                "exclusiveMaximum" => &mut k.exclusive_maximum,
+                "minLength" => &mut k.min_length,
+                "maxLength" => &mut k.max_length,
+                "pattern" => &mut k.pattern,
+                "format" => &mut k.format,
+                "minItems" => &mut k.min_items,
+                "maxItems" => &mut k.max_items,
+                "items" => &mut k.items,
+                "required" => &mut k.required,
+                "properties" => &mut k.properties,
+                "additionalProperties" => &mut k.additional,
+                _ => continue,
+            };
+            *slot = Some(value);
+        }
+        k
+    }
+}
+
+/// The member `key` of a small map, found by comparing names: no hashing. Falls back to the
+/// map's own lookup when the map is large.
+pub fn member<'a>(m: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    if m.len() <= 8 {
+        m.iter().find_map(|(k, v)| (k == key).then_some(v))
+    } else {
+        m.get(key)
+    }
+}
+
 fn check_map(s: &Map<String, Value>, v: &Value, at: &str) -> Result<(), String> {
     let name = Name(at);
-    if let Some(alts) = s
-        .get("anyOf")
-        .or_else(|| s.get("oneOf"))
-        .and_then(Value::as_array)
+    let k = Keywords::of(s);
+    if let Some(alts) = k.any_of.or(k.one_of).and_then(Value::as_array)
         && !alts.iter().any(|a| check(a, v, at).is_ok())
     {
         return match alts.iter().map(|a| check(a, v, at)).find_map(Result::err) {
@@ -248,7 +314,7 @@ fn check_map(s: &Map<String, Value>, v: &Value, at: &str) -> Result<(), String> 
             _ => Err(format!("{name} does not match any allowed form")),
         };
     }
-    match s.get("type") {
+    match k.kind {
         Some(Value::String(t)) if !type_ok(t, v) => {
             return Err(format!(
                 "{name} must be {} {t}, got {}",
@@ -266,7 +332,7 @@ fn check_map(s: &Map<String, Value>, v: &Value, at: &str) -> Result<(), String> 
         }
         _ => {}
     }
-    if let Some(Value::Array(allowed)) = s.get("enum")
+    if let Some(Value::Array(allowed)) = k.allowed
         && !allowed.contains(v)
     {
         let list: Vec<String> = allowed.iter().map(Value::to_string).collect();
@@ -275,29 +341,29 @@ fn check_map(s: &Map<String, Value>, v: &Value, at: &str) -> Result<(), String> 
             list.join(", ")
         ));
     }
-    if let Some(c) = s.get("const")
+    if let Some(c) = k.constant
         && c != v
     {
         return Err(format!("{name} must be {c}"));
     }
     if let Some(x) = v.as_f64() {
-        let bound = |k: &str| s.get(k).and_then(Value::as_f64);
-        if let Some(min) = bound("minimum")
+        let bound = |b: Option<&Value>| b.and_then(Value::as_f64);
+        if let Some(min) = bound(k.minimum)
             && x < min
         {
             return Err(format!("{name} must be at least {min}, got {x}"));
         }
-        if let Some(max) = bound("maximum")
+        if let Some(max) = bound(k.maximum)
             && x > max
         {
             return Err(format!("{name} must be at most {max}, got {x}"));
         }
-        if let Some(min) = bound("exclusiveMinimum")
+        if let Some(min) = bound(k.exclusive_minimum)
             && x <= min
         {
             return Err(format!("{name} must be greater than {min}, got {x}"));
         }
-        if let Some(max) = bound("exclusiveMaximum")
+        if let Some(max) = bound(k.exclusive_maximum)
             && x >= max
         {
             return Err(format!("{name} must be less than {max}, got {x}"));
@@ -305,7 +371,7 @@ fn check_map(s: &Map<String, Value>, v: &Value, at: &str) -> Result<(), String> 
     }
     if let Some(text) = v.as_str() {
         let len = text.chars().count() as u64;
-        if let Some(min) = s.get("minLength").and_then(Value::as_u64)
+        if let Some(min) = k.min_length.and_then(Value::as_u64)
             && len < min
         {
             return Err(if min == 1 {
@@ -314,17 +380,17 @@ fn check_map(s: &Map<String, Value>, v: &Value, at: &str) -> Result<(), String> 
                 format!("{name} must be at least {min} characters long")
             });
         }
-        if let Some(max) = s.get("maxLength").and_then(Value::as_u64)
+        if let Some(max) = k.max_length.and_then(Value::as_u64)
             && len > max
         {
             return Err(format!("{name} must be at most {max} characters long"));
         }
-        if let Some(Value::String(p)) = s.get("pattern")
+        if let Some(Value::String(p)) = k.pattern
             && regex_lite::Regex::new(p).is_ok_and(|re| !re.is_match(text))
         {
             return Err(format!("{name} must match the pattern {p}, got \"{text}\""));
         }
-        if let Some(Value::String(f)) = s.get("format")
+        if let Some(Value::String(f)) = k.format
             && !format_ok(f, text)
         {
             return Err(format!("{name} must be a valid {f}, got \"{text}\""));
@@ -332,27 +398,27 @@ fn check_map(s: &Map<String, Value>, v: &Value, at: &str) -> Result<(), String> 
     }
     if let Some(items) = v.as_array() {
         let n = items.len() as u64;
-        if let Some(min) = s.get("minItems").and_then(Value::as_u64)
+        if let Some(min) = k.min_items.and_then(Value::as_u64)
             && n < min
         {
             return Err(format!("{name} must have at least {min} item(s)"));
         }
-        if let Some(max) = s.get("maxItems").and_then(Value::as_u64)
+        if let Some(max) = k.max_items.and_then(Value::as_u64)
             && n > max
         {
             return Err(format!("{name} must have at most {max} items"));
         }
-        if let Some(item_schema) = s.get("items") {
+        if let Some(item_schema) = k.items {
             for (i, item) in items.iter().enumerate() {
                 check(item_schema, item, &format!("{at}[{i}]"))?;
             }
         }
     }
     if let Some(obj) = v.as_object() {
-        if let Some(Value::Array(req)) = s.get("required") {
+        if let Some(Value::Array(req)) = k.required {
             for r in req.iter().filter_map(Value::as_str) {
                 // A null passes here: whether the field may be null is the input type's call.
-                if obj.get(r).is_none() {
+                if member(obj, r).is_none() {
                     let path = if at.is_empty() {
                         r.to_string()
                     } else {
@@ -362,19 +428,19 @@ fn check_map(s: &Map<String, Value>, v: &Value, at: &str) -> Result<(), String> 
                 }
             }
         }
-        let props = s.get("properties").and_then(Value::as_object);
-        for (k, child) in obj {
+        let props = k.properties.and_then(Value::as_object);
+        for (key, child) in obj {
             if child.is_null() {
                 continue;
             }
             let path = if at.is_empty() {
-                k.clone()
+                key.clone()
             } else {
-                format!("{at}.{k}")
+                format!("{at}.{key}")
             };
-            if let Some(ps) = props.and_then(|p| p.get(k)) {
+            if let Some(ps) = props.and_then(|p| member(p, key)) {
                 check(ps, child, &path)?;
-            } else if let Some(extra) = s.get("additionalProperties") {
+            } else if let Some(extra) = k.additional {
                 if extra == &Value::Bool(false) {
                     return Err(format!("`{path}` is not an accepted argument"));
                 }

@@ -47,8 +47,20 @@ const POOL_IDLE: Duration = Duration::from_secs(60);
 pub struct Upstream {
     client: Client<HttpsConnector<ProxyConnector>, Body>,
     proxies: Arc<Matcher>,
+    /// Whether the environment names any proxy; without one, a request skips the rules.
+    any_proxy: bool,
     user_agent: HeaderValue,
 }
+
+/// The variables the proxy rules are read from that name a proxy (`NO_PROXY` only exempts).
+const PROXY_VARIABLES: [&str; 6] = [
+    "ALL_PROXY",
+    "all_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+];
 
 impl std::fmt::Debug for Upstream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -60,12 +72,10 @@ impl Upstream {
     /// A client whose target names resolve through the private-host rule (`allow_private`
     /// switches the rule off), with the proxies the environment names.
     pub fn new(allow_private: bool) -> Result<Self, String> {
-        Self::with_proxies(allow_private, Matcher::from_env())
-    }
-
-    /// As [`new`](Self::new), with the proxy rules given.
-    pub fn with_proxies(allow_private: bool, proxies: Matcher) -> Result<Self, String> {
-        let proxies = Arc::new(proxies);
+        let proxies = Arc::new(Matcher::from_env());
+        let any_proxy = PROXY_VARIABLES
+            .iter()
+            .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()));
         let connector = ProxyConnector {
             direct: tcp_connector(GuardedResolver::new(allow_private)),
             // The proxy is where the user sends everything on purpose, most often an address
@@ -85,6 +95,7 @@ impl Upstream {
         Ok(Upstream {
             client,
             proxies,
+            any_proxy,
             user_agent: HeaderValue::from_static(concat!(
                 "portkey-admin-mcp/",
                 env!("CARGO_PKG_VERSION")
@@ -101,7 +112,8 @@ impl Upstream {
         let headers = req.headers_mut();
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         headers.insert(USER_AGENT, self.user_agent.clone());
-        if req.uri().scheme_str() == Some("http")
+        if self.any_proxy
+            && req.uri().scheme_str() == Some("http")
             && let Some(auth) = self
                 .proxies
                 .intercept(req.uri())

@@ -30,8 +30,11 @@ pub fn total(v: &Value) -> Value {
 /// Copies the named members of `v` that are present and not null, in the order given.
 pub fn pick(v: &Value, keys: &[&str]) -> Value {
     let mut out = Map::new();
+    let Some(from) = v.as_object() else {
+        return Value::Object(out);
+    };
     for k in keys {
-        if let Some(x) = v.get(*k)
+        if let Some(x) = crate::schema::member(from, k)
             && !x.is_null()
         {
             out.insert((*k).to_string(), x.clone());
