@@ -330,7 +330,7 @@ impl PortkeyClient {
         *req.uri_mut() = uri;
         match tokio::time::timeout(timeout, http.send(req)).await {
             Err(_) => Err(format!("no answer within {} s", timeout.as_secs())),
-            Ok(Err(e)) => Err(describe_transport(&e)),
+            Ok(Err(e)) => Err(crate::upstream::describe(&e)),
             Ok(Ok(resp)) => Ok(resp.status().as_u16()),
         }
     }
@@ -545,7 +545,7 @@ impl PortkeyClient {
             Err(e) => {
                 return Err(Attempt::plain(ApiError::Transport {
                     target: target(),
-                    detail: describe_transport(&e),
+                    detail: crate::upstream::describe(&e),
                 }));
             }
         };
@@ -585,7 +585,7 @@ impl PortkeyClient {
                         target: target(),
                         detail: format!(
                             "the answer broke off while reading its body ({})",
-                            describe_chain(&e)
+                            crate::upstream::innermost(&e)
                         ),
                     }));
                 }
@@ -750,26 +750,6 @@ impl Attempt {
 
 fn strip_query(url: &str) -> String {
     url.split('?').next().unwrap_or(url).to_string()
-}
-
-/// What went wrong sending a request, for an error message: the kind, then the innermost
-/// cause (the resolver's refusal, the TLS verdict, the socket error).
-fn describe_transport(e: &hyper_util::client::legacy::Error) -> String {
-    let kind = if e.is_connect() {
-        "connection failed"
-    } else {
-        "request failed"
-    };
-    format!("{kind}: {}", describe_chain(e))
-}
-
-/// The innermost cause of `e` as text, or `e`'s own text when it has no cause.
-fn describe_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut innermost = e;
-    while let Some(cause) = innermost.source() {
-        innermost = cause;
-    }
-    innermost.to_string()
 }
 
 /// Parses Retry-After as delta-seconds or an HTTP date.

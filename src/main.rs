@@ -138,36 +138,24 @@ fn health(url: Option<String>) -> ExitCode {
         Err(code) => return code,
     };
     runtime.block_on(async move {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = match reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(5))
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .build()
-        {
+        let client = match portkey_admin_mcp::upstream::Upstream::direct(true) {
             Ok(c) => c,
             Err(e) => {
                 eprintln!("portkey-admin-mcp health: cannot build an HTTP client: {e}");
                 return ExitCode::from(2);
             }
         };
-        match client.get(&url).send().await {
-            Ok(r) if r.status() == reqwest::StatusCode::OK => ExitCode::SUCCESS,
-            Ok(r) => {
-                eprintln!("portkey-admin-mcp health: {url} answered {}", r.status());
+        match client
+            .fetch(&url, 64 * 1024, std::time::Duration::from_secs(5))
+            .await
+        {
+            Ok((status, _)) if status == http::StatusCode::OK => ExitCode::SUCCESS,
+            Ok((status, _)) => {
+                eprintln!("portkey-admin-mcp health: {url} answered {status}");
                 ExitCode::from(1)
             }
             Err(e) => {
-                eprintln!(
-                    "portkey-admin-mcp health: {url} did not answer: {}",
-                    if e.is_timeout() {
-                        "timed out".to_string()
-                    } else if e.is_connect() {
-                        "connection refused or unreachable".to_string()
-                    } else {
-                        e.to_string()
-                    }
-                );
+                eprintln!("portkey-admin-mcp health: {url} did not answer: {e}");
                 ExitCode::from(1)
             }
         }
@@ -325,7 +313,7 @@ mod tests {
         for target in [
             "rmcp",
             "rmcp::service",
-            "reqwest::connect",
+            "hyper_util::client::legacy::connect",
             "hyper",
             "rustls::conn",
             "h2",

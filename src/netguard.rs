@@ -17,7 +17,6 @@ use std::sync::{Arc, OnceLock};
 use hickory_resolver::TokioResolver;
 use hickory_resolver::config::{LookupIpStrategy, ResolverConfig};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
-use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
 use crate::config::is_private_ip;
 
@@ -169,7 +168,7 @@ impl GuardedResolver {
     }
 }
 
-/// The resolver of the Portkey client's connector ([`crate::upstream`]).
+/// The resolver of the HTTP client's connector ([`crate::upstream`]).
 impl tower_service::Service<hyper_util::client::legacy::connect::dns::Name> for GuardedResolver {
     type Response = std::vec::IntoIter<SocketAddr>;
     type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -185,19 +184,6 @@ impl tower_service::Service<hyper_util::client::legacy::connect::dns::Name> for 
     fn call(&mut self, name: hyper_util::client::legacy::connect::dns::Name) -> Self::Future {
         let me = self.clone();
         Box::pin(async move { Ok(me.resolve_host(name.as_str()).await?.into_iter()) })
-    }
-}
-
-/// The resolver of the reqwest clients (the OIDC key fetcher).
-impl Resolve for GuardedResolver {
-    fn resolve(&self, name: Name) -> Resolving {
-        let me = self.clone();
-        let host = name.as_str().to_string();
-        Box::pin(async move {
-            let addrs = me.resolve_host(&host).await?;
-            let addrs: Addrs = Box::new(addrs.into_iter());
-            Ok(addrs)
-        })
     }
 }
 
@@ -273,17 +259,22 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn resolve_trait_filters_too() {
-        let r = GuardedResolver::with_lookup(false, fake(vec![sa("127.0.0.1")]));
-        let name: Name = "localtest.me".parse().unwrap();
-        let err = match r.resolve(name).await {
+    async fn the_connectors_resolver_filters_too() {
+        use hyper_util::client::legacy::connect::dns::Name;
+        use std::str::FromStr;
+        use tower_service::Service;
+        let mut r = GuardedResolver::with_lookup(false, fake(vec![sa("127.0.0.1")]));
+        let err = match r.call(Name::from_str("localtest.me").unwrap()).await {
             Ok(_) => panic!("a private-only answer must fail"),
             Err(e) => e,
         };
         assert!(err.to_string().contains("localtest.me"), "{err}");
-        let r = GuardedResolver::with_lookup(false, fake(mixed()));
-        let name: Name = "gw.example.com".parse().unwrap();
-        let addrs: Vec<SocketAddr> = r.resolve(name).await.unwrap().collect();
+        let mut r = GuardedResolver::with_lookup(false, fake(mixed()));
+        let addrs: Vec<SocketAddr> = r
+            .call(Name::from_str("gw.example.com").unwrap())
+            .await
+            .unwrap()
+            .collect();
         assert_eq!(addrs, vec![sa("8.8.8.8"), sa("2606:4700::1111")]);
     }
 

@@ -72,10 +72,20 @@ impl Upstream {
     /// A client whose target names resolve through the private-host rule (`allow_private`
     /// switches the rule off), with the proxies the environment names.
     pub fn new(allow_private: bool) -> Result<Self, String> {
-        let proxies = Arc::new(Matcher::from_env());
         let any_proxy = PROXY_VARIABLES
             .iter()
             .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()));
+        Self::build(allow_private, Matcher::from_env(), any_proxy)
+    }
+
+    /// A client that ignores the proxy variables (the `health` command asks this machine's own
+    /// server).
+    pub fn direct(allow_private: bool) -> Result<Self, String> {
+        Self::build(allow_private, Matcher::builder().build(), false)
+    }
+
+    fn build(allow_private: bool, proxies: Matcher, any_proxy: bool) -> Result<Self, String> {
+        let proxies = Arc::new(proxies);
         let connector = ProxyConnector {
             direct: tcp_connector(GuardedResolver::new(allow_private)),
             // The proxy is where the user sends everything on purpose, most often an address
@@ -127,6 +137,66 @@ impl Upstream {
         }
         self.client.request(req).await
     }
+
+    /// A GET of `url` without the API key: the status and the body, refused past `limit` bytes,
+    /// all within `timeout`. The error says what went wrong in words.
+    pub async fn fetch(
+        &self,
+        url: &str,
+        limit: usize,
+        timeout: Duration,
+    ) -> Result<(::http::StatusCode, Vec<u8>), String> {
+        let uri: Uri = url
+            .parse()
+            .map_err(|e| format!("{url} is not a valid URL ({e})"))?;
+        let mut req = Request::new(Body::default());
+        *req.uri_mut() = uri;
+        let read = async {
+            let resp = self.send(req).await.map_err(|e| describe(&e))?;
+            let status = resp.status();
+            let mut body = resp.into_body();
+            let mut bytes = Vec::new();
+            while let Some(frame) = http_body_util::BodyExt::frame(&mut body).await {
+                let frame = frame.map_err(|e| {
+                    format!(
+                        "the answer broke off while reading its body ({})",
+                        innermost(&e)
+                    )
+                })?;
+                if let Ok(chunk) = frame.into_data() {
+                    if bytes.len() + chunk.len() > limit {
+                        return Err(format!("the answer is larger than {limit} bytes"));
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+            }
+            Ok((status, bytes))
+        };
+        match tokio::time::timeout(timeout, read).await {
+            Ok(result) => result,
+            Err(_) => Err(format!("no answer within {} s", timeout.as_secs())),
+        }
+    }
+}
+
+/// What went wrong sending a request, for an error message: the kind, then the innermost
+/// cause (the resolver's refusal, the TLS verdict, the socket error).
+pub fn describe(e: &hyper_util::client::legacy::Error) -> String {
+    let kind = if e.is_connect() {
+        "connection failed"
+    } else {
+        "request failed"
+    };
+    format!("{kind}: {}", innermost(e))
+}
+
+/// The innermost cause of `e` as text, or `e`'s own text when it has no cause.
+pub fn innermost(e: &(dyn StdError + 'static)) -> String {
+    let mut inner = e;
+    while let Some(cause) = inner.source() {
+        inner = cause;
+    }
+    inner.to_string()
 }
 
 fn tcp_connector(resolver: GuardedResolver) -> HttpConnector<GuardedResolver> {

@@ -18,6 +18,8 @@ use super::config::OidcSettings;
 
 /// A JWKS older than this is fetched again before use.
 const MAX_AGE: Duration = Duration::from_secs(3600);
+/// Longest a JWKS fetch may take.
+const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
 /// Largest JWKS document read.
 const MAX_JWKS_BYTES: usize = 512 * 1024;
 
@@ -43,7 +45,7 @@ struct KeyCache {
 
 pub struct Oidc {
     settings: OidcSettings,
-    http: reqwest::Client,
+    http: crate::upstream::Upstream,
     cache: RwLock<KeyCache>,
     fetching: Mutex<()>,
 }
@@ -58,22 +60,9 @@ impl std::fmt::Debug for Oidc {
 
 impl Oidc {
     pub fn new(settings: OidcSettings) -> Result<Oidc, String> {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let builder = reqwest::Client::builder();
-        // The same roots and resolver as the Portkey client (the static build has no NSS and may
-        // run in an empty root); the identity provider may sit on a private network.
-        #[cfg(not(any(target_vendor = "apple", windows, target_os = "android")))]
-        let builder = builder.tls_certs_merge(
-            crate::upstream::bundled_roots()
-                .iter()
-                .filter_map(|der| reqwest::Certificate::from_der(der).ok()),
-        );
-        let http = builder
-            .dns_resolver(crate::netguard::GuardedResolver::new(true))
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(5))
-            .user_agent(concat!("portkey-admin-mcp/", env!("CARGO_PKG_VERSION")))
-            .build()
+        // The Portkey client's TLS, resolver and proxy settings; the identity provider may sit
+        // on a private network.
+        let http = crate::upstream::Upstream::new(true)
             .map_err(|e| format!("could not build the HTTP client for the JWKS: {e}"))?;
         Ok(Oidc {
             settings,
@@ -229,21 +218,13 @@ impl Oidc {
             );
             Denied::Invalid("the issuer's signing keys could not be loaded".into())
         };
-        let mut resp = self
+        let (status, body) = self
             .http
-            .get(&self.settings.jwks_url)
-            .send()
+            .fetch(&self.settings.jwks_url, MAX_JWKS_BYTES, FETCH_TIMEOUT)
             .await
-            .map_err(|e| unavailable(e.to_string()))?;
-        if !resp.status().is_success() {
-            return Err(unavailable(format!("HTTP {}", resp.status())));
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(|e| unavailable(e.to_string()))? {
-            if body.len() + chunk.len() > MAX_JWKS_BYTES {
-                return Err(unavailable("the document is too large".into()));
-            }
-            body.extend_from_slice(&chunk);
+            .map_err(unavailable)?;
+        if !status.is_success() {
+            return Err(unavailable(format!("HTTP {status}")));
         }
         let set: JwkSet =
             serde_json::from_slice(&body).map_err(|e| unavailable(format!("not a JWKS ({e})")))?;
