@@ -39,6 +39,9 @@ type BoxError = Box<dyn StdError + Send + Sync>;
 /// How long a TCP connection may take to open.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// TCP keepalive: idle time before the first probe, and between probes.
+const KEEPALIVE: Duration = Duration::from_secs(15);
+
 /// How long an idle pooled connection is kept.
 const POOL_IDLE: Duration = Duration::from_secs(60);
 
@@ -205,6 +208,10 @@ fn tcp_connector(resolver: GuardedResolver) -> HttpConnector<GuardedResolver> {
     http.enforce_http(false);
     http.set_connect_timeout(Some(CONNECT_TIMEOUT));
     http.set_nodelay(true);
+    // A pooled connection a middlebox dropped silently is found out within a minute or so.
+    http.set_keepalive(Some(KEEPALIVE));
+    http.set_keepalive_interval(Some(KEEPALIVE));
+    http.set_keepalive_retries(Some(3));
     http
 }
 
