@@ -14,7 +14,7 @@ Portkey API (127.0.0.1 only), and measured from the outside through /proc (Linux
   throughput calls per second during the waves
 
 Usage:
-  scripts/bench-vs-reference.py [--ours BINARY ...] [--reference DIR]
+  scripts/bench-vs-reference.py [--ours BINARY ...] [--reference DIR] [--rounds N]
 
 --reference is the installed package directory (holding build/index.js); without it the script looks
 in $PORTKEY_REFERENCE_DIR and /tmp/refpkg/node_modules/portkey-admin-mcp. To install it:
@@ -247,6 +247,28 @@ def measure(name, argv, env, api, args):
     return row
 
 
+def median_row(rows):
+    """One row per figure's median over the rounds (the errors are summed)."""
+    out = dict(rows[0])
+    for k, v in rows[0].items():
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            out[k] = statistics.median(r[k] for r in rows)
+    out["errors"] = sum(r["errors"] for r in rows)
+    return out
+
+
+def ratios(rows):
+    """The reference's figures over each build's, one line a build."""
+    ref = [r for r in rows if r["name"].startswith("reference")]
+    lines = []
+    for a in (r for r in rows if ref and not r["name"].startswith("reference")):
+        b = ref[0]
+        lines.append("reference / {}: start-up {:.1f}x, idle RSS {:.1f}x, CPU per call {:.1f}x, RSS after the load {:.1f}x".format(
+            a["name"], b["startup_ms"] / a["startup_ms"], b["idle_mb"] / a["idle_mb"],
+            b["cpu_us"] / max(a["cpu_us"], 1e-9), b["final_mb"] / a["final_mb"]))
+    return lines
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     here = os.path.dirname(os.path.abspath(__file__))
@@ -265,6 +287,10 @@ def main():
                    help="how long the stand-in holds each request before answering (default 2)")
     p.add_argument("--settle", type=float, default=1.0,
                    help="seconds to wait after the last answer before reading the RSS after the load (default 1)")
+    p.add_argument("--rounds", type=int, default=1,
+                   help="measure every server this many times, taking turns, and print the median "
+                        "of each figure (and each round's ratios): on a shared machine one round can "
+                        "be off by a tenth or more (default 1)")
     p.add_argument("--json", action="store_true", help="print the rows as JSON as well")
     args = p.parse_args()
 
@@ -283,7 +309,7 @@ def main():
         "PORTKEY_ALLOW_INSECURE_HTTP": "true",
     }
 
-    rows = []
+    servers = []  # (name, argv)
     builds = args.ours or [
         os.path.join(here, "..", "target", "release", "portkey-admin-mcp"),
         os.path.join(here, "..", "target", "x86_64-unknown-linux-gnu", "release", "portkey-admin-mcp"),
@@ -297,7 +323,7 @@ def main():
         name = "ours" if i == 0 else f"ours #{i + 1}"
         if "x86_64-unknown-linux-gnu" in ours and not args.ours:
             name = "ours, static (dist.sh)"
-        rows.append(measure(name, [ours], env, api, args))
+        servers.append((name, [ours]))
 
     node = shutil.which("node")
     entry = os.path.join(args.reference, "build", "index.js")
@@ -306,12 +332,15 @@ def main():
     elif not os.path.exists(entry):
         print(f"skipped the reference: {entry} not found (npm install portkey-admin-mcp@0.12.0)")
     else:
-        rows.append(measure("reference 0.12.0 (Node " + subprocess.run(
+        servers.append(("reference 0.12.0 (Node " + subprocess.run(
             [node, "--version"], capture_output=True, text=True).stdout.strip() + ")",
-            [node, entry], env, api, args))
+            [node, entry]))
 
-    if not rows:
+    if not servers:
         return 0
+    rounds = [[measure(name, argv, env, api, args) for name, argv in servers]
+              for _ in range(max(args.rounds, 1))]
+    rows = [median_row([r[i] for r in rounds]) for i in range(len(servers))]
     load = f"{args.bursts} bursts of {args.burst} pipelined get_config, then {args.waves} in waves of {args.wave}"
     print(f"load: {load}; stand-in delay {args.upstream_delay_ms:g} ms; {os.cpu_count()} cores")
     lines = [
@@ -330,12 +359,13 @@ def main():
     print(" " * (width + 2) + " | ".join(f"{r['name']:>28}" for r in rows))
     for label, fmt in lines:
         print(f"{label:<{width}}  " + " | ".join(f"{fmt.format(**r):>28}" for r in rows))
-    ref = [r for r in rows if r["name"].startswith("reference")]
-    for a in (r for r in rows if ref and not r["name"].startswith("reference")):
-        b = ref[0]
-        print("reference / {}: start-up {:.1f}x, idle RSS {:.1f}x, CPU per call {:.1f}x, RSS after the load {:.1f}x".format(
-            a["name"], b["startup_ms"] / a["startup_ms"], b["idle_mb"] / a["idle_mb"],
-            b["cpu_us"] / max(a["cpu_us"], 1e-9), b["final_mb"] / a["final_mb"]))
+    if len(rounds) > 1:
+        print(f"(each figure is the median of {len(rounds)} rounds; the servers took turns)")
+    for i, rnd in enumerate(rounds if len(rounds) > 1 else []):
+        for line in ratios(rnd):
+            print(f"round {i + 1}: {line}")
+    for line in ratios(rows):
+        print(line)
     for r in rows:
         if r["errors"]:
             print(f"warning: {r['name']} answered {r['errors']} calls with an error; its figures are not comparable")

@@ -256,6 +256,9 @@ fn doctor(config: &Config, json: bool) -> ExitCode {
 
 fn serve(config: Config) -> ExitCode {
     greet_if_terminal();
+    // Every call runs on this thread, which also trims at quiet moments: mimalloc need not
+    // purge on its own clock while calls are coming in.
+    portkey_admin_mcp::memory::quiet_trims_only();
     // One thread: a stdio session is one client whose calls spend their time waiting on Portkey.
     // Two workers cost more CPU per call (tasks handed between threads, futex wake-ups) than
     // they gain; measured with `cargo bench` and scripts/bench-vs-reference.py.

@@ -5,11 +5,13 @@
 //! things have gone quiet for a moment ([`release_soon`]): once start-up is done, after a
 //! `tools/list` (the list is parsed from the schemas' text for each answer and dropped once sent),
 //! and after the end of a burst of at least [`BURST_CALLS`] calls in flight. Every call that
-//! starts pushes that moment back, so bursts that follow one another back to back share one trim
-//! after the last: a trim hands the pages back and the next burst would pay a page fault for each
-//! of them again (measured: 2 faults per call, ~6% of the CPU of a call, when every burst's end
-//! trimmed at once). A trim of a few MB takes well under a millisecond, and waves of ordinary
-//! size never ask for one.
+//! starts or ends pushes that moment back, so bursts that follow one another back to back share
+//! one trim after the last: a trim hands the pages back and the next burst would pay a page fault
+//! for each of them again (measured: 2 faults per call, ~6% of the CPU of a call, when every
+//! burst's end trimmed at once). A trim of a few MB takes well under a millisecond, and waves of
+//! ordinary size never ask for one. In the stdio server these trims are the only purges:
+//! mimalloc's own, a second after memory is freed, would hand pages back in the middle of a
+//! burst just the same ([`quiet_trims_only`]).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -49,6 +51,7 @@ pub struct InFlight<'a> {
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
+        ACTIVITY.fetch_add(1, Ordering::Relaxed);
         let b = self.bursts;
         if b.in_flight.fetch_sub(1, Ordering::Relaxed) == 1
             && b.peak.load(Ordering::Relaxed) >= BURST_CALLS
@@ -60,14 +63,21 @@ impl Drop for InFlight<'_> {
     }
 }
 
-/// Calls started so far, in every pipeline: a trim waits until this stops moving.
+/// The longest a trim waits for things to go quiet. Under a load that never stops, the pages a
+/// burst freed are handed back this often at most: the load would only fault them in again.
+pub const LONGEST_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Calls started and calls ended so far, in every pipeline: a trim waits until this stops
+/// moving. A pipelined burst starts all its calls at once and then works through them for a
+/// while (at most PORTKEY_MAX_CONCURRENCY at a time): its ends keep a trim from landing in the
+/// middle of it.
 static ACTIVITY: AtomicUsize = AtomicUsize::new(0);
 
-/// Trims once things have been quiet for a moment (no call started and nothing else asked for
-/// 50 ms, or at the latest a second after the first ask): for memory that is freed only after a
-/// handler returns (a `tools/list` answer is serialised and dropped by the transport), and for
-/// the end of a burst. A run of listings or of bursts ends with one trim after the last. Without
-/// a tokio runtime it trims at once.
+/// Trims once things have been quiet for a moment (no call started or ended and nothing else
+/// asked for 50 ms, or at the latest [`LONGEST_WAIT`] after the first ask): for memory that is freed only
+/// after a handler returns (a `tools/list` answer is serialised and dropped by the transport),
+/// and for the end of a burst. A run of listings or of bursts ends with one trim after the last.
+/// Without a tokio runtime it trims at once.
 pub fn release_soon() {
     use std::sync::atomic::{AtomicBool, AtomicU64};
     static PENDING: AtomicBool = AtomicBool::new(false);
@@ -80,7 +90,7 @@ pub fn release_soon() {
     if PENDING.swap(true, Ordering::AcqRel) {
         return;
     }
-    // What moves while things are busy: asks for a trim, and calls started.
+    // What moves while things are busy: asks for a trim, and calls starting or ending.
     let stirring = || {
         (
             ASKED.load(Ordering::Acquire),
@@ -88,9 +98,9 @@ pub fn release_soon() {
         )
     };
     handle.spawn(async move {
-        // Pushed back at most 20 times (a second): a steady trickle of calls after a burst does
-        // not keep its memory held for good.
-        for _ in 0..20 {
+        // Pushed back for at most LONGEST_WAIT: a steady trickle of calls after a burst does not
+        // keep its memory held for good.
+        for _ in 0..(LONGEST_WAIT.as_millis() / 50) {
             let seen = stirring();
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             if stirring() == seen {
@@ -121,6 +131,28 @@ pub extern "C" fn no_huge_pages() {
     // arguments are zero as the call requires. It allocates nothing, so it may run before main.
     unsafe {
         libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
+/// mimalloc's index of its `purge_delay` option (`mi_option_purge_delay` in `mimalloc.h`; the
+/// Rust bindings do not name it). A test checks the index still holds that option.
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// How long mimalloc waits before purging freed memory on its own once [`quiet_trims_only`]
+/// is in force: a backstop; the trims at quiet moments come first.
+const OWN_PURGE_DELAY_MS: std::ffi::c_long = 60_000;
+
+/// Leaves handing freed pages back to the trims at quiet moments ([`release_soon`]): mimalloc
+/// otherwise purges memory freed a second before (its default `purge_delay`) even while the
+/// server is busy, and the next calls fault the same pages in again (about one page fault per
+/// call through a series of bursts, measured). For the stdio server, where every call runs on
+/// the thread that trims; under HTTP each worker thread's heap is left on mimalloc's clock.
+#[allow(unsafe_code)]
+pub fn quiet_trims_only() {
+    // SAFETY: mi_option_set stores a number in mimalloc's option table; it may be called at any
+    // time, and the index is the purge delay's (see MI_OPTION_PURGE_DELAY).
+    unsafe {
+        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, OWN_PURGE_DELAY_MS);
     }
 }
 
@@ -160,6 +192,18 @@ mod tests {
         // The peak starts again: a small wave after it does not trim.
         drop((0..5).map(|_| b.enter()).collect::<Vec<_>>());
         assert_eq!(b.trims(), 1);
+    }
+
+    #[test]
+    #[allow(unsafe_code)]
+    fn the_purge_delay_index_names_that_option() {
+        // SAFETY: reads mimalloc's option table.
+        let get = || unsafe { libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY) };
+        // mimalloc 3's default purge delay (options.c); another option at this index would
+        // have another default.
+        assert_eq!(get(), 1000);
+        quiet_trims_only();
+        assert_eq!(get(), OWN_PURGE_DELAY_MS);
     }
 
     #[test]
