@@ -21,7 +21,7 @@ use ::http::{Request, Response, Uri};
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper_rustls::HttpsConnector;
+use hyper_rustls::{HttpsConnector, MaybeHttpsStream};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::proxy::Tunnel;
 use hyper_util::client::legacy::connect::{Connected, Connection, HttpConnector};
@@ -89,15 +89,21 @@ impl Upstream {
 
     fn build(allow_private: bool, proxies: Matcher, any_proxy: bool) -> Result<Self, String> {
         let proxies = Arc::new(proxies);
+        let tls = tls_config()?;
         let connector = ProxyConnector {
             direct: tcp_connector(GuardedResolver::new(allow_private)),
             // The proxy is where the user sends everything on purpose, most often an address
-            // on their own network: the private-host rule guards targets, not the proxy.
-            to_proxy: tcp_connector(GuardedResolver::new(true)),
+            // on their own network: the private-host rule guards targets, not the proxy. An
+            // `https://` proxy is reached over TLS (verified as any server is).
+            to_proxy: hyper_rustls::HttpsConnectorBuilder::new()
+                .with_tls_config(tls.clone())
+                .https_or_http()
+                .enable_http1()
+                .wrap_connector(tcp_connector(GuardedResolver::new(true))),
             proxies: proxies.clone(),
         };
         let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls_config()?)
+            .with_tls_config(tls)
             .https_or_http()
             .enable_http1()
             .wrap_connector(connector);
@@ -249,11 +255,12 @@ pub(crate) fn bundled_roots() -> Vec<rustls::pki_types::CertificateDer<'static>>
 #[derive(Clone)]
 struct ProxyConnector {
     direct: HttpConnector<GuardedResolver>,
-    to_proxy: HttpConnector<GuardedResolver>,
+    to_proxy: HttpsConnector<HttpConnector<GuardedResolver>>,
     proxies: Arc<Matcher>,
 }
 
-type Tcp = TokioIo<tokio::net::TcpStream>;
+/// A connection to the target or to a proxy: plain TCP, or TLS to an `https://` proxy.
+type Stream = MaybeHttpsStream<TokioIo<tokio::net::TcpStream>>;
 
 impl Service<Uri> for ProxyConnector {
     type Response = ProxiedIo;
@@ -270,17 +277,17 @@ impl Service<Uri> for ProxyConnector {
             return Box::pin(async move {
                 let io = connecting.await.map_err(BoxError::from)?;
                 Ok(ProxiedIo {
-                    io,
+                    io: MaybeHttpsStream::Http(io),
                     forwarded: false,
                 })
             });
         };
         let proxy = intercept.uri().clone();
-        if proxy.scheme_str() != Some("http") {
+        if !matches!(proxy.scheme_str(), Some("http" | "https")) {
             let scheme = proxy.scheme_str().unwrap_or("(none)").to_string();
             return Box::pin(async move {
                 Err(BoxError::from(format!(
-                    "the proxy set in the environment uses the {scheme} scheme; only http:// proxies are supported (set NO_PROXY to reach Portkey directly)"
+                    "the proxy set in the environment uses the {scheme} scheme; only http:// and https:// proxies are supported (set NO_PROXY to reach Portkey directly)"
                 )))
             });
         }
@@ -300,7 +307,7 @@ impl Service<Uri> for ProxyConnector {
         } else {
             let connecting = self.to_proxy.call(proxy);
             Box::pin(async move {
-                let io = connecting.await.map_err(BoxError::from)?;
+                let io = connecting.await?;
                 Ok(ProxiedIo {
                     io,
                     forwarded: true,
@@ -310,10 +317,10 @@ impl Service<Uri> for ProxyConnector {
     }
 }
 
-/// A TCP connection, marked when requests on it go to a proxy that forwards them (hyper then
-/// writes the request line in absolute form).
+/// A connection, marked when requests on it go to a proxy that forwards them (hyper then writes
+/// the request line in absolute form).
 struct ProxiedIo {
-    io: Tcp,
+    io: Stream,
     forwarded: bool,
 }
 

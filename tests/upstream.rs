@@ -1,7 +1,7 @@
 //! The connection to Portkey end to end: an `https://` base URL verified against the trust store
 //! (`SSL_CERT_FILE`), a certificate nobody vouches for refused with nothing sent, and the proxy
-//! variables (`HTTPS_PROXY` through a CONNECT tunnel, `HTTP_PROXY` with the request forwarded,
-//! `NO_PROXY` going around). Every server here is a loopback stand-in started by the test; the
+//! variables (`HTTPS_PROXY` through a CONNECT tunnel, to a plain or a TLS proxy, `HTTP_PROXY`
+//! with the request forwarded, `NO_PROXY` going around). Every server here is a loopback stand-in started by the test; the
 //! certificates come from `openssl` (CI installs it).
 #![allow(
     clippy::unwrap_used,
@@ -108,6 +108,11 @@ fn certificates() -> PathBuf {
 /// Terminates TLS with `srv.pem` and relays each connection to the plain stand-in; returns the
 /// TLS address.
 async fn tls_front(certs: &Path, api: &StandIn) -> SocketAddr {
+    tls_before(certs, api.addr).await
+}
+
+/// Terminates TLS with `srv.pem` and relays each connection to `backend` in plain TCP.
+async fn tls_before(certs: &Path, backend: SocketAddr) -> SocketAddr {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(certs.join("srv.pem"))
         .unwrap()
@@ -121,7 +126,6 @@ async fn tls_front(certs: &Path, api: &StandIn) -> SocketAddr {
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let backend = api.addr;
     tokio::spawn(async move {
         while let Ok((sock, _)) = listener.accept().await {
             let acceptor = acceptor.clone();
@@ -311,6 +315,29 @@ async fn https_goes_through_the_connect_proxy_the_environment_names() {
 }
 
 #[tokio::test]
+async fn an_https_proxy_is_reached_over_tls_and_tunnels_the_request() {
+    let certs = certificates();
+    let api = StandIn::start().await;
+    let front = tls_front(&certs, &api).await;
+    let proxy = ConnectProxy::default();
+    let proxy_tls = tls_before(&certs, proxy.start().await).await;
+    let env = with(
+        tls_env(&api, front, &certs.join("ca.pem")),
+        "HTTPS_PROXY",
+        &format!("https://ops:s3cret@{proxy_tls}"),
+    );
+    let mcp = Mcp::start(&env).await;
+    let out = mcp.call("get_config", json!({"slug": "pc-1"})).await;
+    assert_eq!(out["ok"], json!(true), "{out}");
+    // The CONNECT arrived through the proxy's own TLS, with the credentials.
+    let seen = proxy.seen();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(seen[0].0, format!("CONNECT {front} HTTP/1.1"));
+    assert_eq!(seen[0].1.as_deref(), Some(basic("ops", "s3cret").as_str()));
+    assert_eq!(api.only().header("x-portkey-api-key"), Some(TEST_KEY));
+}
+
+#[tokio::test]
 async fn plain_http_is_forwarded_by_the_proxy_and_no_proxy_goes_around_it() {
     // The "proxy" is a recording stand-in: a forwarded request names the whole URL.
     let proxy = StandIn::start().await;
@@ -343,7 +370,7 @@ async fn plain_http_is_forwarded_by_the_proxy_and_no_proxy_goes_around_it() {
 }
 
 #[tokio::test]
-async fn a_proxy_other_than_http_is_a_clear_error() {
+async fn a_socks_proxy_is_a_clear_error() {
     let api = StandIn::start().await;
     let env = with(env_for(&api), "HTTP_PROXY", "socks5://127.0.0.1:9");
     let mcp = Mcp::start(&env).await;
