@@ -1,8 +1,8 @@
 //! The connection to Portkey end to end: an `https://` base URL verified against the trust store
 //! (`SSL_CERT_FILE`), a certificate nobody vouches for refused with nothing sent, and the proxy
 //! variables (`HTTPS_PROXY` through a CONNECT tunnel, to a plain or a TLS proxy, `HTTP_PROXY`
-//! with the request forwarded, `NO_PROXY` going around). Every server here is a loopback stand-in started by the test; the
-//! certificates come from `openssl` (CI installs it).
+//! with the request forwarded, `NO_PROXY` going around). Every server here is a loopback
+//! stand-in started by the test; the certificates come from `openssl` (CI installs it).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
