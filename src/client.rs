@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 
 use ::http::header::{CONTENT_TYPE, HeaderName, HeaderValue, RETRY_AFTER};
 use ::http::{Method, StatusCode};
-use http_body_util::BodyExt;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -322,15 +321,9 @@ impl PortkeyClient {
     /// HTTP server's readiness check. Sends no key; returns the status.
     pub async fn reachable(&self, timeout: Duration) -> Result<u16, String> {
         let http = self.http().map_err(|e| e.to_string())?;
-        let uri: ::http::Uri = self
-            .base
-            .parse()
-            .map_err(|e| format!("the base URL is not a valid URI: {e}"))?;
-        let mut req = ::http::Request::new(crate::upstream::Body::default());
-        *req.uri_mut() = uri;
-        match tokio::time::timeout(timeout, http.send(req)).await {
+        match tokio::time::timeout(timeout, http.get(&self.base)).await {
             Err(_) => Err(format!("no answer within {} s", timeout.as_secs())),
-            Ok(Err(e)) => Err(crate::upstream::describe(&e)),
+            Ok(Err(e)) => Err(e),
             Ok(Ok(resp)) => Ok(resp.status().as_u16()),
         }
     }
@@ -575,32 +568,21 @@ impl PortkeyClient {
             }));
         }
         // Read the body with a size cap.
-        let mut body = resp.into_body();
-        let mut bytes: Vec<u8> = Vec::new();
-        while let Some(frame) = body.frame().await {
-            let frame = match frame {
-                Ok(f) => f,
-                Err(e) => {
-                    return Err(Attempt::plain(ApiError::Transport {
-                        target: target(),
-                        detail: format!(
-                            "the answer broke off while reading its body ({})",
-                            crate::upstream::innermost(&e)
-                        ),
-                    }));
-                }
-            };
-            let Ok(chunk) = frame.into_data() else {
-                continue; // trailers
-            };
-            if bytes.len() + chunk.len() > MAX_BODY_BYTES {
+        let bytes = match crate::upstream::read_body(resp.into_body(), MAX_BODY_BYTES).await {
+            Ok(bytes) => bytes,
+            Err(crate::upstream::BodyError::TooLarge) => {
                 return Err(Attempt::plain(ApiError::TooLarge {
                     status: status.as_u16(),
                     limit: MAX_BODY_BYTES,
                 }));
             }
-            bytes.extend_from_slice(&chunk);
-        }
+            Err(crate::upstream::BodyError::Broken(detail)) => {
+                return Err(Attempt::plain(ApiError::Transport {
+                    target: target(),
+                    detail,
+                }));
+            }
+        };
         if status.is_success() {
             return self
                 .decode_success(req, status, &bytes)

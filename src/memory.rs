@@ -63,6 +63,9 @@ impl Drop for InFlight<'_> {
     }
 }
 
+/// How long nothing must stir before a trim.
+pub const QUIET: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// The longest a trim waits for things to go quiet. Under a load that never stops, the pages a
 /// burst freed are handed back this often at most: the load would only fault them in again.
 pub const LONGEST_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
@@ -74,9 +77,9 @@ pub const LONGEST_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 static ACTIVITY: AtomicUsize = AtomicUsize::new(0);
 
 /// Trims once things have been quiet for a moment (no call started or ended and nothing else
-/// asked for 50 ms, or at the latest [`LONGEST_WAIT`] after the first ask): for memory that is freed only
-/// after a handler returns (a `tools/list` answer is serialised and dropped by the transport),
-/// and for the end of a burst. A run of listings or of bursts ends with one trim after the last.
+/// asked for [`QUIET`], or at the latest [`LONGEST_WAIT`] after the first ask): for memory that
+/// is freed only after a handler returns (a `tools/list` answer is serialised and dropped by the
+/// transport), and for the end of a burst. A run of listings or of bursts ends with one trim after the last.
 /// Without a tokio runtime it trims at once.
 pub fn release_soon() {
     use std::sync::atomic::{AtomicBool, AtomicU64};
@@ -100,9 +103,9 @@ pub fn release_soon() {
     handle.spawn(async move {
         // Pushed back for at most LONGEST_WAIT: a steady trickle of calls after a burst does not
         // keep its memory held for good.
-        for _ in 0..(LONGEST_WAIT.as_millis() / 50) {
+        for _ in 0..(LONGEST_WAIT.as_millis() / QUIET.as_millis()) {
             let seen = stirring();
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            tokio::time::sleep(QUIET).await;
             if stirring() == seen {
                 break;
             }

@@ -1,6 +1,6 @@
-//! The connect-time half of the private-host rule: a DNS resolver for the HTTP clients that drops every
-//! loopback or private-network address a name resolves to, so a name such as an /etc/hosts alias
-//! for 127.0.0.1 cannot carry the API key to an internal service. Start-up (`config.rs`) only sees
+//! The connect-time half of the private-host rule: a DNS resolver for the HTTP client that drops
+//! every loopback or private-network address a name resolves to, so a name such as an /etc/hosts
+//! alias for 127.0.0.1 cannot carry the API key to an internal service. Start-up (`config.rs`) only sees
 //! the literal host; this sees the addresses the connection would really use, and the connection
 //! uses exactly the addresses returned here, so a second lookup cannot swap them.
 //!

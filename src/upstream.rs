@@ -95,22 +95,13 @@ impl Upstream {
             // The proxy is where the user sends everything on purpose, most often an address
             // on their own network: the private-host rule guards targets, not the proxy. An
             // `https://` proxy is reached over TLS (verified as any server is).
-            to_proxy: hyper_rustls::HttpsConnectorBuilder::new()
-                .with_tls_config(tls.clone())
-                .https_or_http()
-                .enable_http1()
-                .wrap_connector(tcp_connector(GuardedResolver::new(true))),
+            to_proxy: with_tls(tls.clone(), tcp_connector(GuardedResolver::new(true))),
             proxies: proxies.clone(),
         };
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(connector);
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(POOL_IDLE)
             .pool_timer(TokioTimer::new())
-            .build(https);
+            .build(with_tls(tls, connector));
         Ok(Upstream {
             client,
             proxies,
@@ -147,45 +138,68 @@ impl Upstream {
         self.client.request(req).await
     }
 
-    /// A GET of `url` without the API key: the status and the body, refused past `limit` bytes,
-    /// all within `timeout`. The error says what went wrong in words.
+    /// A GET of `url` without the API key; the answer's body is still to be read. The error
+    /// says what went wrong in words.
+    pub async fn get(&self, url: &str) -> Result<Response<Incoming>, String> {
+        let uri: Uri = url
+            .parse()
+            .map_err(|e| format!("{url} is not a valid URL ({e})"))?;
+        let mut req = Request::new(Body::default());
+        *req.uri_mut() = uri;
+        self.send(req).await.map_err(|e| describe(&e))
+    }
+
+    /// A [`get`](Self::get) of `url` and its body, refused past `limit` bytes, all within
+    /// `timeout`: the status and the body.
     pub async fn fetch(
         &self,
         url: &str,
         limit: usize,
         timeout: Duration,
     ) -> Result<(::http::StatusCode, Vec<u8>), String> {
-        let uri: Uri = url
-            .parse()
-            .map_err(|e| format!("{url} is not a valid URL ({e})"))?;
-        let mut req = Request::new(Body::default());
-        *req.uri_mut() = uri;
         let read = async {
-            let resp = self.send(req).await.map_err(|e| describe(&e))?;
+            let resp = self.get(url).await?;
             let status = resp.status();
-            let mut body = resp.into_body();
-            let mut bytes = Vec::new();
-            while let Some(frame) = http_body_util::BodyExt::frame(&mut body).await {
-                let frame = frame.map_err(|e| {
-                    format!(
-                        "the answer broke off while reading its body ({})",
-                        innermost(&e)
-                    )
-                })?;
-                if let Ok(chunk) = frame.into_data() {
-                    if bytes.len() + chunk.len() > limit {
-                        return Err(format!("the answer is larger than {limit} bytes"));
-                    }
-                    bytes.extend_from_slice(&chunk);
-                }
+            match read_body(resp.into_body(), limit).await {
+                Ok(bytes) => Ok((status, bytes)),
+                Err(BodyError::TooLarge) => Err(format!("the answer is larger than {limit} bytes")),
+                Err(BodyError::Broken(why)) => Err(why),
             }
-            Ok((status, bytes))
         };
         match tokio::time::timeout(timeout, read).await {
             Ok(result) => result,
             Err(_) => Err(format!("no answer within {} s", timeout.as_secs())),
         }
     }
+}
+
+/// Why an answer's body could not be read whole.
+#[derive(Debug)]
+pub enum BodyError {
+    /// It is longer than the limit given.
+    TooLarge,
+    /// The connection failed part way, as words.
+    Broken(String),
+}
+
+/// An answer's body, at most `limit` bytes of it (trailers are skipped).
+pub async fn read_body(mut body: Incoming, limit: usize) -> Result<Vec<u8>, BodyError> {
+    let mut bytes = Vec::new();
+    while let Some(frame) = http_body_util::BodyExt::frame(&mut body).await {
+        let frame = frame.map_err(|e| {
+            BodyError::Broken(format!(
+                "the answer broke off while reading its body ({})",
+                innermost(&e)
+            ))
+        })?;
+        if let Ok(chunk) = frame.into_data() {
+            if bytes.len() + chunk.len() > limit {
+                return Err(BodyError::TooLarge);
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+    }
+    Ok(bytes)
 }
 
 /// What went wrong sending a request, for an error message: the kind, then the innermost
@@ -200,12 +214,21 @@ pub fn describe(e: &hyper_util::client::legacy::Error) -> String {
 }
 
 /// The innermost cause of `e` as text, or `e`'s own text when it has no cause.
-pub fn innermost(e: &(dyn StdError + 'static)) -> String {
+fn innermost(e: &(dyn StdError + 'static)) -> String {
     let mut inner = e;
     while let Some(cause) = inner.source() {
         inner = cause;
     }
     inner.to_string()
+}
+
+/// `connector` with TLS over it for `https://` URIs (HTTP/1.1); `http://` ones pass plain.
+fn with_tls<C>(tls: rustls::ClientConfig, connector: C) -> HttpsConnector<C> {
+    hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(connector)
 }
 
 fn tcp_connector(resolver: GuardedResolver) -> HttpConnector<GuardedResolver> {
