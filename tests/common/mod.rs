@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::process::{Child, ChildStdin, Command};
 use tokio::sync::oneshot;
@@ -196,28 +196,12 @@ impl StandIn {
     async fn serve_conn(&self, sock: TcpStream) {
         let mut reader = BufReader::new(sock);
         loop {
-            let mut line = String::new();
-            match reader.read_line(&mut line).await {
-                Ok(0) | Err(_) => return,
-                Ok(_) => {}
-            }
-            let mut parts = line.trim_end().splitn(3, ' ');
+            let Some((line, headers)) = read_head(&mut reader).await else {
+                return;
+            };
+            let mut parts = line.splitn(3, ' ');
             let method = parts.next().unwrap_or("").to_string();
             let target = parts.next().unwrap_or("").to_string();
-            let mut headers = HashMap::new();
-            loop {
-                let mut h = String::new();
-                if reader.read_line(&mut h).await.unwrap_or(0) == 0 {
-                    return;
-                }
-                let h = h.trim_end();
-                if h.is_empty() {
-                    break;
-                }
-                if let Some((k, v)) = h.split_once(':') {
-                    headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
-                }
-            }
             let len: usize = headers
                 .get("content-length")
                 .and_then(|v| v.parse().ok())
@@ -278,6 +262,32 @@ impl StandIn {
             }
         }
     }
+}
+
+/// Reads an HTTP request's head from `reader`: the request line (without its line end) and the
+/// headers, names in lower case. `None` when the input ends (or fails) before the blank line.
+pub async fn read_head<R: AsyncBufRead + Unpin>(
+    reader: &mut R,
+) -> Option<(String, HashMap<String, String>)> {
+    let mut line = String::new();
+    if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
+        return None;
+    }
+    let mut headers = HashMap::new();
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h).await.unwrap_or(0) == 0 {
+            return None;
+        }
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':') {
+            headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
+        }
+    }
+    Some((line.trim_end().to_string(), headers))
 }
 
 /// Counts a request as answered when dropped (also when the connection goes away first).
